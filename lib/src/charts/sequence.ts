@@ -1,0 +1,80 @@
+import { Trace } from "../lab/trace";
+import { CHART_CONFIG, VEGALITE_SCHEMA } from "./specs";
+import { VegaLiteSpec } from "./render";
+
+const ROW_PX = 28;
+const COLUMN_PX = 190;
+
+/**
+ * Draws a recorded exchange as a sequence diagram: one lifeline per participant,
+ * one arrow per message in the order it happened, time on the left. Entries where
+ * from === to are notes on that lifeline (a connection opening, a timeout).
+ *
+ * @example await show(sequenceDiagram(trace, { title: "UDP uppercase exchange" }));
+ */
+export function sequenceDiagram(trace: Trace, options: { title?: string; maxEntries?: number } = {}): VegaLiteSpec {
+  const names = trace.participants();
+  const col = new Map(names.map((n, i) => [n, i]));
+  const entries = trace.entries.slice(0, options.maxEntries ?? 40);
+  const steps = entries.length;
+  const rows = entries.map((e, i) => {
+    const x1 = col.get(e.from)!;
+    const x2 = col.get(e.to)!;
+    return {
+      step: i + 1,
+      x1,
+      x2,
+      mid: x1 === x2 ? x1 + 0.04 : (x1 + x2) / 2,
+      head: x2 > x1 ? x2 - 0.02 : x2 + 0.02,
+      dir: x2 > x1 ? "right" : "left",
+      note: x1 === x2,
+      label: e.label,
+      time: `${e.time.toFixed(1)} ms`,
+    };
+  });
+  const x = { type: "quantitative", scale: { domain: [-0.75, names.length - 0.4] }, axis: null } as const;
+  const y = { type: "quantitative", scale: { domain: [-0.9, steps + 0.6], reverse: true }, axis: null } as const;
+  const messages = { filter: "!datum.note" };
+  return {
+    $schema: VEGALITE_SCHEMA,
+    title: options.title,
+    width: COLUMN_PX * names.length + 60,
+    height: ROW_PX * (steps + 2),
+    config: CHART_CONFIG,
+    layer: [
+      {
+        data: { values: names.map((name, i) => ({ name, i, top: -0.4, bottom: steps + 0.5 })) },
+        layer: [
+          { mark: { type: "rule", strokeDash: [4, 3], color: "#999" }, encoding: { x: { field: "i", ...x }, y: { field: "top", ...y }, y2: { field: "bottom" } } },
+          { mark: { type: "text", fontWeight: "bold", fontSize: 13, baseline: "bottom" }, encoding: { x: { field: "i", ...x }, y: { field: "top", ...y }, text: { field: "name" } } },
+        ],
+      },
+      {
+        data: { values: rows },
+        layer: [
+          { transform: [messages], mark: { type: "rule", strokeWidth: 1.5, color: "#4c78a8" }, encoding: { x: { field: "x1", ...x }, x2: { field: "x2" }, y: { field: "step", ...y } } },
+          {
+            transform: [messages],
+            mark: { type: "point", filled: true, size: 70, color: "#4c78a8", opacity: 1 },
+            encoding: {
+              x: { field: "head", ...x },
+              y: { field: "step", ...y },
+              shape: { field: "dir", type: "nominal", scale: { domain: ["right", "left"], range: ["triangle-right", "triangle-left"] }, legend: null },
+            },
+          },
+          {
+            transform: [messages],
+            mark: { type: "text", fontSize: 11, dy: -7, font: "Menlo, Consolas, monospace", color: "#222" },
+            encoding: { x: { field: "mid", ...x }, y: { field: "step", ...y }, text: { field: "label" } },
+          },
+          {
+            transform: [{ filter: "datum.note" }],
+            mark: { type: "text", fontSize: 11, align: "left", fontStyle: "italic", color: "#b279a2" },
+            encoding: { x: { field: "mid", ...x }, y: { field: "step", ...y }, text: { field: "label" } },
+          },
+          { mark: { type: "text", fontSize: 10, color: "#888", align: "left" }, encoding: { x: { datum: -0.72, ...x }, y: { field: "step", ...y }, text: { field: "time" } } },
+        ],
+      },
+    ],
+  };
+}

@@ -1,0 +1,40 @@
+/**
+ * Every error the lib throws is an {@link AppLayerError} with a stable `code`
+ * from {@link ERROR_CODES}. Tests and exercise checks compare codes, never the
+ * message text, so messages are free to explain what to do next.
+ *
+ * @example
+ * try { await udpUpperRequest("hi", { server, timeoutMs: 100 }); }
+ * catch (e) { if (isAppLayerError(e, "TIMEOUT")) console.log("no reply, try again"); }
+ */
+export const ERROR_CODES = {
+  TIMEOUT: "no answer arrived within the time allowed",
+  ABORTED: "the caller aborted the operation",
+  BAD_ADDRESS: "an address was not of the form HOST:PORT on loopback",
+  NOT_LOOPBACK: "a lesson server may only bind or talk to 127.0.0.0/8",
+  LINE_TOO_LONG: "a line exceeded the protocol's limit",
+  FRAME_TOO_LARGE: "a length-prefixed frame exceeded the limit",
+  CONNECTION_CLOSED: "the peer closed the connection before answering",
+  BAD_ARGUMENT: "a function or command was called with an invalid argument",
+  SIM_UNREACHABLE: "the simulated network has no host or port at that address",
+  CHART_RENDER: "a Vega-Lite spec could not be rendered",
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** An error with a stable code (see {@link ERROR_CODES}) and optional detail. */
+export class AppLayerError extends Error {
+  readonly code: ErrorCode;
+  readonly detail: Record<string, unknown>;
+  constructor(code: ErrorCode, message: string, detail: Record<string, unknown> = {}) {
+    super(message);
+    this.name = "AppLayerError";
+    this.code = code;
+    this.detail = detail;
+  }
+}
+
+/** True when `e` is an {@link AppLayerError}, optionally with the given code. */
+export function isAppLayerError(e: unknown, code?: ErrorCode): e is AppLayerError {
+  return e instanceof AppLayerError && (code === undefined || e.code === code);
+}

@@ -1,0 +1,158 @@
+import * as net from "node:net";
+import * as dgram from "node:dgram";
+import { AppLayerError } from "../errors";
+import { Address, DEFAULT_HOST, assertLoopback, formatAddress } from "./address";
+import { Clock, realClock } from "./clock";
+
+/** Anything a lesson starts and must stop: a server, a relay, a socket. */
+export interface Closable {
+  close(): Promise<void>;
+}
+
+/** Options every `listen()` in the lib takes. Port 0 asks the OS for a free port. */
+export interface ListenOptions {
+  host?: string;
+  port?: number;
+}
+
+/** Options every client call in the lib takes. */
+export interface CallOptions {
+  /** Give up after this many milliseconds (error code `TIMEOUT`). */
+  timeoutMs?: number;
+  /** Abort from outside (error code `ABORTED`). */
+  signal?: AbortSignal;
+}
+
+// One registry per process, shared by every copy of the lib a kernel may load.
+interface Registry {
+  open: Set<Closable>;
+  byAddress: Map<string, Closable>;
+}
+const REGISTRY_KEY = Symbol.for("applayer.lifecycle");
+function registry(): Registry {
+  const g = globalThis as unknown as Record<symbol, Registry | undefined>;
+  return (g[REGISTRY_KEY] ??= { open: new Set(), byAddress: new Map() });
+}
+
+/**
+ * Remembers a started resource so {@link closeAll} can stop it. When a cell that
+ * listens on a fixed address is run a second time, the old server at that address
+ * is closed first, so re-running a cell never fails with EADDRINUSE.
+ */
+export function track<T extends Closable>(resource: T, kind?: string, address?: Address): T {
+  const r = registry();
+  r.open.add(resource);
+  if (kind && address) r.byAddress.set(`${kind} ${formatAddress(address)}`, resource);
+  return resource;
+}
+
+/** Forgets a resource (its close() calls this). */
+export function untrack(resource: Closable): void {
+  const r = registry();
+  r.open.delete(resource);
+  for (const [k, v] of r.byAddress) if (v === resource) r.byAddress.delete(k);
+}
+
+/** Closes whatever this process still holds at `kind host:port` (a re-run cell's old server). */
+export async function releaseAddress(kind: string, address: Address): Promise<void> {
+  const old = registry().byAddress.get(`${kind} ${formatAddress(address)}`);
+  if (old) await old.close();
+}
+
+/**
+ * Closes every server, relay and socket the lib started in this process.
+ * The last cell of each notebook calls it, so the kernel shuts down cleanly.
+ *
+ * @example await closeAll();
+ */
+export async function closeAll(): Promise<void> {
+  await Promise.all([...registry().open].map((c) => c.close()));
+}
+
+/** How many lib resources are still open in this process. */
+export function openCount(): number {
+  return registry().open.size;
+}
+
+/** Resolves the host and port a listen() should use, refusing non-loopback hosts. */
+export function resolveListen(options: ListenOptions = {}): Address {
+  const host = options.host ?? DEFAULT_HOST;
+  assertLoopback(host);
+  return { host, port: options.port ?? 0 };
+}
+
+function bindError(e: NodeJS.ErrnoException, where: Address): AppLayerError {
+  const at = formatAddress(where);
+  if (e.code === "EADDRINUSE") {
+    return new AppLayerError("BAD_ADDRESS", `${at} is already in use: pick another port, or use port 0 for a free one`, { errno: e.code });
+  }
+  if (e.code === "EADDRNOTAVAIL") {
+    return new AppLayerError("BAD_ADDRESS", `${at} is not configured on this machine (add it with: ip addr add ${where.host}/32 dev lo)`, { errno: e.code });
+  }
+  return new AppLayerError("BAD_ADDRESS", `cannot bind ${at}: ${e.message}`, { errno: e.code });
+}
+
+/** Binds a TCP server and resolves with its real address once it is listening. */
+export function bindTcp(server: net.Server, where: Address): Promise<Address> {
+  return new Promise((resolve, reject) => {
+    const onError = (e: NodeJS.ErrnoException) => reject(bindError(e, where));
+    server.once("error", onError);
+    server.listen(where.port, where.host, () => {
+      server.off("error", onError);
+      const a = server.address() as net.AddressInfo;
+      resolve({ host: a.address, port: a.port });
+    });
+  });
+}
+
+/** Binds a UDP socket and resolves with its real address once it is bound. */
+export function bindUdp(socket: dgram.Socket, where: Address): Promise<Address> {
+  return new Promise((resolve, reject) => {
+    const onError = (e: NodeJS.ErrnoException) => reject(bindError(e, where));
+    socket.once("error", onError);
+    socket.bind(where.port, where.host, () => {
+      socket.off("error", onError);
+      const a = socket.address();
+      resolve({ host: a.address, port: a.port });
+    });
+  });
+}
+
+/**
+ * Runs `work` under a deadline: it gets a signal that fires on timeout or when the
+ * caller aborts, and must release its sockets when that signal fires. The promise
+ * rejects with `TIMEOUT` or `ABORTED`, saying what was being waited for.
+ */
+export function withDeadline<T>(
+  what: string,
+  options: CallOptions,
+  work: (signal: AbortSignal) => Promise<T>,
+  clock: Clock = realClock,
+): Promise<T> {
+  const inner = new AbortController();
+  return new Promise<T>((resolve, reject) => {
+    const fail = (e: AppLayerError) => {
+      cleanup();
+      inner.abort(e);
+      reject(e);
+    };
+    const onAbort = () => fail(new AppLayerError("ABORTED", `${what}: aborted by the caller`));
+    const timer =
+      options.timeoutMs === undefined
+        ? undefined
+        : clock.setTimer(
+            () => fail(new AppLayerError("TIMEOUT", `${what}: no answer within ${options.timeoutMs} ms (is the server running? try a longer timeoutMs)`, { timeoutMs: options.timeoutMs })),
+            options.timeoutMs,
+          );
+    const cleanup = () => {
+      if (timer) clock.clearTimer(timer);
+      options.signal?.removeEventListener("abort", onAbort);
+    };
+    if (options.signal?.aborted) return onAbort();
+    options.signal?.addEventListener("abort", onAbort, { once: true });
+    work(inner.signal).then(
+      (v) => { cleanup(); resolve(v); },
+      (e) => { cleanup(); inner.abort(e); reject(e); },
+    );
+  });
+}

@@ -1,0 +1,104 @@
+/**
+ * Executes notebooks headless through Jupyter (nbconvert + nbclient) with this
+ * project's tslab kernel, and inspects the results. Used by `npm run lessons`
+ * (scripts/lessons.ts) and by the test suite (test/notebooks.test.ts).
+ */
+import { spawn } from "node:child_process";
+import { mkdirSync, readFileSync, readdirSync } from "node:fs";
+import { basename, join, resolve } from "node:path";
+
+export const ROOT = resolve(__dirname, "..");
+export const NOTEBOOK_DIR = join(ROOT, "notebooks");
+const PYTHON = "/usr/bin/python3"; // Debian's Jupyter lives here, not in a pyenv python3
+const CELL_TIMEOUT_S = 300;
+
+/** The lesson notebooks, in order (NN-topic.ipynb). */
+export function listNotebooks(): string[] {
+  return readdirSync(NOTEBOOK_DIR)
+    .filter((f) => /^\d\d-.*\.ipynb$/.test(f))
+    .sort()
+    .map((f) => join(NOTEBOOK_DIR, f));
+}
+
+/** The environment Jupyter needs to find the project's kernelspec (never the user's global one). */
+export function jupyterEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return { ...process.env, JUPYTER_PATH: join(ROOT, ".jupyter", "share", "jupyter"), ...extra };
+}
+
+function run(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; output: string }> {
+  return new Promise((done) => {
+    const child = spawn(PYTHON, ["-m", "jupyter", ...args], { env, cwd: NOTEBOOK_DIR });
+    let output = "";
+    child.stdout.on("data", (d) => (output += d));
+    child.stderr.on("data", (d) => (output += d));
+    child.on("close", (code) => done({ code: code ?? 1, output }));
+  });
+}
+
+export interface Execution {
+  notebook: string;
+  ok: boolean;
+  /** Where the executed notebook was written. */
+  executed: string;
+  seconds: number;
+  /** nbconvert's output: on failure, the failing cell and its error. */
+  log: string;
+}
+
+/**
+ * Executes one notebook into `outDir`. Self-checks run strict (a ✗ fails the cell),
+ * so the reference solutions must pass their own checks.
+ */
+export async function executeNotebook(notebook: string, outDir: string): Promise<Execution> {
+  mkdirSync(outDir, { recursive: true });
+  const start = Date.now();
+  const { code, output } = await run(
+    ["nbconvert", "--to", "notebook", "--execute", `--ExecutePreprocessor.timeout=${CELL_TIMEOUT_S}`, "--output-dir", outDir, notebook],
+    jupyterEnv({ APPLAYER_STRICT_CHECKS: "1" }),
+  );
+  return { notebook, ok: code === 0, executed: join(outDir, basename(notebook)), seconds: (Date.now() - start) / 1000, log: output };
+}
+
+/** Converts an executed notebook to a standalone HTML page beside it. */
+export async function toHtml(executed: string): Promise<{ ok: boolean; log: string }> {
+  const { code, output } = await run(["nbconvert", "--to", "html", executed], jupyterEnv());
+  return { ok: code === 0, log: output };
+}
+
+interface Cell {
+  cell_type: string;
+  source: string | string[];
+  metadata: { tags?: string[]; nbgrader?: Record<string, unknown> };
+  outputs?: Array<{ output_type: string; data?: Record<string, unknown>; ename?: string }>;
+}
+
+/** The cells of a notebook file. */
+export function readCells(path: string): Cell[] {
+  return (JSON.parse(readFileSync(path, "utf8")) as { cells: Cell[] }).cells;
+}
+
+export const sourceOf = (c: Cell): string => (Array.isArray(c.source) ? c.source.join("") : c.source);
+
+/** nbformat stores a text MIME bundle either as one string or as a list of lines. */
+const mimeText = (v: unknown): string => (Array.isArray(v) ? v.join("") : typeof v === "string" ? v : "");
+
+/**
+ * Problems with the charts of an executed notebook: a cell that calls show() but
+ * produced no SVG, or a Vega-Lite output without its SVG twin.
+ */
+export function chartProblems(executed: string): string[] {
+  const problems: string[] = [];
+  readCells(executed).forEach((cell, i) => {
+    if (cell.cell_type !== "code") return;
+    const outputs = cell.outputs ?? [];
+    const svgs = outputs.filter((o) => mimeText(o.data?.["image/svg+xml"]).includes("<svg"));
+    const calls = (sourceOf(cell).match(/\bshow\(/g) ?? []).length;
+    if (svgs.length < calls) problems.push(`cell ${i + 1} calls show() ${calls}× but has ${svgs.length} SVG output(s)`);
+    for (const o of outputs) {
+      if (o.data && Object.keys(o.data).some((k) => k.startsWith("application/vnd.vegalite")) && !mimeText(o.data["image/svg+xml"]).includes("<svg")) {
+        problems.push(`cell ${i + 1} has a Vega-Lite output without SVG`);
+      }
+    }
+  });
+  return problems;
+}

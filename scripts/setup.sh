@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Brings a fresh machine to the point where the lessons run: Debian's Jupyter,
+# the npm dependencies, the compiled lib, and a tslab kernelspec registered for
+# this project only (under .jupyter/, never in the user's global Jupyter dirs).
+# Each step is skipped when its result is already there, so re-running is cheap.
+#
+#   scripts/setup.sh          what the lessons need
+#   scripts/setup.sh --test   also the real peers the interop tests talk to
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+want_test=0
+[ "${1:-}" = "--test" ] && want_test=1
+
+say() { printf '[setup] %s\n' "$*"; }
+
+# --- 1. Debian packages --------------------------------------------------------
+# Jupyter comes from Debian because PyPI is out of reach on these machines; it runs
+# on /usr/bin/python3 (a `python3` earlier on PATH may be a separate interpreter).
+apt_pkgs=(jupyter-notebook jupyter-nbconvert python3-nbclient jupyter-client python3-ipykernel)
+if [ "$want_test" = 1 ]; then
+  # Standard tools the interop tests run against our servers.
+  apt_pkgs+=(socat netcat-openbsd)
+fi
+missing=()
+for p in "${apt_pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  if [ "$(id -u)" != 0 ]; then
+    echo "[setup] missing Debian packages: ${missing[*]}" >&2
+    echo "[setup] install them with: sudo apt-get install -y --no-install-recommends ${missing[*]}" >&2
+    exit 1
+  fi
+  say "installing Debian packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# --- 2. npm dependencies ---------------------------------------------------------
+# npm ci when the lock changed since the last install (or nothing is installed yet).
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  say "installing npm dependencies (npm ci)"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+# --- 3. the lib --------------------------------------------------------------------
+# Incremental tsc: about a second when nothing changed. Notebooks import the compiled
+# lib/dist by package name ("applayer"), because tslab cannot import ../lib sources.
+say "building lib (tsc -p lib/tsconfig.json)"
+node node_modules/typescript/bin/tsc -p lib/tsconfig.json
+chmod +x lib/dist/cli/main.js
+
+# --- 4. the tslab kernelspec, for this project only --------------------------------
+# The kernel must run *this* project's tslab: the lib's chart helper talks to the
+# kernel through tslab's module state, so both must load the same tslab install.
+spec="$root/.jupyter/share/jupyter/kernels/tslab/kernel.json"
+if [ ! -f "$spec" ] || ! grep -q "$root/node_modules/.bin/tslab" "$spec"; then
+  say "registering the tslab kernel under .jupyter/"
+  node_modules/.bin/tslab install --python=/usr/bin/python3 --prefix "$root/.jupyter" \
+    --binary "$root/node_modules/.bin/tslab" >/dev/null
+fi
+say "ready"

@@ -1,0 +1,10 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["test/**/*.test.ts"],
+    // Interop tests start real peers and notebooks start a Jupyter kernel each.
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+  },
+});
