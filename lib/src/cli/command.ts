@@ -32,11 +32,13 @@ export function intOption(value: unknown, name: string, fallback?: number): numb
  * for SIGINT or SIGTERM, close everything, and exit 0.
  */
 export async function serveUntilSignalled(services: Array<{ name?: string; address: Address; server: Closable }>): Promise<number> {
-  for (const s of services) console.log(`${s.name ? `${s.name} ` : ""}listening on ${formatAddress(s.address)}`);
-  const signal = await new Promise<string>((resolve) => {
+  // Handlers first: whoever reads "listening on" may signal at once.
+  const signalled = new Promise<string>((resolve) => {
     process.once("SIGINT", () => resolve("SIGINT"));
     process.once("SIGTERM", () => resolve("SIGTERM"));
   });
+  for (const s of services) console.log(`${s.name ? `${s.name} ` : ""}listening on ${formatAddress(s.address)}`);
+  const signal = await signalled;
   await Promise.all(services.map((s) => s.server.close()));
   console.error(`${signal}: closed, bye`);
   return 0;

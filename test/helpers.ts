@@ -1,0 +1,50 @@
+import { spawn, ChildProcess, execFile } from "node:child_process";
+import { join, resolve } from "node:path";
+import { Address } from "../lib/src/net/address";
+
+export const ROOT = resolve(__dirname, "..");
+export const CLI = join(ROOT, "lib", "dist", "cli", "main.js");
+
+/** A CLI server started as its own process, as a student would from a terminal. */
+export interface CliServer {
+  proc: ChildProcess;
+  /** Every "NAME listening on H:N" line, by NAME ("" when unnamed). */
+  addresses: Map<string, Address>;
+  address: Address;
+  /** Sends SIGTERM and resolves with the exit code. */
+  stop(): Promise<number | null>;
+}
+
+/** Starts `applayer ARGS…` and resolves once it has printed its `listening on` line(s). */
+export function startCli(args: string[], expectLines = 1): Promise<CliServer> {
+  return new Promise((resolvePromise, reject) => {
+    const proc = spawn(process.execPath, [CLI, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+    const addresses = new Map<string, Address>();
+    let out = "";
+    let err = "";
+    const exited = new Promise<number | null>((r) => proc.once("exit", (code) => r(code)));
+    proc.stderr!.on("data", (d) => (err += d));
+    proc.stdout!.on("data", (d) => {
+      out += d;
+      for (const m of out.matchAll(/^(?:(\S+) )?listening on ([\d.]+):(\d+)$/gm)) {
+        addresses.set(m[1] ?? "", { host: m[2], port: Number(m[3]) });
+      }
+      if (addresses.size >= expectLines) {
+        const address = addresses.get("") ?? [...addresses.values()][0];
+        resolvePromise({ proc, addresses, address, stop: () => (proc.kill("SIGTERM"), exited) });
+      }
+    });
+    exited.then((code) => reject(new Error(`applayer ${args.join(" ")} exited ${code} before listening:\n${out}${err}`)));
+  });
+}
+
+/** Runs a command with stdin `input` and resolves with its stdout (rejecting on a non-zero exit). */
+export function run(cmd: string, args: string[], input = "", timeoutMs = 10_000): Promise<string> {
+  return new Promise((resolvePromise, reject) => {
+    const child = execFile(cmd, args, { timeout: timeoutMs, encoding: "latin1" }, (error, stdout, stderr) => {
+      if (error) reject(new Error(`${cmd} ${args.join(" ")}: ${error.message}\n${stderr}`));
+      else resolvePromise(stdout);
+    });
+    child.stdin!.end(input, "latin1");
+  });
+}

@@ -1,0 +1,79 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { annotatedHexdump, readBits } from "../../lib/src/lab/hexdump";
+import { Trace, preview } from "../../lib/src/lab/trace";
+import { check, checkLog, expectEqual } from "../../lib/src/lab/check";
+import { progressBar } from "../../lib/src/lab/progress";
+import { VirtualClock } from "../../lib/src/sim/clock";
+
+describe("annotatedHexdump", () => {
+  // A DNS header: id 0x1234, flags QR=1 RD=1 RA=1 (0x8180), 1 question, 1 answer.
+  const header = Buffer.from([0x12, 0x34, 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0]);
+  const flags = [
+    { name: "QR", bit: 0, width: 1 },
+    { name: "OPCODE", bit: 1, width: 4 },
+    { name: "RD", bit: 7, width: 1 },
+    { name: "RA", bit: 8, width: 1 },
+    { name: "RCODE", bit: 12, width: 4 },
+  ];
+  it("reads bit fields counted from the most significant bit", () => {
+    expect(flags.map((f) => readBits(header.subarray(2, 4), f))).toEqual([1, 0, 1, 1, 0]);
+  });
+  it("prints each field with its bytes, and unclaimed bytes as unlabelled", () => {
+    const lines = annotatedHexdump(header, [
+      { name: "id", offset: 0, length: 2 },
+      { name: "flags", offset: 2, length: 2, bits: flags },
+      { name: "qdcount", offset: 4, length: 2, meaning: "1 question" },
+    ]).split("\n");
+    expect(lines[0]).toMatch(/^0000  12 34\s+id$/);
+    expect(lines[1]).toMatch(/^0002  81 80\s+flags  QR=1 OPCODE=0 RD=1 RA=1 RCODE=0$/);
+    expect(lines[2]).toMatch(/^0004  00 01\s+qdcount  1 question$/);
+    expect(lines[3]).toMatch(/^0006  00 01 00 00 00 00\s+\(unlabelled\)$/);
+  });
+  it("wraps long fields over several lines", () => {
+    const out = annotatedHexdump(Buffer.alloc(20), [{ name: "payload", offset: 0, length: 20 }], 8);
+    expect(out.split("\n").map((l) => l.slice(0, 4))).toEqual(["0000", "0008", "0010"]);
+  });
+});
+
+describe("Trace", () => {
+  it("records messages and notes with times on its clock", () => {
+    const clock = new VirtualClock();
+    const t = new Trace(clock);
+    t.record("client", "server", Buffer.from("hi\r\n"));
+    clock.setTimer(() => t.note("client", "timeout"), 5);
+    while (clock.runNext());
+    expect(t.participants()).toEqual(["client", "server"]);
+    expect(t.entries.map((e) => [e.time, e.label, e.bytes])).toEqual([[0, "hi\\r\\n", 4], [5, "timeout", undefined]]);
+    expect(t.transcript().split("\n")[1]).toContain("[client] timeout");
+  });
+  it("previews binary payloads readably and cuts long ones", () => {
+    expect(preview(Buffer.from([0x41, 0x00, 0xff]))).toBe("A\\x00\\xff");
+    expect(preview("x".repeat(50), 10)).toBe("xxxxxxxxxx… (50 bytes)");
+  });
+});
+
+describe("check", () => {
+  afterEach(() => vi.unstubAllEnvs());
+  it("prints ✓ for a passing check and ✗ with the reason for a failing one", async () => {
+    vi.stubEnv("APPLAYER_STRICT_CHECKS", "0");
+    const log = vi.spyOn(console, "log").mockImplementation(() => undefined);
+    await check("adds", () => expectEqual(1 + 1, 2));
+    await check("fails", () => expectEqual(1 + 1, 3, "the sum"));
+    await check("false", () => false);
+    expect(log.mock.calls.map((c) => c[0])).toEqual(["✓ adds", "✗ fails — the sum: expected 3, got 2", "✗ false — the check returned false"]);
+    expect(checkLog().slice(-3).map((r) => r.passed)).toEqual([true, false, false]);
+    log.mockRestore();
+  });
+  it("throws in strict mode, so a reference solution that fails its check fails the suite", async () => {
+    vi.stubEnv("APPLAYER_STRICT_CHECKS", "1");
+    vi.spyOn(console, "log").mockImplementation(() => undefined);
+    await expect(check("strict", () => false)).rejects.toThrow(/strict/);
+  });
+});
+
+describe("progressBar", () => {
+  it("shows the fraction done, the counts and the elapsed time", () => {
+    expect(progressBar("pings", 5, 10, 1234, 10)).toBe("[█████░░░░░]  50%  5/10 pings  1.2 s");
+    expect(progressBar("x", 20, 10, 0, 4)).toBe("[████] 100%  20/10 x  0.0 s");
+  });
+});
