@@ -1,0 +1,120 @@
+/**
+ * `npm run bench`: figures for the socket lesson, each measured against a
+ * baseline in the same run (never a timed test).
+ *   1. uppercase round trips/s over TCP and UDP: the lib's servers against a
+ *      minimal bare node:net / node:dgram echo server, driven by one client;
+ *   2. executing the whole notebook pack against bare tslab kernel start-up.
+ */
+import * as dgram from "node:dgram";
+import * as net from "node:net";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { serveTcpUpper } from "../lib/src/sockets/tcp-upper";
+import { serveUdpUpper } from "../lib/src/sockets/udp-upper";
+import { executeNotebook, listNotebooks } from "../scripts/notebooks";
+
+const ROUND_TRIPS = Number(process.env.BENCH_ROUND_TRIPS ?? 20_000);
+const MESSAGE = Buffer.from("the quick brown fox jumps over the lazy dog\n");
+
+/** One client for every TCP server: write a line, wait for the reply line, repeat. */
+async function tcpRoundTrips(port: number, n: number): Promise<number> {
+  const socket = net.connect({ port, host: "127.0.0.1", noDelay: true });
+  await new Promise((r) => socket.once("connect", r));
+  const start = performance.now();
+  await new Promise<void>((resolve) => {
+    let done = 0;
+    let pending = 0;
+    socket.on("data", (chunk) => {
+      pending += chunk.length;
+      while (pending >= MESSAGE.length) {
+        pending -= MESSAGE.length;
+        if (++done === n) return resolve();
+        socket.write(MESSAGE);
+      }
+    });
+    socket.write(MESSAGE);
+  });
+  const seconds = (performance.now() - start) / 1000;
+  socket.destroy();
+  return n / seconds;
+}
+
+/** One client for every UDP server: send a datagram, wait for the reply, repeat. */
+async function udpRoundTrips(port: number, n: number): Promise<number> {
+  const socket = dgram.createSocket("udp4");
+  await new Promise<void>((r) => socket.bind(0, "127.0.0.1", r));
+  const start = performance.now();
+  await new Promise<void>((resolve) => {
+    let done = 0;
+    socket.on("message", () => (++done === n ? resolve() : socket.send(MESSAGE, port, "127.0.0.1")));
+    socket.send(MESSAGE, port, "127.0.0.1");
+  });
+  const seconds = (performance.now() - start) / 1000;
+  socket.close();
+  return n / seconds;
+}
+
+async function bareTcpEcho(): Promise<{ port: number; close: () => void }> {
+  const server = net.createServer((s) => s.pipe(s));
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return { port: (server.address() as net.AddressInfo).port, close: () => server.close() };
+}
+
+async function bareUdpEcho(): Promise<{ port: number; close: () => void }> {
+  const s = dgram.createSocket("udp4");
+  s.on("message", (m, r) => s.send(m, r.port, r.address));
+  await new Promise<void>((r) => s.bind(0, "127.0.0.1", r));
+  return { port: s.address().port, close: () => s.close() };
+}
+
+const fmt = (x: number) => Math.round(x).toLocaleString("en-US").padStart(9);
+
+async function roundTrips(): Promise<void> {
+  console.log(`\n1. Uppercase round trips per second on loopback (${ROUND_TRIPS.toLocaleString("en-US")} sequential, ${MESSAGE.length}-byte lines, best of 3)`);
+  const best = async (f: () => Promise<number>) => Math.max(await f(), await f(), await f());
+  const libTcp = await serveTcpUpper();
+  const bareTcp = await bareTcpEcho();
+  const libUdp = await serveUdpUpper();
+  const bareUdp = await bareUdpEcho();
+  await tcpRoundTrips(libTcp.address.port, 1000); // warm up the JIT for both sides
+  await tcpRoundTrips(bareTcp.port, 1000);
+  const rows = [
+    ["TCP", await best(() => tcpRoundTrips(libTcp.address.port, ROUND_TRIPS)), await best(() => tcpRoundTrips(bareTcp.port, ROUND_TRIPS))],
+    ["UDP", await best(() => udpRoundTrips(libUdp.address.port, ROUND_TRIPS)), await best(() => udpRoundTrips(bareUdp.port, ROUND_TRIPS))],
+  ] as const;
+  console.log("   proto   applayer uppercase   bare node echo   ratio");
+  for (const [proto, lib, bare] of rows) console.log(`   ${proto}   ${fmt(lib)} /s         ${fmt(bare)} /s   ${(lib / bare).toFixed(2)}`);
+  await Promise.all([libTcp.close(), libUdp.close()]);
+  bareTcp.close();
+  bareUdp.close();
+}
+
+async function notebookPack(): Promise<void> {
+  console.log("\n2. Executing the notebook pack through Jupyter + tslab");
+  const dir = mkdtempSync(join(tmpdir(), "applayer-bench-"));
+  const empty = join(dir, "00-empty.ipynb");
+  writeFileSync(empty, JSON.stringify({
+    cells: [{ cell_type: "code", id: "c0", metadata: {}, source: "1", outputs: [], execution_count: null }],
+    metadata: { kernelspec: { name: "tslab", display_name: "TypeScript", language: "typescript" } },
+    nbformat: 4,
+    nbformat_minor: 5,
+  }));
+  const bare = await executeNotebook(empty, dir);
+  console.log(`   bare kernel start + 1 cell (nbconvert): ${bare.seconds.toFixed(1)} s`);
+  let total = 0;
+  for (const nb of listNotebooks()) {
+    const ex = await executeNotebook(nb, dir);
+    total += ex.seconds;
+    console.log(`   ${nb.split("/").pop()!.padEnd(28)} ${ex.seconds.toFixed(1)} s ${ex.ok ? "" : "(FAILED)"}  = bare start + ${(ex.seconds - bare.seconds).toFixed(1)} s of lesson`);
+  }
+  console.log(`   whole pack, one after another: ${total.toFixed(1)} s`);
+}
+
+async function main(): Promise<void> {
+  console.log(`applayer socket benchmarks — node ${process.version}, ${new Date().toISOString()}`);
+  await roundTrips();
+  await notebookPack();
+}
+
+main().then(() => process.exit(0));
