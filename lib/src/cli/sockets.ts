@@ -1,4 +1,5 @@
-import { parseAddress } from "../net/address";
+import { Address, parseAddress } from "../net/address";
+import { Closable, ListenOptions } from "../net/lifecycle";
 import { serveTcpUpper } from "../sockets/tcp-upper";
 import { serveUdpUpper } from "../sockets/udp-upper";
 import { startRelay } from "../sockets/relay";
@@ -7,28 +8,24 @@ import { Command, intOption, serveUntilSignalled } from "./command";
 
 const listenOptions = { host: { type: "string" }, port: { type: "string" } } as const;
 
+/** `udp-upper` and `tcp-upper`: the same options, a different transport. */
+function upperCommand(name: string, summary: string, serve: (o: ListenOptions) => Promise<Closable & { address: Address }>): Command {
+  return {
+    name,
+    summary,
+    usage: "--port N [--host H]",
+    options: listenOptions,
+    async run(v) {
+      const server = await serve({ host: v.host as string | undefined, port: intOption(v.port, "port") });
+      return serveUntilSignalled([{ address: server.address, server }]);
+    },
+  };
+}
+
 /** The socket-programming lesson's commands. */
 export const socketCommands: Command[] = [
-  {
-    name: "udp-upper",
-    summary: "UDP uppercase server (try: printf 'hi' | nc -u -w1 127.0.0.1 N)",
-    usage: "--port N [--host H]",
-    options: listenOptions,
-    async run(v) {
-      const server = await serveUdpUpper({ host: v.host as string | undefined, port: intOption(v.port, "port") });
-      return serveUntilSignalled([{ address: server.address, server }]);
-    },
-  },
-  {
-    name: "tcp-upper",
-    summary: "TCP uppercase server (try: printf 'hi\\n' | nc -N 127.0.0.1 N)",
-    usage: "--port N [--host H]",
-    options: listenOptions,
-    async run(v) {
-      const server = await serveTcpUpper({ host: v.host as string | undefined, port: intOption(v.port, "port") });
-      return serveUntilSignalled([{ address: server.address, server }]);
-    },
-  },
+  upperCommand("udp-upper", "UDP uppercase server (try: printf 'hi' | nc -u -w1 127.0.0.1 N)", serveUdpUpper),
+  upperCommand("tcp-upper", "TCP uppercase server (try: printf 'hi\\n' | nc -N 127.0.0.1 N)", serveTcpUpper),
   {
     name: "relay",
     summary: "lossy, delaying UDP relay in front of a UDP server",

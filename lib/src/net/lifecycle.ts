@@ -1,5 +1,6 @@
 import * as net from "node:net";
 import * as dgram from "node:dgram";
+import { EventEmitter } from "node:events";
 import { AppLayerError } from "../errors";
 import { Address, DEFAULT_HOST, assertLoopback, formatAddress } from "./address";
 import { Clock, realClock } from "./clock";
@@ -92,29 +93,31 @@ function bindError(e: NodeJS.ErrnoException, where: Address): AppLayerError {
   return new AppLayerError("BAD_ADDRESS", `cannot bind ${at}: ${e.message}`, { errno: e.code });
 }
 
-/** Binds a TCP server and resolves with its real address once it is listening. */
-export function bindTcp(server: net.Server, where: Address): Promise<Address> {
+/** Runs `start` and resolves with the bound address once it calls back, or rejects with advice. */
+function bindWith(emitter: EventEmitter, where: Address, start: (ready: () => void) => void, bound: () => Address): Promise<Address> {
   return new Promise((resolve, reject) => {
     const onError = (e: NodeJS.ErrnoException) => reject(bindError(e, where));
-    server.once("error", onError);
-    server.listen(where.port, where.host, () => {
-      server.off("error", onError);
-      const a = server.address() as net.AddressInfo;
-      resolve({ host: a.address, port: a.port });
+    emitter.once("error", onError);
+    start(() => {
+      emitter.off("error", onError);
+      resolve(bound());
     });
+  });
+}
+
+/** Binds a TCP server and resolves with its real address once it is listening. */
+export function bindTcp(server: net.Server, where: Address): Promise<Address> {
+  return bindWith(server, where, (ready) => server.listen(where.port, where.host, ready), () => {
+    const a = server.address() as net.AddressInfo;
+    return { host: a.address, port: a.port };
   });
 }
 
 /** Binds a UDP socket and resolves with its real address once it is bound. */
 export function bindUdp(socket: dgram.Socket, where: Address): Promise<Address> {
-  return new Promise((resolve, reject) => {
-    const onError = (e: NodeJS.ErrnoException) => reject(bindError(e, where));
-    socket.once("error", onError);
-    socket.bind(where.port, where.host, () => {
-      socket.off("error", onError);
-      const a = socket.address();
-      resolve({ host: a.address, port: a.port });
-    });
+  return bindWith(socket, where, (ready) => socket.bind(where.port, where.host, ready), () => {
+    const a = socket.address();
+    return { host: a.address, port: a.port };
   });
 }
 
