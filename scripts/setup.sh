@@ -21,7 +21,7 @@ say() { printf '[setup] %s\n' "$*"; }
 apt_pkgs=(jupyter-notebook jupyter-nbconvert python3-nbclient jupyter-client python3-ipykernel)
 if [ "$want_test" = 1 ]; then
   # Standard tools the interop tests run against our servers.
-  apt_pkgs+=(socat netcat-openbsd)
+  apt_pkgs+=(socat netcat-openbsd bind9-dnsutils)
 fi
 missing=()
 for p in "${apt_pkgs[@]}"; do

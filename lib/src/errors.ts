@@ -18,6 +18,9 @@ export const ERROR_CODES = {
   BAD_ARGUMENT: "a function or command was called with an invalid argument",
   SIM_UNREACHABLE: "the simulated network has no host or port at that address",
   CHART_RENDER: "a Vega-Lite spec could not be rendered",
+  DNS_FORMAT: "a DNS message could not be decoded (truncated, bad pointer, lying counts, trailing bytes)",
+  DNS_NAME: "a domain name breaks RFC 1035's limits (label over 63 octets, name over 255)",
+  ZONE_SYNTAX: "a zone (master) file has a syntax error at the given line",
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -3,8 +3,9 @@ import { parseArgs } from "node:util";
 import { isAppLayerError } from "../errors";
 import { Command } from "./command";
 import { socketCommands } from "./sockets";
+import { dnsCommands } from "./dns";
 
-const commands: Command[] = [...socketCommands];
+const commands: Command[] = [...socketCommands, ...dnsCommands];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

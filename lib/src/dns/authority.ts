@@ -1,0 +1,152 @@
+import { DnsMessage, DnsQuestion, DnsRecord, FLAGS, RCODES, Rcode, canonical, isInZone } from "./codec";
+import { MAX_CNAME_CHAIN } from "./limits";
+import { Zone } from "./zone";
+
+/** How the authority answered, for counting and for teaching. */
+export type AnswerKind = "answer" | "cname" | "referral" | "nodata" | "nxdomain" | "refused" | "formerr" | "notimp";
+
+/** A response plus what kind of response it is. */
+export interface AuthorityResult {
+  response: DnsMessage;
+  kind: AnswerKind;
+}
+
+const ADDRESS_TYPES = ["A", "AAAA"];
+
+/**
+ * The authoritative server's logic, with no sockets (sans-I/O): a query in, a
+ * response out. It follows RFC 1034 §4.3.2: find the zone, then
+ *  - below a zone cut: a referral (NS in authority, glue in additional, AA off);
+ *  - the name has the type: the answer (AA on), several records rotated round-robin;
+ *  - the name has a CNAME: the CNAME, followed inside the zone;
+ *  - the name exists without that type: NODATA (NOERROR, SOA in authority);
+ *  - no such name: NXDOMAIN (SOA in authority, for negative caching, RFC 2308);
+ *  - no zone of ours: REFUSED.
+ *
+ * @example
+ * const auth = new Authority([parseZone(text, { origin: "umass.edu." })]);
+ * auth.answer(query).response  // flags AA, answers [gaia.cs.umass.edu A 127.0.1.12]
+ */
+export class Authority {
+  private readonly zones: Zone[];
+  private readonly rotation = new Map<string, number>();
+
+  constructor(zones: Zone[]) {
+    // Most specific first, so cs.umass.edu wins over umass.edu when both are served.
+    this.zones = [...zones].sort((a, b) => b.origin.length - a.origin.length);
+  }
+
+  /** The zones served, most specific first. */
+  get served(): readonly Zone[] {
+    return this.zones;
+  }
+
+  /** The zone that holds `name`, if any. */
+  zoneFor(name: string): Zone | undefined {
+    return this.zones.find((z) => isInZone(name, z.origin));
+  }
+
+  /** Answers one decoded query. */
+  answer(query: DnsMessage): AuthorityResult {
+    const reply = (kind: AnswerKind, rcode: Rcode, parts: Partial<DnsMessage> = {}, aa = false): AuthorityResult => ({
+      kind,
+      response: {
+        id: query.id,
+        type: "response",
+        // QR set, RD echoed (RFC 1035 §4.1.1); RA stays 0: no recursion here. dns-packet encodes
+        // the rcode only from the low 4 flag bits, not from the `rcode` field, so it goes in both.
+        flags: FLAGS.QR | ((query.flags ?? 0) & FLAGS.RD) | (aa ? FLAGS.AA : 0) | RCODES[rcode],
+        rcode,
+        questions: query.questions ?? [],
+        answers: [],
+        authorities: [],
+        additionals: [],
+        ...parts,
+      } as DnsMessage,
+    });
+    const opcode = (query as { opcode?: string }).opcode ?? "QUERY";
+    if (opcode !== "QUERY") return reply("notimp", "NOTIMP");
+    if (query.questions?.length !== 1) return reply("formerr", "FORMERR");
+    const q = query.questions[0];
+    const zone = this.zoneFor(q.name);
+    if (!zone) return reply("refused", "REFUSED");
+
+    const answers: DnsRecord[] = [];
+    const visited = new Set<string>();
+    let name = q.name;
+    for (let link = 0; link <= MAX_CNAME_CHAIN && !visited.has(canonical(name)); link++) {
+      visited.add(canonical(name));
+      const cut = this.delegation(zone, name);
+      if (cut) {
+        if (answers.length) return reply("cname", "NOERROR", { answers }, true);
+        return reply("referral", "NOERROR", { authorities: cut, additionals: this.glue(zone, cut) });
+      }
+      const here = zone.at(name);
+      const matching = here.filter((r) => r.type === q.type || (q.type as string) === "ANY");
+      if (matching.length) {
+        answers.push(...this.rotate(name, q.type, matching));
+        return reply(answers.length > matching.length ? "cname" : "answer", "NOERROR", { answers, additionals: this.additional(zone, matching) }, true);
+      }
+      const cname = here.find((r) => r.type === "CNAME");
+      if (cname) {
+        answers.push(cname);
+        const target = (cname as { data: string }).data;
+        if (!isInZone(target, zone.origin)) return reply("cname", "NOERROR", { answers }, true); // the resolver goes on from here
+        name = target;
+        continue;
+      }
+      const negative = { answers, authorities: [this.negativeSoa(zone)] };
+      if (zone.exists(name)) return reply(answers.length ? "cname" : "nodata", "NOERROR", negative, true);
+      return reply(answers.length ? "cname" : "nxdomain", "NXDOMAIN", negative, true);
+    }
+    // A CNAME loop (a name seen twice) or a chain over MAX_CNAME_CHAIN: say what we have; the resolver gives up.
+    return reply("cname", "NOERROR", { answers }, true);
+  }
+
+  /** NS records of the closest zone cut between the apex and `name`, if `name` is delegated away. */
+  private delegation(zone: Zone, name: string): DnsRecord[] | undefined {
+    const labels = canonical(name).split(".");
+    const apexDepth = zone.origin === "" ? 0 : zone.origin.split(".").length;
+    // From just below the apex down to the name itself: the highest cut wins (RFC 1034 §4.3.2 step 3b).
+    for (let depth = apexDepth + 1; depth <= labels.length; depth++) {
+      const candidate = labels.slice(labels.length - depth).join(".");
+      const ns = zone.at(candidate).filter((r) => r.type === "NS");
+      if (ns.length) return ns;
+    }
+    return undefined;
+  }
+
+  /** Glue: addresses of the name servers of a referral, when this zone has them. */
+  private glue(zone: Zone, ns: DnsRecord[]): DnsRecord[] {
+    return ns.flatMap((r) => zone.at((r as { data: string }).data).filter((g) => ADDRESS_TYPES.includes(g.type)));
+  }
+
+  /** Additional-section processing (RFC 1035 §3.3.9, §3.3.11): addresses of MX exchanges and NS hosts. */
+  private additional(zone: Zone, answers: DnsRecord[]): DnsRecord[] {
+    const targets = answers.flatMap((r) =>
+      r.type === "MX" ? [(r as { data: { exchange: string } }).data.exchange] : r.type === "NS" ? [(r as { data: string }).data] : [],
+    );
+    return targets.flatMap((t) => (isInZone(t, zone.origin) ? zone.at(t).filter((g) => ADDRESS_TYPES.includes(g.type)) : []));
+  }
+
+  /** The SOA for a negative answer, its TTL capped by the SOA minimum (RFC 2308 §3). */
+  private negativeSoa(zone: Zone): DnsRecord {
+    const soa = zone.soa as DnsRecord & { ttl: number; data: { minimum: number } };
+    return { ...soa, ttl: Math.min(soa.ttl, soa.data.minimum) } as DnsRecord;
+  }
+
+  /** Round-robin load distribution: each query gets the RRset rotated by one more place. */
+  private rotate(name: string, type: string, records: DnsRecord[]): DnsRecord[] {
+    if (records.length < 2) return records;
+    const key = `${canonical(name)} ${type}`;
+    const n = this.rotation.get(key) ?? 0;
+    this.rotation.set(key, n + 1);
+    const k = n % records.length;
+    return [...records.slice(k), ...records.slice(0, k)];
+  }
+}
+
+/** The question of a message, if it has exactly one. */
+export function questionOf(m: DnsMessage): DnsQuestion | undefined {
+  return m.questions?.length === 1 ? m.questions[0] : undefined;
+}

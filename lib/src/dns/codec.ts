@@ -1,0 +1,94 @@
+import * as dnsPacket from "dns-packet";
+import { AppLayerError } from "../errors";
+import { MAX_LABEL_LENGTH, MAX_NAME_LENGTH } from "./limits";
+
+/** A decoded DNS message, as dns-packet represents it. */
+export type DnsMessage = dnsPacket.Packet;
+/** One resource record (answer, authority or additional) as dns-packet represents it. */
+export type DnsRecord = dnsPacket.Answer;
+/** One question. */
+export type DnsQuestion = dnsPacket.Question;
+
+/** The header flag bits, RFC 1035 §4.1.1 (dns-packet keeps them in one 16-bit field). */
+export const FLAGS = {
+  QR: 1 << 15,
+  AA: 1 << 10,
+  TC: 1 << 9,
+  RD: 1 << 8,
+  RA: 1 << 7,
+} as const;
+
+/** Response codes, RFC 1035 §4.1.1 and RFC 2136 §2.2 (number → name, and the reverse). */
+export const RCODES = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4, REFUSED: 5 } as const;
+export type Rcode = keyof typeof RCODES;
+
+/** The rcode of a message, as its name. */
+export function rcodeOf(m: DnsMessage): string {
+  return (m as { rcode?: string }).rcode ?? "NOERROR";
+}
+
+/** True when `bit` (one of {@link FLAGS}) is set in the message's header. */
+export function hasFlag(m: DnsMessage, bit: number): boolean {
+  return ((m.flags ?? 0) & bit) !== 0;
+}
+
+/**
+ * Decodes one DNS message and returns it with the number of bytes it used — the
+ * offset travels with the value instead of in dns-packet's global `decode.bytes`.
+ * Anything wrong (a cut-off header, a pointer forward or into itself, counts that
+ * promise more records than there are) throws `DNS_FORMAT` with the reason.
+ * With `exact` (the default) trailing bytes after the message are an error too.
+ *
+ * @example const { message } = decodeMessage(datagram);
+ */
+export function decodeMessage(buf: Uint8Array, options: { exact?: boolean } = {}): { message: DnsMessage; bytes: number } {
+  const data = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.length);
+  if (data.length < 12) {
+    throw new AppLayerError("DNS_FORMAT", `a DNS header is 12 bytes; this message has ${data.length}`, { length: data.length });
+  }
+  let message: DnsMessage;
+  try {
+    message = dnsPacket.decode(data);
+  } catch (e) {
+    throw new AppLayerError("DNS_FORMAT", `cannot decode the DNS message: ${(e as Error).message}`, { length: data.length });
+  }
+  const bytes = dnsPacket.decode.bytes;
+  if ((options.exact ?? true) && bytes !== data.length) {
+    throw new AppLayerError("DNS_FORMAT", `${data.length - bytes} bytes follow the end of the DNS message`, { used: bytes, length: data.length });
+  }
+  return { message, bytes };
+}
+
+/** Encodes a DNS message to wire format. */
+export function encodeMessage(m: DnsMessage): Buffer {
+  return dnsPacket.encode(m);
+}
+
+/**
+ * Checks a domain name against RFC 1035's limits; throws `DNS_NAME` naming the
+ * offending label. "." and "" are the root.
+ */
+export function checkName(name: string): void {
+  const trimmed = name.replace(/\.$/, "");
+  if (trimmed === "") return;
+  let wire = 1; // the root's zero byte
+  for (const label of trimmed.split(".")) {
+    const len = Buffer.byteLength(label);
+    if (len === 0) throw new AppLayerError("DNS_NAME", `"${name}" has an empty label`, { name });
+    if (len > MAX_LABEL_LENGTH) throw new AppLayerError("DNS_NAME", `the label "${label.slice(0, 20)}…" is ${len} octets; the limit is ${MAX_LABEL_LENGTH}`, { name, label });
+    wire += len + 1;
+  }
+  if (wire > MAX_NAME_LENGTH) throw new AppLayerError("DNS_NAME", `"${name.slice(0, 30)}…" is ${wire} octets on the wire; the limit is ${MAX_NAME_LENGTH}`, { name, length: wire });
+}
+
+/** Lower-cased, without the trailing dot: the form names are compared in (RFC 4343: case-insensitive). */
+export function canonical(name: string): string {
+  return name.replace(/\.$/, "").toLowerCase();
+}
+
+/** True when `name` equals `zone` or lies below it. */
+export function isInZone(name: string, zone: string): boolean {
+  const n = canonical(name);
+  const z = canonical(zone);
+  return z === "" || n === z || n.endsWith(`.${z}`);
+}

@@ -1,0 +1,69 @@
+import { DnsMessage, DnsRecord, FLAGS } from "./codec";
+
+/** The record types the lessons serve (DNSSEC types come later). */
+export const RECORD_TYPES = ["A", "AAAA", "NS", "CNAME", "MX", "SOA", "TXT", "PTR"] as const;
+export type RecordType = (typeof RECORD_TYPES)[number];
+
+/** The textbook's view of a resource record: (Name, Value, Type, TTL). */
+export interface RRTuple {
+  name: string;
+  value: string;
+  type: string;
+  ttl: number;
+}
+
+/** An absolute name with its trailing dot, as dig and zone files print it. */
+export function fqdn(name: string): string {
+  return name === "." || name === "" ? "." : `${name.replace(/\.$/, "")}.`;
+}
+
+/** The record's data in master-file syntax: `10 mail.umass.edu.`, `"v=spf1 -all"`, … */
+export function formatRdata(rr: DnsRecord): string {
+  const d = (rr as { data: unknown }).data;
+  switch (rr.type) {
+    case "NS":
+    case "CNAME":
+    case "PTR":
+      return fqdn(d as string);
+    case "MX": {
+      const mx = d as { preference: number; exchange: string };
+      return `${mx.preference} ${fqdn(mx.exchange)}`;
+    }
+    case "SOA": {
+      const s = d as { mname: string; rname: string; serial: number; refresh: number; retry: number; expire: number; minimum: number };
+      return `${fqdn(s.mname)} ${fqdn(s.rname)} ${s.serial} ${s.refresh} ${s.retry} ${s.expire} ${s.minimum}`;
+    }
+    case "TXT": {
+      const parts = (Array.isArray(d) ? d : [d]) as Array<string | Uint8Array>;
+      return parts.map((p) => JSON.stringify(typeof p === "string" ? p : Buffer.from(p).toString("latin1"))).join(" ");
+    }
+    default:
+      return Buffer.isBuffer(d) ? `\\# ${d.length} ${d.toString("hex")}` : String(d);
+  }
+}
+
+/** The record as the textbook's 4-tuple. */
+export function rrTuple(rr: DnsRecord): RRTuple {
+  return { name: fqdn(rr.name), value: formatRdata(rr), type: rr.type, ttl: (rr as { ttl?: number }).ttl ?? 0 };
+}
+
+/** One line in master-file (and dig) syntax: `gaia.cs.umass.edu. 3600 IN A 127.0.1.12`. */
+export function formatRecord(rr: DnsRecord): string {
+  const t = rrTuple(rr);
+  return `${t.name.padEnd(24)} ${String(t.ttl).padStart(6)}  IN  ${t.type.padEnd(5)} ${t.value}`;
+}
+
+/**
+ * A one-line summary of a message for transcripts and diagrams:
+ * `query gaia.cs.umass.edu A` or `NOERROR aa: gaia.cs.umass.edu A 127.0.1.12`.
+ */
+export function summarizeMessage(m: DnsMessage): string {
+  const q = m.questions?.[0];
+  if (m.type !== "response") return `query ${q ? `${q.name} ${q.type}` : "(no question)"}`;
+  const flags = ((m.flags ?? 0) & FLAGS.AA ? " aa" : "") + ((m.flags ?? 0) & FLAGS.TC ? " tc" : "");
+  const rcode = (m as { rcode?: string }).rcode ?? "NOERROR";
+  const first = (list: DnsRecord[] | undefined, what: string) =>
+    list?.length ? `${what}${list[0].name} ${list[0].type} ${formatRdata(list[0])}${list.length > 1 ? ` (+${list.length - 1})` : ""}` : "";
+  const body = first(m.answers, "") || first(m.authorities?.filter((r) => r.type === "NS"), "referral to ") || (q ? `${q.name} ${q.type}` : "");
+  return `${rcode}${flags}: ${body}`;
+}
