@@ -38,13 +38,17 @@ export function startCli(args: string[], expectLines = 1): Promise<CliServer> {
   });
 }
 
-/** Runs a command with stdin `input` and resolves with its stdout (rejecting on a non-zero exit). */
-export function run(cmd: string, args: string[], input = "", timeoutMs = 10_000): Promise<string> {
+/**
+ * Runs a command with stdin `input` and resolves with its stdout (rejecting on a
+ * non-zero exit). Output is read as UTF-8, or byte for byte with "latin1".
+ */
+export function run(cmd: string, args: string[], input = "", options: { timeoutMs?: number; encoding?: "utf8" | "latin1" } = {}): Promise<string> {
   return new Promise((resolvePromise, reject) => {
-    const child = execFile(cmd, args, { timeout: timeoutMs, encoding: "latin1" }, (error, stdout, stderr) => {
+    const encoding = options.encoding ?? "utf8";
+    const child = execFile(cmd, args, { timeout: options.timeoutMs ?? 10_000, encoding }, (error, stdout, stderr) => {
       if (error) reject(new Error(`${cmd} ${args.join(" ")}: ${error.message}\n${stderr}`));
       else resolvePromise(stdout);
     });
-    child.stdin!.end(input, "latin1");
+    child.stdin!.end(input, encoding);
   });
 }

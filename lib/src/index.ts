@@ -34,3 +34,8 @@ export * from "./dns/records";
 export * from "./dns/zone";
 export * from "./dns/authority";
 export * from "./dns/server";
+export * from "./dns/transport";
+export * from "./dns/cache";
+export * from "./dns/resolution";
+export * from "./dns/client";
+export * from "./dns/resolver";

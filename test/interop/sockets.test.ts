@@ -20,7 +20,7 @@ describe("applayer udp-upper with standard tools", () => {
     expect(await run("nc", ["-u", "-w1", "127.0.0.1", String(server.address.port)], "hello nc\n")).toBe("HELLO NC\n");
   });
   it("keeps answering after garbage", async () => {
-    await run("socat", ["-T0.3", "-", `UDP:127.0.0.1:${server.address.port}`], "\u0000\u00ff\u00fe garbage");
+    await run("socat", ["-T0.3", "-", `UDP:127.0.0.1:${server.address.port}`], "\u0000\u00ff\u00fe garbage", { encoding: "latin1" });
     expect(await run("socat", ["-T1", "-", `UDP:127.0.0.1:${server.address.port}`], "after")).toBe("AFTER");
   });
 });

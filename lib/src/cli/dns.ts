@@ -1,9 +1,17 @@
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
-import { parseAddress } from "../net/address";
+import { formatAddress, parseAddress } from "../net/address";
 import { serveDns } from "../dns/server";
-import { parseZone } from "../dns/zone";
-import { Command, serveUntilSignalled } from "./command";
+import { parseRecords, parseZone } from "../dns/zone";
+import { Resolver, serveResolver } from "../dns/resolver";
+import { exchange } from "../dns/client";
+import { formatMessage, formatRecord } from "../dns/records";
+import { Command, intOption, serveUntilSignalled } from "./command";
+
+const readHints = (file: unknown) => {
+  if (typeof file !== "string") throw new Error("--root-hints FILE is required (named.root format: . NS …, and the roots' A records)");
+  return parseRecords(readFileSync(file, "utf8"), { file });
+};
 
 /** The DNS lesson's commands. */
 export const dnsCommands: Command[] = [
@@ -21,6 +29,46 @@ export const dnsCommands: Command[] = [
       const server = await serveDns({ zones, host: where.host, port: where.port });
       for (const z of zones) console.error(`serving ${z.origin || "."} (${z.records().length} records)`);
       return serveUntilSignalled([{ address: server.address, server }]);
+    },
+  },
+  {
+    name: "dns-resolver",
+    summary: "local DNS server: recursive for loopback clients, iterative from the root hints, with a cache",
+    usage: "--listen H:N --root-hints FILE [--upstream-port N]",
+    options: { listen: { type: "string" }, "root-hints": { type: "string" }, "upstream-port": { type: "string" } },
+    async run(v) {
+      const resolver = new Resolver({ hints: readHints(v["root-hints"]), upstreamPort: intOption(v["upstream-port"], "upstream-port", 53) });
+      const where = parseAddress(String(v.listen ?? "127.0.0.1:5353"));
+      const server = await serveResolver({ resolver, host: where.host, port: where.port });
+      return serveUntilSignalled([{ address: server.address, server }]);
+    },
+  },
+  {
+    name: "dig",
+    summary: "a dig-like client: ask a server (recursive), or walk the hierarchy yourself (--iterative)",
+    usage: "NAME [TYPE] [@H:N] [--norecurse] [--tcp] | NAME [TYPE] --iterative --root-hints FILE [--upstream-port N]",
+    positionals: true,
+    options: {
+      iterative: { type: "boolean" }, "root-hints": { type: "string" }, "upstream-port": { type: "string" },
+      norecurse: { type: "boolean" }, tcp: { type: "boolean" },
+    },
+    async run(v, args) {
+      const at = args.find((a) => a.startsWith("@"));
+      const [name, type = "A"] = args.filter((a) => !a.startsWith("@"));
+      if (!name) throw new Error("which name? e.g. applayer dig gaia.cs.umass.edu A @127.0.0.1:5353");
+      if (v.iterative) {
+        const resolver = new Resolver({ hints: readHints(v["root-hints"]), upstreamPort: intOption(v["upstream-port"], "upstream-port", 53) });
+        const r = await resolver.resolve(name, type.toUpperCase());
+        for (const h of r.hops) console.log(`${h.at.toFixed(1).padStart(7)} ms  ${h.serverName.padEnd(22)} ${h.server.padEnd(12)} ${h.question.padEnd(28)} → ${h.outcome}`);
+        console.log(`\n;; status: ${r.rcode}, ${r.hops.length} queries, ${r.ms.toFixed(1)} ms`);
+        for (const rr of [...r.answers, ...r.authorities]) console.log(formatRecord(rr));
+        return r.rcode === "SERVFAIL" ? 1 : 0;
+      }
+      const server = parseAddress((at ?? "@127.0.0.1:53").slice(1));
+      const ex = await exchange(server, { name, type: type.toUpperCase() as never }, { recursionDesired: !v.norecurse, tcp: Boolean(v.tcp), edns: true });
+      console.log(formatMessage(ex.response));
+      console.log(`\n;; SERVER: ${formatAddress(server)} (${ex.transport.toUpperCase()}${ex.retriedOverTcp ? ", after a truncated UDP reply" : ""})\n;; Query time: ${ex.rttMs.toFixed(1)} ms\n;; MSG SIZE  rcvd: ${ex.responseBytes.length}`);
+      return 0;
     },
   },
 ];

@@ -22,3 +22,18 @@ export const MAX_CNAME_CHAIN = 8;
 
 /** A TCP client that sends nothing for this long is disconnected (RFC 7766 §6.2.3 suggests seconds). */
 export const TCP_IDLE_TIMEOUT_MS = 10_000;
+
+/** The most RRsets a resolver's cache holds; the oldest entry is evicted past it. */
+export const MAX_CACHE_ENTRIES = 100_000;
+
+/** A resolver never keeps a record longer than this, whatever its TTL says (RFC 8767 §4 suggests 7 days). */
+export const MAX_CACHE_TTL_S = 604_800;
+
+/** Upstream queries one resolution may send before it gives up with SERVFAIL (loops, lame delegations). */
+export const MAX_QUERIES_PER_RESOLUTION = 32;
+
+/** How deep a resolver goes to find the address of a name server it was referred to without glue. */
+export const MAX_NS_LOOKUP_DEPTH = 3;
+
+/** How long a resolver waits for one upstream server before trying the next. */
+export const UPSTREAM_TIMEOUT_MS = 800;

@@ -67,3 +67,32 @@ export function summarizeMessage(m: DnsMessage): string {
   const body = first(m.answers, "") || first(m.authorities?.filter((r) => r.type === "NS"), "referral to ") || (q ? `${q.name} ${q.type}` : "");
   return `${rcode}${flags}: ${body}`;
 }
+
+/** The flags of a message as dig names them: `qr aa rd ra`. */
+export function flagNames(m: DnsMessage): string[] {
+  const f = m.flags ?? 0;
+  // dns-packet's decoder moves QR out of `flags` into `type`.
+  const qr = m.type === "response" || f & FLAGS.QR ? ["qr"] : [];
+  return [...qr, ...(["AA", "TC", "RD", "RA"] as const).filter((k) => f & FLAGS[k]).map((k) => k.toLowerCase())];
+}
+
+/**
+ * A message laid out the way dig prints it: header, flags, and each section,
+ * so a lesson's output can be set beside the real tool's.
+ */
+export function formatMessage(m: DnsMessage): string {
+  const sections: Array<[string, DnsRecord[]]> = [
+    ["ANSWER", m.answers ?? []],
+    ["AUTHORITY", m.authorities ?? []],
+    ["ADDITIONAL", (m.additionals ?? []).filter((r) => r.type !== "OPT")],
+  ];
+  const lines = [
+    `;; ->>HEADER<<- opcode: QUERY, status: ${(m as { rcode?: string }).rcode ?? "NOERROR"}, id: ${m.id}`,
+    `;; flags: ${flagNames(m).join(" ")}; QUERY: ${m.questions?.length ?? 0}, ${sections.map(([n, l]) => `${n}: ${l.length}`).join(", ")}`,
+    "",
+    ";; QUESTION SECTION:",
+    ...(m.questions ?? []).map((q) => `;${fqdn(q.name).padEnd(23)}         IN  ${q.type}`),
+  ];
+  for (const [name, list] of sections) if (list.length) lines.push("", `;; ${name} SECTION:`, ...list.map(formatRecord));
+  return lines.join("\n");
+}

@@ -136,14 +136,39 @@ function parseTtl(s: string): number | undefined {
  * const zone = parseZone(readFileSync("umass.edu.zone", "utf8"), { origin: "umass.edu." });
  * zone.at("gaia.cs.umass.edu"); // [{ name: "gaia.cs.umass.edu", type: "A", ttl: 3600, data: "127.0.1.12" }]
  */
-export function parseZone(text: string, options: { origin?: string; file?: string; defaultTtl?: number } = {}): Zone {
+export function parseZone(text: string, options: MasterFileOptions = {}): Zone {
+  const { records, lines, fail } = readMasterFile(text, options);
+  const soa = records.find((r) => r.type === "SOA") ?? fail("the zone has no SOA record", lines[lines.length - 1] ?? 0);
+  records.forEach((r, i) => {
+    if (!isInZone(r.name, soa.name)) fail(`${r.name} is outside the zone ${fqdn(soa.name)}`, lines[i]);
+  });
+  return new Zone(soa.name, records);
+}
+
+/**
+ * Reads records in master-file syntax with no zone around them: root hints
+ * (named.root), or a list of records to load into a cache.
+ *
+ * @example parseRecords(readFileSync("root.hints", "utf8")) // [". NS a.root-servers.net.", "a.root-servers.net. A 127.0.0.2"]
+ */
+export function parseRecords(text: string, options: MasterFileOptions = {}): DnsRecord[] {
+  return readMasterFile(text, { origin: ".", ...options }).records;
+}
+
+export interface MasterFileOptions {
+  origin?: string;
+  file?: string;
+  defaultTtl?: number;
+}
+
+function readMasterFile(text: string, options: MasterFileOptions) {
   const file = options.file ?? "zone";
   let origin = options.origin !== undefined ? absolute(options.origin, undefined) : undefined;
   let ttl = options.defaultTtl;
   let owner: string | undefined;
   let lastTtl: number | undefined;
   const records: DnsRecord[] = [];
-  const lines: number[] = []; // the line of each record, for errors found after parsing
+  const lines: number[] = []; // the line of each record, for errors found after reading
   let at = 0;
   const fail = (msg: string): never => {
     throw new AppLayerError("ZONE_SYNTAX", `${file}:${at}: ${msg}`, { file, line: at });
@@ -233,10 +258,5 @@ export function parseZone(text: string, options: { origin?: string; file?: strin
     records.push({ name: owner!, type, ttl: effective, class: "IN", data } as DnsRecord);
     lines.push(at);
   }
-  const soa = records.find((r) => r.type === "SOA") ?? fail("the zone has no SOA record");
-  records.forEach((r, i) => {
-    at = lines[i];
-    if (!isInZone(r.name, soa.name)) fail(`${r.name} is outside the zone ${fqdn(soa.name)}`);
-  });
-  return new Zone(soa.name, records);
+  return { records, lines, fail: (msg: string, line: number): never => ((at = line), fail(msg)) };
 }

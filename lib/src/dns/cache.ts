@@ -1,0 +1,110 @@
+import { Clock, realClock } from "../net/clock";
+import { DnsRecord, canonical } from "./codec";
+import { MAX_CACHE_ENTRIES, MAX_CACHE_TTL_S } from "./limits";
+
+/**
+ * How much a cached record is trusted (RFC 2181 §5.4.1): an authoritative answer
+ * beats a referral's NS, which beats glue. A record arriving with a lower rank
+ * never replaces a live one with a higher rank — one defence against poisoning.
+ */
+export const CREDIBILITY = { glue: 1, referral: 2, answer: 3 } as const;
+export type Credibility = keyof typeof CREDIBILITY;
+
+/** What the cache knows about one (name, type). */
+export type CacheResult =
+  | { kind: "records"; records: DnsRecord[] }
+  | { kind: "nxdomain" | "nodata"; soa?: DnsRecord }
+  | { kind: "miss" };
+
+interface Entry {
+  expires: number;
+  rank: number;
+  records?: DnsRecord[];
+  negative?: "nxdomain" | "nodata";
+  soa?: DnsRecord;
+}
+
+/**
+ * A resolver's cache of RRsets with TTLs. Time comes from a {@link Clock}, so a
+ * lesson can fast-forward a simulated hour. A record read from the cache carries
+ * its *remaining* TTL, as a resolver passes it on. Negative answers (NXDOMAIN,
+ * NODATA) are cached for the SOA's negative TTL (RFC 2308 §5).
+ *
+ * @example
+ * const cache = new DnsCache(sim.clock);
+ * cache.put([{ name: "gaia.cs.umass.edu", type: "A", ttl: 60, data: "127.0.1.12" }], "answer");
+ * cache.get("gaia.cs.umass.edu", "A"); // { kind: "records", records: [... ttl: 60] }
+ */
+export class DnsCache {
+  private readonly entries = new Map<string, Entry>();
+  readonly stats = { hits: 0, misses: 0, evictions: 0 };
+
+  constructor(private readonly clock: Clock = realClock, readonly maxEntries = MAX_CACHE_ENTRIES) {}
+
+  /** Caches records, grouped into RRsets by (name, type). */
+  put(records: DnsRecord[], credibility: Credibility): void {
+    const sets = new Map<string, DnsRecord[]>();
+    for (const r of records) {
+      if (r.type === "OPT") continue;
+      const key = keyOf(r.name, r.type);
+      sets.set(key, [...(sets.get(key) ?? []), r]);
+    }
+    for (const [key, set] of sets) {
+      const ttl = Math.min(...set.map((r) => (r as { ttl?: number }).ttl ?? 0), MAX_CACHE_TTL_S);
+      this.store(key, { expires: this.clock.now() + ttl * 1000, rank: CREDIBILITY[credibility], records: set });
+    }
+  }
+
+  /** Caches "no such name" or "no such type", for the SOA's negative TTL (RFC 2308 §5). */
+  putNegative(name: string, type: string, kind: "nxdomain" | "nodata", soa: DnsRecord | undefined): void {
+    const s = soa as (DnsRecord & { ttl: number; data: { minimum: number } }) | undefined;
+    const ttl = s ? Math.min(s.ttl, s.data.minimum, MAX_CACHE_TTL_S) : 0;
+    if (ttl <= 0) return;
+    this.store(keyOf(name, type), { expires: this.clock.now() + ttl * 1000, rank: CREDIBILITY.answer, negative: kind, soa });
+  }
+
+  /** Looks up (name, type), counting a hit or a miss. Expired entries are misses. */
+  get(name: string, type: string): CacheResult {
+    const r = this.peek(name, type);
+    if (r.kind === "miss") this.stats.misses++;
+    else this.stats.hits++;
+    return r;
+  }
+
+  /** Like get(), without touching the hit/miss counters (for the resolver's own bookkeeping). */
+  peek(name: string, type: string): CacheResult {
+    const key = keyOf(name, type);
+    const e = this.entries.get(key);
+    const now = this.clock.now();
+    if (!e || e.expires <= now) {
+      if (e) this.entries.delete(key);
+      return { kind: "miss" };
+    }
+    const remaining = Math.max(0, Math.floor((e.expires - now) / 1000));
+    if (e.negative) return { kind: e.negative, soa: e.soa };
+    return { kind: "records", records: e.records!.map((r) => ({ ...r, ttl: remaining }) as DnsRecord) };
+  }
+
+  /** Forgets everything (a restarted resolver). */
+  clear(): void {
+    this.entries.clear();
+  }
+
+  /** RRsets currently held, expired or not yet swept. */
+  get size(): number {
+    return this.entries.size;
+  }
+
+  private store(key: string, entry: Entry): void {
+    const old = this.entries.get(key);
+    if (old && old.expires > this.clock.now() && old.rank > entry.rank) return; // keep the more credible data
+    this.entries.delete(key); // re-insert at the end: Map order is our eviction order
+    this.entries.set(key, entry);
+    while (this.entries.size > this.maxEntries) {
+      this.entries.delete(this.entries.keys().next().value!);
+      this.stats.evictions++;
+    }
+  }
+}
+
+const keyOf = (name: string, type: string) => `${canonical(name)}\u0000${type}`;

@@ -1,0 +1,123 @@
+import { randomInt } from "node:crypto";
+import * as net from "node:net";
+import { AppLayerError } from "../errors";
+import { Address, formatAddress } from "../net/address";
+import { FrameDecoder, encodeFrame } from "../net/framing";
+import { CallOptions, withDeadline } from "../net/lifecycle";
+import { Network, loopback } from "../net/network";
+import { DnsMessage, DnsQuestion, FLAGS, canonical, decodeMessage, encodeMessage } from "./codec";
+import { TCP_MESSAGE_MAX } from "./limits";
+
+/** One query and its reply, with the facts a lesson shows about them. */
+export interface Exchange {
+  query: DnsMessage;
+  response: DnsMessage;
+  /** The query and reply as they went over the wire (the reply of the final transport). */
+  queryBytes: Buffer;
+  responseBytes: Buffer;
+  transport: "udp" | "tcp";
+  rttMs: number;
+  /** The UDP reply was truncated (TC) and the query was repeated over TCP. */
+  retriedOverTcp: boolean;
+}
+
+export interface ExchangeOptions extends CallOptions {
+  network?: Network;
+  /** Ask the server to recurse (RD). Stub clients do; a resolver talking to authoritative servers does not. */
+  recursionDesired?: boolean;
+  /** Add an EDNS OPT record advertising a larger UDP buffer (RFC 6891). */
+  edns?: boolean;
+  /** Go straight to TCP. */
+  tcp?: boolean;
+  /** Called for each datagram ignored as forged: wrong source, id or question. */
+  onForged?: (why: string) => void;
+}
+
+/**
+ * Why a datagram is not the reply to our query, or undefined if it is. A resolver
+ * checks all of this (RFC 5452 §3): an off-path attacker must guess the source
+ * port *and* the 16-bit id, and echo the question, to poison a cache.
+ */
+export function forgeryCheck(query: DnsMessage, server: Address, from: Address, bytes: Uint8Array): string | undefined {
+  if (from.host !== server.host || from.port !== server.port) return `from ${formatAddress(from)}, not the server ${formatAddress(server)}`;
+  let m: DnsMessage;
+  try {
+    m = decodeMessage(bytes).message;
+  } catch {
+    return "not a DNS message";
+  }
+  if (m.type !== "response") return "not a response";
+  if (m.id !== query.id) return `id ${m.id}, not ${query.id}`;
+  const q = query.questions![0];
+  const a = m.questions?.[0];
+  if (!a || canonical(a.name) !== canonical(q.name) || a.type !== q.type) return "a different question";
+  return undefined;
+}
+
+/**
+ * Sends one DNS query and returns the reply: a fresh socket (so a random source
+ * port) and a random 16-bit id per query; replies that fail {@link forgeryCheck}
+ * are ignored. A truncated UDP reply is retried over TCP (on loopback).
+ *
+ * @example
+ * const ex = await exchange({ host: "127.0.0.1", port: 5300 }, { name: "gaia.cs.umass.edu", type: "A" });
+ * ex.response.answers; // [{ name: "gaia.cs.umass.edu", type: "A", data: "127.0.1.12", … }]
+ */
+export async function exchange(server: Address, question: DnsQuestion, options: ExchangeOptions = {}): Promise<Exchange> {
+  const network = options.network ?? loopback;
+  const query: DnsMessage = {
+    id: randomInt(0, 65536),
+    type: "query",
+    flags: options.recursionDesired ? FLAGS.RD : 0,
+    questions: [{ class: "IN", ...question }],
+    additionals: options.edns ? [{ name: ".", type: "OPT", udpPayloadSize: 1232, flags: 0, options: [] } as never] : [],
+  };
+  const queryBytes = encodeMessage(query);
+  const start = network.clock.now();
+  const what = `DNS query ${question.name} ${question.type} to ${formatAddress(server)}`;
+  const done = (responseBytes: Buffer, transport: "udp" | "tcp", retriedOverTcp: boolean): Exchange => ({
+    query, response: decodeMessage(responseBytes).message, queryBytes, responseBytes, transport, rttMs: network.clock.now() - start, retriedOverTcp,
+  });
+  if (options.tcp) return done(await tcpExchange(server, queryBytes, what, options), "tcp", false);
+
+  const socket = await network.openUdp();
+  let reply: Buffer;
+  try {
+    reply = await withDeadline(what, { timeoutMs: 2000, ...options }, () =>
+      new Promise<Buffer>((resolve) => {
+        socket.onMessage((bytes, from) => {
+          const why = forgeryCheck(query, server, from, bytes);
+          if (why) options.onForged?.(why);
+          else resolve(Buffer.from(bytes));
+        });
+        socket.send(queryBytes, server);
+      }), network.clock);
+  } finally {
+    await socket.close();
+  }
+  if (reply[2] & (FLAGS.TC >> 8) && network === loopback) {
+    return done(await tcpExchange(server, queryBytes, what, options), "tcp", true);
+  }
+  return done(reply, "udp", false);
+}
+
+/** One query over TCP: connect, send it with its 2-byte length, read one framed reply. */
+function tcpExchange(server: Address, queryBytes: Buffer, what: string, options: CallOptions): Promise<Buffer> {
+  return withDeadline(`${what} over TCP`, { timeoutMs: 2000, ...options }, (signal) =>
+    new Promise<Buffer>((resolve, reject) => {
+      const socket = net.connect(server.port, server.host);
+      const frames = new FrameDecoder(2, TCP_MESSAGE_MAX);
+      signal.addEventListener("abort", () => socket.destroy());
+      socket.on("connect", () => socket.write(encodeFrame(queryBytes)));
+      socket.on("data", (chunk) => {
+        const [frame] = frames.push(chunk);
+        if (frame) {
+          socket.end();
+          resolve(Buffer.from(frame));
+        }
+      });
+      socket.on("error", (e) => reject(new AppLayerError("CONNECTION_CLOSED", `${what} over TCP: ${e.message}`)));
+      socket.on("close", () => reject(new AppLayerError("CONNECTION_CLOSED", `${what} over TCP: closed before a reply`)));
+    }),
+  );
+}

@@ -1,0 +1,236 @@
+import { DnsCache } from "./cache";
+import { DnsMessage, DnsQuestion, DnsRecord, FLAGS, Rcode, canonical, isInZone, rcodeOf } from "./codec";
+import { MAX_CNAME_CHAIN, MAX_NS_LOOKUP_DEPTH, MAX_QUERIES_PER_RESOLUTION } from "./limits";
+
+/** What the state machine wants next: send a query, or it is done. */
+export type Step =
+  | { kind: "query"; server: string; serverName: string; zone: string; question: DnsQuestion }
+  | { kind: "done"; rcode: Rcode; answers: DnsRecord[]; authorities: DnsRecord[] };
+
+/** One upstream query and what came of it, for the resolution's trace. */
+export interface Hop {
+  server: string;
+  serverName: string;
+  /** The zone the resolver believed this server serves. */
+  zone: string;
+  question: string;
+  outcome: string;
+}
+
+interface Candidate {
+  name: string;
+  /** A glue/hint address; otherwise looked up in the cache when needed. */
+  address?: string;
+}
+
+/** Shared between a resolution and the NS-address lookups it starts: one budget, one trace. */
+interface Shared {
+  queries: number;
+  hops: Hop[];
+}
+
+const addressOf = (r: DnsRecord) => String((r as { data: unknown }).data);
+const dataName = (r: DnsRecord) => String((r as { data: unknown }).data);
+
+/**
+ * Resolves one question iteratively, as a local DNS server does (RFC 1034 §5.3.3),
+ * with no sockets: `next()` says which server to ask, `receive()` takes its reply
+ * (or undefined for a timeout). The cache is consulted first and filled as replies
+ * arrive; every cached record is checked against the asking zone's bailiwick, so
+ * a server for edu. cannot plant records for com.
+ *
+ * Bounded work: at most MAX_QUERIES_PER_RESOLUTION queries (shared with the
+ * lookups of name-server addresses), MAX_CNAME_CHAIN CNAMEs, MAX_NS_LOOKUP_DEPTH
+ * nested lookups — past any of them, SERVFAIL.
+ *
+ * @example
+ * const r = new Resolution({ name: "gaia.cs.umass.edu", type: "A" }, cache, hints);
+ * for (let s = r.next(); s.kind === "query"; s = r.next()) r.receive(await ask(s.server, s.question));
+ */
+export class Resolution {
+  private sname: string;
+  private readonly chain: DnsRecord[] = [];
+  private zone = ".";
+  private candidates: Candidate[] = [];
+  private readonly tried = new Set<string>();
+  private readonly lookedUp = new Set<string>();
+  private pending: Extract<Step, { kind: "query" }> | undefined;
+  private sub: { resolution: Resolution; ns: string } | undefined;
+  private result: Extract<Step, { kind: "done" }> | undefined;
+
+  constructor(
+    readonly question: DnsQuestion,
+    private readonly cache: DnsCache,
+    private readonly hints: DnsRecord[],
+    private readonly options: { random?: () => number; depth?: number; shared?: Shared } = {},
+  ) {
+    this.sname = question.name;
+    this.options.shared ??= { queries: 0, hops: [] };
+    this.fromCache();
+  }
+
+  /** Every upstream query so far, nested NS-address lookups included, in order. */
+  get hops(): Hop[] {
+    return this.options.shared!.hops;
+  }
+
+  /** The next thing to do. Call receive() after each "query" step. */
+  next(): Step {
+    if (this.result) return this.result;
+    if (this.pending) return this.pending;
+    if (this.sub) {
+      const step = this.sub.resolution.next();
+      if (step.kind === "query") return step;
+      this.lookedUp.add(this.sub.ns); // its A records, if any, are in the cache now
+      this.sub = undefined;
+    }
+    for (;;) {
+      const untried = this.candidates.filter((c) => !this.tried.has(c.name));
+      const ready = untried.find((c) => this.address(c));
+      if (ready) {
+        if (++this.options.shared!.queries > MAX_QUERIES_PER_RESOLUTION) return this.finish("SERVFAIL");
+        const server = this.address(ready)!;
+        this.pending = { kind: "query", server, serverName: ready.name, zone: this.zone, question: { name: this.sname, type: this.question.type, class: "IN" } };
+        return this.pending;
+      }
+      // Referred to servers without glue: find an address first (a lookup of its own).
+      const unknown = untried.find((c) => !this.lookedUp.has(c.name));
+      if (unknown && (this.options.depth ?? 0) < MAX_NS_LOOKUP_DEPTH) {
+        const nested = new Resolution({ name: unknown.name, type: "A", class: "IN" }, this.cache, this.hints, { ...this.options, depth: (this.options.depth ?? 0) + 1 });
+        this.sub = { resolution: nested, ns: unknown.name };
+        return this.next();
+      }
+      if (unknown) {
+        this.lookedUp.add(unknown.name);
+        continue;
+      }
+      return this.finish("SERVFAIL"); // every server of this zone failed
+    }
+  }
+
+  /** The reply to the last "query" step, or undefined when it timed out or could not be sent. */
+  receive(response: DnsMessage | undefined): void {
+    if (this.sub) return this.sub.resolution.receive(response);
+    const asked = this.pending;
+    if (!asked) return;
+    this.pending = undefined;
+    this.tried.add(asked.serverName);
+    const hop = (outcome: string): void => {
+      this.hops.push({ server: asked.server, serverName: asked.serverName, zone: asked.zone, question: `${asked.question.name} ${asked.question.type}`, outcome });
+    };
+    if (!response) return hop("no reply (timeout)");
+    const rcode = rcodeOf(response);
+    if (rcode !== "NOERROR" && rcode !== "NXDOMAIN") return hop(`${rcode}: try another server`);
+
+    const inBailiwick = (r: DnsRecord) => isInZone(r.name, this.zone);
+    const answers = (response.answers ?? []).filter(inBailiwick);
+    const authoritative = ((response.flags ?? 0) & FLAGS.AA) !== 0;
+    if (answers.length) this.cache.put(answers, authoritative ? "answer" : "referral");
+
+    // Walk the answer: the records we want, or a CNAME to follow (RFC 1034 §3.6.2).
+    let followed = false;
+    for (let guard = 0; guard <= MAX_CNAME_CHAIN; guard++) {
+      const here = answers.filter((r) => canonical(r.name) === canonical(this.sname));
+      const wanted = here.filter((r) => r.type === this.question.type);
+      if (wanted.length) {
+        hop(followed ? "answer, after a CNAME" : "answer");
+        return void this.finish("NOERROR", [...this.chain, ...wanted]);
+      }
+      const cname = here.find((r) => r.type === "CNAME");
+      if (!cname) break;
+      if (!this.followCname(cname)) return hop("CNAME chain too long or looping");
+      followed = true;
+    }
+    if (followed) {
+      hop(`CNAME → ${this.sname}`);
+      return this.fromCache();
+    }
+
+    const soa = (response.authorities ?? []).find((r) => r.type === "SOA" && inBailiwick(r));
+    if (rcode === "NXDOMAIN") {
+      hop("NXDOMAIN: no such name");
+      this.cache.putNegative(this.sname, this.question.type, "nxdomain", soa);
+      return void this.finish("NXDOMAIN", this.chain, soa ? [soa] : []);
+    }
+    const ns = (response.authorities ?? []).filter((r) => r.type === "NS");
+    const cut = ns[0]?.name;
+    // A referral must point strictly below the zone we asked, and toward the name (else: lame or looping).
+    if (cut !== undefined && !authoritative && isInZone(cut, this.zone) && canonical(cut) !== canonical(this.zone) && isInZone(this.sname, cut)) {
+      const glue = (response.additionals ?? []).filter((r) => (r.type === "A" || r.type === "AAAA") && inBailiwick(r));
+      this.cache.put(ns.filter((r) => canonical(r.name) === canonical(cut)), "referral");
+      this.cache.put(glue, "glue");
+      hop(`referral to ${cut === "." ? "." : `${cut}.`} (${ns.map(dataName).join(", ")})`);
+      return this.enterZone(cut, ns.map(dataName));
+    }
+    if (authoritative) {
+      hop("NODATA: the name has no records of this type");
+      this.cache.putNegative(this.sname, this.question.type, "nodata", soa);
+      return void this.finish("NOERROR", this.chain, soa ? [soa] : []);
+    }
+    hop("lame: neither an answer nor a referral below its zone");
+  }
+
+  /** The final result, once done. */
+  get done(): Extract<Step, { kind: "done" }> | undefined {
+    return this.result;
+  }
+
+  private followCname(cname: DnsRecord): boolean {
+    if (this.chain.length >= MAX_CNAME_CHAIN || this.chain.some((c) => canonical(c.name) === canonical(dataName(cname)))) {
+      this.finish("SERVFAIL");
+      return false;
+    }
+    this.chain.push(cname);
+    this.sname = dataName(cname);
+    return true;
+  }
+
+  /** Answers from the cache if it can, else starts at the closest zone cut whose servers it knows. */
+  private fromCache(): void {
+    for (let guard = 0; guard <= MAX_CNAME_CHAIN; guard++) {
+      const hit = this.cache.get(this.sname, this.question.type);
+      if (hit.kind === "records") return void this.finish("NOERROR", [...this.chain, ...hit.records]);
+      if (hit.kind === "nxdomain") return void this.finish("NXDOMAIN", this.chain, hit.soa ? [hit.soa] : []);
+      if (hit.kind === "nodata") return void this.finish("NOERROR", this.chain, hit.soa ? [hit.soa] : []);
+      const cname = this.question.type === "CNAME" ? undefined : this.cache.peek(this.sname, "CNAME");
+      if (cname?.kind !== "records") break;
+      if (!this.followCname(cname.records[0])) return;
+    }
+    const labels = canonical(this.sname).split(".").filter(Boolean);
+    for (let i = 0; i <= labels.length; i++) {
+      const zone = i === labels.length ? "." : labels.slice(i).join(".");
+      const ns = this.cache.peek(zone, "NS");
+      if (ns.kind === "records") return this.enterZone(zone, ns.records.map(dataName));
+    }
+    const roots = this.hints.filter((r) => r.type === "NS").map(dataName);
+    this.enterZone(".", roots);
+  }
+
+  private enterZone(zone: string, servers: string[]): void {
+    this.zone = zone;
+    this.tried.clear();
+    const shuffled = [...servers];
+    const random = this.options.random ?? Math.random;
+    for (let i = shuffled.length - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      [shuffled[i], shuffled[j]] = [shuffled[j], shuffled[i]];
+    }
+    // Root servers' addresses come from the hints; every other address from the cache.
+    const hinted = (name: string) => this.hints.find((h) => h.type === "A" && canonical(h.name) === canonical(name));
+    this.candidates = shuffled.map((name) => {
+      const hint = zone === "." ? hinted(name) : undefined;
+      return { name, address: hint && addressOf(hint) };
+    });
+  }
+
+  private address(c: Candidate): string | undefined {
+    if (c.address) return c.address;
+    const a = this.cache.peek(c.name, "A");
+    return a.kind === "records" ? addressOf(a.records[0]) : undefined;
+  }
+
+  private finish(rcode: Rcode, answers: DnsRecord[] = [], authorities: DnsRecord[] = []): Extract<Step, { kind: "done" }> {
+    this.result = { kind: "done", rcode, answers, authorities };
+    return this.result;
+  }
+}

@@ -1,0 +1,157 @@
+import { Address } from "../net/address";
+import { ListenOptions } from "../net/lifecycle";
+import { Network, loopback } from "../net/network";
+import { Trace } from "../lab/trace";
+import { Random } from "../sim/random";
+import { DnsCache } from "./cache";
+import { exchange } from "./client";
+import { DnsMessage, DnsRecord, FLAGS, RCODES, Rcode } from "./codec";
+import { UPSTREAM_TIMEOUT_MS } from "./limits";
+import { summarizeMessage } from "./records";
+import { Hop, Resolution } from "./resolution";
+import { DnsEndpoint, encodeReply, intake, serveDnsTransport } from "./transport";
+
+/** One upstream query as it happened: the state machine's verdict plus time and the messages. */
+export interface TimedHop extends Hop {
+  /** When the query left, in ms since the resolution began. */
+  at: number;
+  rttMs?: number;
+  query?: DnsMessage;
+  response?: DnsMessage;
+}
+
+/** The outcome of one resolution. */
+export interface Resolved {
+  rcode: Rcode;
+  answers: DnsRecord[];
+  authorities: DnsRecord[];
+  /** Every upstream query, in order; empty when the cache answered. */
+  hops: TimedHop[];
+  ms: number;
+}
+
+export interface ResolverOptions {
+  /** Root hints: NS records for "." and the roots' addresses (see parseRecords). */
+  hints: DnsRecord[];
+  network?: Network;
+  /** The port every upstream server listens on (53 in the real world). */
+  upstreamPort?: number;
+  cache?: DnsCache;
+  /** Seeds the choice among equal servers (the ids and ports stay random). */
+  seed?: number;
+  timeoutMs?: number;
+  /** Records each upstream query and reply, for sequence diagrams. */
+  trace?: Trace;
+  /** The resolver's name in traces. */
+  name?: string;
+}
+
+/**
+ * A local DNS server's resolving engine: recursive toward its clients, iterative
+ * toward the hierarchy. It drives a {@link Resolution} per question over real or
+ * simulated sockets, with a cache shared by all of them.
+ *
+ * @example
+ * const resolver = new Resolver({ hints: parseRecords(rootHints), upstreamPort: 53 });
+ * const r = await resolver.resolve("gaia.cs.umass.edu", "A");
+ * r.hops.map((h) => `${h.serverName}: ${h.outcome}`); // root: referral to edu., …
+ */
+export class Resolver {
+  readonly cache: DnsCache;
+  readonly stats = { resolutions: 0, upstreamQueries: 0, timeouts: 0, forged: 0 };
+  private readonly network: Network;
+  private readonly rng: Random;
+
+  constructor(readonly options: ResolverOptions) {
+    this.network = options.network ?? loopback;
+    this.cache = options.cache ?? new DnsCache(this.network.clock);
+    this.rng = new Random(options.seed ?? 1);
+  }
+
+  /** Resolves (name, type) from the cache or by asking the hierarchy. */
+  async resolve(name: string, type: string): Promise<Resolved> {
+    this.stats.resolutions++;
+    const clock = this.network.clock;
+    const start = clock.now();
+    const task = new Resolution({ name, type: type as never, class: "IN" }, this.cache, this.options.hints, { random: () => this.rng.next() });
+    const timed: TimedHop[] = [];
+    const me = this.options.name ?? "resolver";
+    for (let step = task.next(); step.kind === "query"; step = task.next()) {
+      const server: Address = { host: step.server, port: this.options.upstreamPort ?? 53 };
+      const at = clock.now() - start;
+      this.stats.upstreamQueries++;
+      let got: Awaited<ReturnType<typeof exchange>> | undefined;
+      try {
+        got = await exchange(server, step.question, {
+          network: this.network,
+          timeoutMs: this.options.timeoutMs ?? UPSTREAM_TIMEOUT_MS,
+          onForged: () => this.stats.forged++,
+        });
+      } catch {
+        this.stats.timeouts++;
+      }
+      const them = `${step.serverName} (${step.server})`;
+      if (got) this.options.trace?.record(me, them, summarizeMessage(got.query));
+      if (got) this.options.trace?.record(them, me, summarizeMessage(got.response));
+      task.receive(got?.response);
+      timed.push({ ...task.hops[task.hops.length - 1], at, rttMs: got?.rttMs, query: got?.query, response: got?.response });
+    }
+    const done = task.done!;
+    return { rcode: done.rcode, answers: done.answers, authorities: done.authorities, hops: timed, ms: clock.now() - start };
+  }
+}
+
+/** Clients allowed to ask for recursion: loopback only, unless told otherwise (no open resolver). */
+export const loopbackOnly = (host: string) => host.startsWith("127.");
+
+export interface ResolverServer extends DnsEndpoint {
+  readonly resolver: Resolver;
+  readonly stats: { queries: number; refused: number };
+}
+
+/**
+ * Serves a {@link Resolver} as a local DNS server on UDP and TCP. Recursion is
+ * offered only to clients `allow` accepts (loopback by default): anyone else gets
+ * REFUSED, so it cannot be used for amplification. A query without RD is answered
+ * from the cache alone.
+ *
+ * @example
+ * const local = await serveResolver({ resolver, port: 0 });
+ * // dig @127.0.0.1 -p ${local.address.port} gaia.cs.umass.edu
+ */
+export async function serveResolver(options: ListenOptions & { resolver: Resolver; network?: Network; allow?: (host: string) => boolean }): Promise<ResolverServer> {
+  const { resolver } = options;
+  const allow = options.allow ?? loopbackOnly;
+  const stats = { queries: 0, refused: 0 };
+  const endpoint = await serveDnsTransport(options, async (bytes, from, transport) => {
+    const got = intake(bytes);
+    if ("drop" in got) return undefined;
+    if ("formerr" in got) return got.formerr;
+    const query = got.query;
+    stats.queries++;
+    const reply = (rcode: Rcode, answers: DnsRecord[] = [], authorities: DnsRecord[] = []) =>
+      encodeReply(query, {
+        id: query.id,
+        type: "response",
+        flags: FLAGS.QR | FLAGS.RA | ((query.flags ?? 0) & FLAGS.RD) | RCODES[rcode],
+        questions: query.questions,
+        answers,
+        authorities,
+      }, transport).bytes;
+    const q = query.questions?.length === 1 ? query.questions[0] : undefined;
+    if ((query as { opcode?: string }).opcode && (query as { opcode?: string }).opcode !== "QUERY") return reply("NOTIMP");
+    if (!q) return reply("FORMERR");
+    if (!allow(from.host)) {
+      stats.refused++;
+      return reply("REFUSED");
+    }
+    if (!((query.flags ?? 0) & FLAGS.RD)) {
+      const hit = resolver.cache.peek(q.name, q.type);
+      return hit.kind === "records" ? reply("NOERROR", hit.records) : reply(hit.kind === "nxdomain" ? "NXDOMAIN" : "NOERROR", [], hit.kind === "miss" || !hit.soa ? [] : [hit.soa]);
+    }
+    const r = await resolver.resolve(q.name, q.type);
+    return reply(r.rcode, r.answers, r.authorities);
+  }, "dns-resolver");
+  return { ...endpoint, close: () => endpoint.close(), resolver, stats };
+}
+
