@@ -20,8 +20,8 @@ say() { printf '[setup] %s\n' "$*"; }
 # on /usr/bin/python3 (a `python3` earlier on PATH may be a separate interpreter).
 apt_pkgs=(jupyter-notebook jupyter-nbconvert python3-nbclient jupyter-client python3-ipykernel)
 if [ "$want_test" = 1 ]; then
-  # Standard tools the interop tests run against our servers.
-  apt_pkgs+=(socat netcat-openbsd bind9-dnsutils)
+  # Standard tools and servers the interop tests run against ours.
+  apt_pkgs+=(socat netcat-openbsd bind9-dnsutils bind9 nsd knot unbound dnsperf)
 fi
 missing=()
 for p in "${apt_pkgs[@]}"; do
@@ -35,6 +35,12 @@ if [ "${#missing[@]}" -gt 0 ]; then
   fi
   say "installing Debian packages: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
+  # Daemons (bind9, nsd, …) must not start on install: their packaged configs listen on
+  # every interface. policy-rc.d exit 101 is Debian's way to say "do not start services".
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+    say "created /usr/sbin/policy-rc.d (exit 101) so installed daemons stay stopped"
+  fi
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi

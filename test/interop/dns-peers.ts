@@ -1,0 +1,170 @@
+/**
+ * Starts real DNS servers (BIND, NSD, Knot, Unbound) on loopback for the interop
+ * tests, each from a config written here into a temporary directory, each on a
+ * port the test picks. Stopped by PID; lo aliases added here are removed again.
+ */
+import { spawn, ChildProcess, execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, writeFileSync, copyFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { FIXTURES } from "../dns/fixtures";
+import { run } from "../helpers";
+
+export interface Peer {
+  name: string;
+  proc: ChildProcess;
+}
+
+/** Adds 127.0.0.x/32 on lo when missing (BIND only binds configured addresses); returns an undo. */
+export function ensureLoopbackAlias(address: string): () => void {
+  const shown = execFileSync("ip", ["-4", "addr", "show", "dev", "lo"], { encoding: "utf8" });
+  if (shown.includes(`inet ${address}/`)) return () => undefined;
+  execFileSync("ip", ["addr", "add", `${address}/32`, "dev", "lo"]);
+  return () => execFileSync("ip", ["addr", "del", `${address}/32`, "dev", "lo"]);
+}
+
+async function waitForAnswer(host: string, port: number, name: string): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const out = await run("dig", [`@${host}`, "-p", String(port), "+norecurse", "+time=1", "+tries=1", name, "SOA"]).catch(() => "");
+    if (out.includes("status: NOERROR")) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${host}:${port} never answered ${name} SOA`);
+}
+
+function start(name: string, cmd: string, args: string[], dir: string): Peer {
+  const proc = spawn(cmd, args, { stdio: ["ignore", "ignore", "pipe"], cwd: dir });
+  let err = "";
+  proc.stderr!.on("data", (d) => (err += d));
+  proc.once("exit", (code) => code && console.error(`${name} exited ${code}: ${err.slice(-500)}`));
+  return { name, proc };
+}
+
+/** Stops peers by their PIDs and waits for them to exit. */
+export async function stopPeers(peers: Peer[]): Promise<void> {
+  await Promise.all(peers.map((p) => new Promise<void>((r) => {
+    if (p.proc.exitCode !== null) return r();
+    p.proc.once("exit", () => r());
+    p.proc.kill("SIGTERM");
+  })));
+}
+
+/**
+ * The shared recipe's hierarchy with real servers: BIND for the root on 127.0.0.2,
+ * NSD for edu. on 127.0.0.3, Knot for umass.edu. on 127.0.0.4 (with UPDATE allowed
+ * from loopback), all on `port`. Zone files are the test fixtures.
+ */
+export async function startRealHierarchy(port: number): Promise<{ peers: Peer[]; stop: () => Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), "applayer-peers-"));
+  for (const z of ["root.zone", "edu.zone", "umass.edu.zone"]) copyFileSync(join(FIXTURES, z), join(dir, z));
+  mkdirSync(join(dir, "named"));
+  mkdirSync(join(dir, "knot", "db"), { recursive: true });
+  writeFileSync(join(dir, "named.conf"), `options {
+  directory "${dir}/named"; pid-file "${dir}/named.pid"; session-keyfile "${dir}/named/session.key";
+  listen-on port ${port} { 127.0.0.2; }; listen-on-v6 { none; };
+  recursion no; notify no; dnssec-validation no; minimal-responses no;
+};
+controls { };
+zone "." { type primary; file "${dir}/root.zone"; };
+`);
+  writeFileSync(join(dir, "nsd.conf"), `server:
+  ip-address: 127.0.0.3@${port}
+  do-ip6: no
+  username: ""
+  chroot: ""
+  zonesdir: "${dir}"
+  database: ""
+  pidfile: "${dir}/nsd.pid"
+  xfrdfile: "${dir}/nsd-xfrd.state"
+  zonelistfile: "${dir}/nsd-zone.list"
+  xfrdir: "${dir}"
+  logfile: "${dir}/nsd.log"
+  server-count: 1
+  rrl-ratelimit: 0
+remote-control:
+  control-enable: no
+zone:
+  name: "edu."
+  zonefile: "edu.zone"
+`);
+  writeFileSync(join(dir, "knot.conf"), `server:
+  rundir: "${dir}/knot"
+  user: root:root
+  listen: 127.0.0.4@${port}
+  pidfile: "${dir}/knot.pid"
+  background-workers: 1
+  udp-workers: 1
+  tcp-workers: 1
+control:
+  listen: "${dir}/knot/knot.sock"
+database:
+  storage: "${dir}/knot/db"
+acl:
+  - id: loopback_update
+    address: 127.0.0.0/8
+    action: update
+template:
+  - id: default
+    storage: "${dir}"
+    zonefile-sync: -1
+    zonefile-load: whole
+    journal-content: none
+zone:
+  - domain: umass.edu.
+    file: "umass.edu.zone"
+    acl: loopback_update
+`);
+  const undo = ensureLoopbackAlias("127.0.0.2");
+  const peers = [
+    start("named", "named", ["-g", "-u", "root", "-c", join(dir, "named.conf")], dir),
+    start("nsd", "nsd", ["-d", "-c", join(dir, "nsd.conf")], dir),
+    start("knotd", "knotd", ["-c", join(dir, "knot.conf")], dir),
+  ];
+  try {
+    await waitForAnswer("127.0.0.2", port, ".");
+    await waitForAnswer("127.0.0.3", port, "edu.");
+    await waitForAnswer("127.0.0.4", port, "umass.edu.");
+  } catch (e) {
+    await stopPeers(peers);
+    undo();
+    throw e;
+  }
+  return { peers, stop: async () => { await stopPeers(peers); undo(); } };
+}
+
+/**
+ * Unbound as a recursive resolver on `listen`, starting from a root server at
+ * `root` (a stub zone for ".": root hints cannot carry a port). Every server
+ * it is referred to must listen on the same port as `root`.
+ */
+export async function startUnbound(listen: { host: string; port: number }, root: { host: string; port: number }): Promise<{ stop: () => Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), "applayer-unbound-"));
+  writeFileSync(join(dir, "unbound.conf"), `server:
+  interface: ${listen.host}@${listen.port}
+  outgoing-interface: ${listen.host}
+  access-control: 127.0.0.0/8 allow
+  do-ip6: no
+  username: ""
+  chroot: ""
+  directory: "${dir}"
+  pidfile: "${dir}/unbound.pid"
+  use-syslog: no
+  logfile: ""
+  do-not-query-localhost: no
+  module-config: "iterator"
+  qname-minimisation: no
+  num-threads: 1
+remote-control:
+  control-enable: no
+stub-zone:
+  name: "."
+  stub-addr: ${root.host}@${root.port}
+`);
+  const peer = start("unbound", "unbound", ["-d", "-c", join(dir, "unbound.conf")], dir);
+  for (let i = 0; i < 100; i++) {
+    const out = await run("dig", [`@${listen.host}`, "-p", String(listen.port), "+time=1", "+tries=1", ".", "SOA"]).catch(() => "");
+    if (out.includes("status:")) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { stop: () => stopPeers([peer]) };
+}
