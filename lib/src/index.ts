@@ -39,3 +39,4 @@ export * from "./dns/cache";
 export * from "./dns/resolution";
 export * from "./dns/client";
 export * from "./dns/resolver";
+export * from "./dns/world";

@@ -133,11 +133,11 @@ zone:
 }
 
 /**
- * Unbound as a recursive resolver on `listen`, starting from a root server at
- * `root` (a stub zone for ".": root hints cannot carry a port). Every server
- * it is referred to must listen on the same port as `root`.
+ * Unbound as a recursive resolver on `listen`, starting from a root hints file
+ * (named.root format). Root hints cannot carry a port, so the hierarchy it walks
+ * must listen on port 53.
  */
-export async function startUnbound(listen: { host: string; port: number }, root: { host: string; port: number }): Promise<{ stop: () => Promise<void> }> {
+export async function startUnbound(listen: { host: string; port: number }, root: { hints: string }): Promise<{ stop: () => Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), "applayer-unbound-"));
   writeFileSync(join(dir, "unbound.conf"), `server:
   interface: ${listen.host}@${listen.port}
@@ -154,11 +154,11 @@ export async function startUnbound(listen: { host: string; port: number }, root:
   module-config: "iterator"
   qname-minimisation: no
   num-threads: 1
+  root-hints: "${root.hints}"
+  # Unbound answers 127.in-addr.arpa itself (RFC 6303 locally served zones); the world's reverse zone lives there.
+  local-zone: "127.in-addr.arpa." nodefault
 remote-control:
   control-enable: no
-stub-zone:
-  name: "."
-  stub-addr: ${root.host}@${root.port}
 `);
   const peer = start("unbound", "unbound", ["-d", "-c", join(dir, "unbound.conf")], dir);
   for (let i = 0; i < 100; i++) {

@@ -6,6 +6,8 @@ import { parseRecords, parseZone } from "../dns/zone";
 import { Resolver, serveResolver } from "../dns/resolver";
 import { exchange } from "../dns/client";
 import { formatMessage, formatRecord } from "../dns/records";
+import { describeWorld, startWorld, worldHintsText } from "../dns/world";
+import { writeFileSync } from "node:fs";
 import { Command, intOption, serveUntilSignalled } from "./command";
 
 const readHints = (file: unknown) => {
@@ -41,6 +43,22 @@ export const dnsCommands: Command[] = [
       const where = parseAddress(String(v.listen ?? "127.0.0.1:5353"));
       const server = await serveResolver({ resolver, host: where.host, port: where.port });
       return serveUntilSignalled([{ address: server.address, server }]);
+    },
+  },
+  {
+    name: "dns-world",
+    summary: "the lesson's whole DNS hierarchy: 2 roots, com/edu/org, umass.edu, nyu.edu, amazon.com, ibm.com, … + a local DNS server",
+    usage: "[--port N] [--hints-out FILE]",
+    options: { port: { type: "string" }, "hints-out": { type: "string" } },
+    async run(v) {
+      const world = await startWorld({ port: intOption(v.port, "port", 53) });
+      console.error(describeWorld(world));
+      if (typeof v["hints-out"] === "string") {
+        writeFileSync(v["hints-out"], worldHintsText());
+        console.error(`root hints written to ${v["hints-out"]}`);
+      }
+      console.error(`\ntry: dig @${world.resolver.address.host} -p ${world.port} www.ibm.com`);
+      return serveUntilSignalled([{ name: "resolver", address: world.resolver.address, server: world }]);
     },
   },
   {

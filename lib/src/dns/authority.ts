@@ -105,7 +105,7 @@ export class Authority {
 
   /** NS records of the closest zone cut between the apex and `name`, if `name` is delegated away. */
   private delegation(zone: Zone, name: string): DnsRecord[] | undefined {
-    const labels = canonical(name).split(".");
+    const labels = canonical(name) === "" ? [] : canonical(name).split("."); // the root has no labels
     const apexDepth = zone.origin === "" ? 0 : zone.origin.split(".").length;
     // From just below the apex down to the name itself: the highest cut wins (RFC 1034 §4.3.2 step 3b).
     for (let depth = apexDepth + 1; depth <= labels.length; depth++) {

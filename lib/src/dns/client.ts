@@ -29,6 +29,8 @@ export interface ExchangeOptions extends CallOptions {
   edns?: boolean;
   /** Go straight to TCP. */
   tcp?: boolean;
+  /** The client's own address (default: the network's default host, a free port). */
+  source?: { host?: string };
   /** Called for each datagram ignored as forged: wrong source, id or question. */
   onForged?: (why: string) => void;
 }
@@ -80,7 +82,7 @@ export async function exchange(server: Address, question: DnsQuestion, options: 
   });
   if (options.tcp) return done(await tcpExchange(server, queryBytes, what, options), "tcp", false);
 
-  const socket = await network.openUdp();
+  const socket = await network.openUdp({ host: options.source?.host });
   let reply: Buffer;
   try {
     reply = await withDeadline(what, { timeoutMs: 2000, ...options }, () =>

@@ -90,7 +90,7 @@ export class Resolver {
       } catch {
         this.stats.timeouts++;
       }
-      const them = `${step.serverName} (${step.server})`;
+      const them = step.serverName;
       if (got) this.options.trace?.record(me, them, summarizeMessage(got.query));
       if (got) this.options.trace?.record(them, me, summarizeMessage(got.response));
       task.receive(got?.response);
@@ -119,7 +119,9 @@ export interface ResolverServer extends DnsEndpoint {
  * const local = await serveResolver({ resolver, port: 0 });
  * // dig @127.0.0.1 -p ${local.address.port} gaia.cs.umass.edu
  */
-export async function serveResolver(options: ListenOptions & { resolver: Resolver; network?: Network; allow?: (host: string) => boolean }): Promise<ResolverServer> {
+export async function serveResolver(
+  options: ListenOptions & { resolver: Resolver; network?: Network; allow?: (host: string) => boolean; trace?: Trace },
+): Promise<ResolverServer> {
   const { resolver } = options;
   const allow = options.allow ?? loopbackOnly;
   const stats = { queries: 0, refused: 0 };
@@ -129,15 +131,21 @@ export async function serveResolver(options: ListenOptions & { resolver: Resolve
     if ("formerr" in got) return got.formerr;
     const query = got.query;
     stats.queries++;
-    const reply = (rcode: Rcode, answers: DnsRecord[] = [], authorities: DnsRecord[] = []) =>
-      encodeReply(query, {
+    const client = `host ${from.host}`;
+    const me = resolver.options.name ?? "resolver";
+    options.trace?.record(client, me, summarizeMessage(query));
+    const reply = (rcode: Rcode, answers: DnsRecord[] = [], authorities: DnsRecord[] = []) => {
+      const out = encodeReply(query, {
         id: query.id,
         type: "response",
         flags: FLAGS.QR | FLAGS.RA | ((query.flags ?? 0) & FLAGS.RD) | RCODES[rcode],
         questions: query.questions,
         answers,
         authorities,
-      }, transport).bytes;
+      }, transport);
+      options.trace?.record(me, client, summarizeMessage(out.response));
+      return out.bytes;
+    };
     const q = query.questions?.length === 1 ? query.questions[0] : undefined;
     if ((query as { opcode?: string }).opcode && (query as { opcode?: string }).opcode !== "QUERY") return reply("NOTIMP");
     if (!q) return reply("FORMERR");

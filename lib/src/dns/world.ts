@@ -1,0 +1,168 @@
+import { formatAddress } from "../net/address";
+import { ListenOptions } from "../net/lifecycle";
+import { Network, loopback } from "../net/network";
+import { Trace } from "../lab/trace";
+import { DnsRecord } from "./codec";
+import { Resolver, ResolverServer, serveResolver } from "./resolver";
+import { DnsServer, serveDns } from "./server";
+import { parseRecords, parseZone } from "./zone";
+
+/** One authoritative server of the world: which zone, its name, its address. */
+export interface WorldServerSpec {
+  zone: string;
+  name: string;
+  address: string;
+  level: "root" | "TLD" | "authoritative";
+  /** The zone in master-file syntax (what `dns-server --zone` would read). */
+  zoneText: string;
+}
+
+const SOA = (ns: string) => `@ IN SOA ${ns}. hostmaster.${ns}. ( 2026112401 3600 900 604800 300 )`;
+const zoneText = (origin: string, ttl: number, ns: string[], body: string[]) =>
+  [`$ORIGIN ${origin}`, `$TTL ${ttl}`, SOA(ns[0]), ...ns.map((n) => `@ IN NS ${n}.`), ...body, ""].join("\n");
+
+/**
+ * Who may use the world's local DNS server: its "campus", loopback (real hosts)
+ * and 10.0.0.0/8 (the simulator's default hosts). Anyone else gets REFUSED.
+ */
+export const campusOnly = (host: string) => host.startsWith("127.") || host.startsWith("10.");
+
+/** The address of the world's local DNS server (the resolver a host asks). */
+export const WORLD_RESOLVER_ADDRESS = "127.53.0.53";
+
+/**
+ * The textbook's DNS hierarchy as data: two root servers; the com, edu and org
+ * TLDs; umass.edu with a delegated cs.umass.edu (gaia lives there), nyu.edu with
+ * engineering.nyu.edu, amazon.com whose www has four A records (load distribution),
+ * ibm.com whose www is a CNAME for servereast.backup2.ibm.com (aliasing), MX
+ * records for the mail domains, and a reverse zone for the world's addresses.
+ * Every address is in 127.53.0.0/16, so following any record stays on the machine.
+ */
+export function worldSpec(): WorldServerSpec[] {
+  const delegate = (zone: string, ns: string, addr: string, ttl = 172800) => [`${zone}. ${ttl} IN NS ${ns}.`, `${ns}. ${ttl} IN A ${addr}`];
+  const roots = [["a.root-servers.net", "127.53.0.1"], ["b.root-servers.net", "127.53.0.2"]];
+  const root = zoneText(".", 518400, roots.map((r) => r[0]), [
+    ...roots.map(([n, a]) => `${n}. IN A ${a}`),
+    ...delegate("com", "dns.com", "127.53.1.1"),
+    ...delegate("edu", "dns.edu", "127.53.1.2"),
+    ...delegate("org", "dns.org", "127.53.1.3"),
+    ...delegate("53.127.in-addr.arpa", "dns.53.127.in-addr.arpa", "127.53.1.4"),
+  ]);
+  const tld = (name: string, children: string[][]) => zoneText(`${name}.`, 86400, [`dns.${name}`], [
+    `dns IN A ${({ com: "127.53.1.1", edu: "127.53.1.2", org: "127.53.1.3" } as Record<string, string>)[name]}`,
+    ...children.flatMap(([zone, ns, addr]) => delegate(zone, ns, addr)),
+  ]);
+  return [
+    ...roots.map(([name, address]) => ({ zone: ".", name, address, level: "root" as const, zoneText: root })),
+    { zone: "com.", name: "dns.com", address: "127.53.1.1", level: "TLD", zoneText: tld("com", [["amazon.com", "ns1.amazon.com", "127.53.2.4"], ["ibm.com", "ns.ibm.com", "127.53.2.5"]]) },
+    { zone: "edu.", name: "dns.edu", address: "127.53.1.2", level: "TLD", zoneText: tld("edu", [["umass.edu", "dns.umass.edu", "127.53.2.1"], ["nyu.edu", "dns.nyu.edu", "127.53.2.3"]]) },
+    { zone: "org.", name: "dns.org", address: "127.53.1.3", level: "TLD", zoneText: tld("org", [["wikipedia.org", "ns0.wikipedia.org", "127.53.2.6"]]) },
+    {
+      zone: "umass.edu.", name: "dns.umass.edu", address: "127.53.2.1", level: "authoritative",
+      zoneText: zoneText("umass.edu.", 3600, ["dns.umass.edu"], [
+        "dns IN A 127.53.2.1", "@ IN MX 10 mail.umass.edu.", "mail IN A 127.53.10.25", "www IN A 127.53.10.80",
+        "cs IN NS dns.cs.umass.edu.", "dns.cs IN A 127.53.2.2",
+      ]),
+    },
+    {
+      zone: "cs.umass.edu.", name: "dns.cs.umass.edu", address: "127.53.2.2", level: "authoritative",
+      zoneText: zoneText("cs.umass.edu.", 3600, ["dns.cs.umass.edu"], [
+        "dns IN A 127.53.2.2", "gaia IN A 127.53.10.12", "gaia IN TXT \"the textbook's gaia.cs.umass.edu\"", "www IN CNAME gaia",
+        "@ IN MX 10 mail.cs.umass.edu.", "@ IN MX 20 mail.umass.edu.", "mail IN A 127.53.10.26",
+      ]),
+    },
+    {
+      zone: "nyu.edu.", name: "dns.nyu.edu", address: "127.53.2.3", level: "authoritative",
+      zoneText: zoneText("nyu.edu.", 3600, ["dns.nyu.edu"], ["dns IN A 127.53.2.3", "engineering IN A 127.53.10.40", "@ IN MX 10 mail.nyu.edu.", "mail IN A 127.53.10.41"]),
+    },
+    {
+      zone: "amazon.com.", name: "ns1.amazon.com", address: "127.53.2.4", level: "authoritative",
+      zoneText: zoneText("amazon.com.", 60, ["ns1.amazon.com"], ["ns1 3600 IN A 127.53.2.4", ...[80, 81, 82, 83].map((h) => `www IN A 127.53.10.${h}`), "@ IN MX 10 mail.amazon.com.", "mail IN A 127.53.10.84"]),
+    },
+    {
+      zone: "ibm.com.", name: "ns.ibm.com", address: "127.53.2.5", level: "authoritative",
+      zoneText: zoneText("ibm.com.", 3600, ["ns.ibm.com"], ["ns IN A 127.53.2.5", "www IN CNAME servereast.backup2.ibm.com.", "servereast.backup2 IN A 127.53.10.90"]),
+    },
+    {
+      zone: "wikipedia.org.", name: "ns0.wikipedia.org", address: "127.53.2.6", level: "authoritative",
+      zoneText: zoneText("wikipedia.org.", 3600, ["ns0.wikipedia.org"], ["ns0 IN A 127.53.2.6", "www IN A 127.53.10.100"]),
+    },
+    {
+      zone: "53.127.in-addr.arpa.", name: "dns.53.127.in-addr.arpa", address: "127.53.1.4", level: "authoritative",
+      zoneText: zoneText("53.127.in-addr.arpa.", 3600, ["dns.53.127.in-addr.arpa"], [
+        "dns IN A 127.53.1.4", "12.10 IN PTR gaia.cs.umass.edu.", "25.10 IN PTR mail.umass.edu.", "26.10 IN PTR mail.cs.umass.edu.",
+        "40.10 IN PTR engineering.nyu.edu.", "90.10 IN PTR servereast.backup2.ibm.com.",
+      ]),
+    },
+  ];
+}
+
+/** The root hints of the world, in named.root format. */
+export function worldHintsText(): string {
+  const roots = worldSpec().filter((s) => s.level === "root");
+  return [
+    "; root hints for the applayer DNS world (named.root format)",
+    ...roots.map((r) => `.                        3600000  NS  ${r.name}.`),
+    ...roots.map((r) => `${r.name}.`.padEnd(25) + `3600000  A   ${r.address}`),
+    "",
+  ].join("\n");
+}
+
+/** A running world: every authoritative server, the local DNS server, and their counters. */
+export interface World {
+  servers: Array<WorldServerSpec & { server: DnsServer }>;
+  resolver: ResolverServer;
+  hints: DnsRecord[];
+  port: number;
+  /** Queries answered so far by each server, for load charts. */
+  load(): Array<{ server: string; zone: string; level: string; queries: number }>;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the world of {@link worldSpec} on a network (real loopback by default, or
+ * a SimNetwork), every server on its own 127.53.x address and the same `port`,
+ * plus the local DNS server at {@link WORLD_RESOLVER_ADDRESS}.
+ *
+ * @example
+ * const world = await startWorld({ port: 5300 });
+ * // dig @127.53.0.53 -p 5300 gaia.cs.umass.edu
+ */
+export async function startWorld(options: { network?: Network; port?: number; trace?: Trace; seed?: number; resolverHost?: ListenOptions["host"] } = {}): Promise<World> {
+  const network = options.network ?? loopback;
+  let port = options.port ?? 53;
+  const servers: World["servers"] = [];
+  for (const spec of worldSpec()) {
+    const zone = parseZone(spec.zoneText, { file: spec.zone });
+    const server = await serveDns({ network, host: spec.address, port, zones: [zone], name: spec.name });
+    port = server.address.port; // port 0 → the first server's free port, then the same port for all
+    servers.push({ ...spec, server });
+  }
+  const hints = parseRecords(worldHintsText());
+  const resolver = await serveResolver({
+    network,
+    host: options.resolverHost ?? WORLD_RESOLVER_ADDRESS,
+    port,
+    resolver: new Resolver({ hints, network, upstreamPort: port, trace: options.trace, seed: options.seed, name: "local DNS server" }),
+    trace: options.trace,
+    allow: campusOnly,
+  });
+  return {
+    servers,
+    resolver,
+    hints,
+    port,
+    load: () => servers.map((s) => ({ server: s.name, zone: s.zone, level: s.level, queries: s.server.stats.total })),
+    async close() {
+      await Promise.all([resolver.close(), ...servers.map((s) => s.server.close())]);
+    },
+  };
+}
+
+/** `zone  server  address:port` lines, for printing the world. */
+export function describeWorld(world: World): string {
+  const rows = world.servers.map((s) => [s.zone, s.name, formatAddress(s.server.address), s.level]);
+  rows.push(["(any)", "local DNS server", formatAddress(world.resolver.address), "resolver"]);
+  const w = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i].length), 6));
+  return [["zone", "server", "address", "level"], ...rows].map((r) => r.map((c, i) => (i < 3 ? c.padEnd(w[i]) : c)).join("  ")).join("\n");
+}

@@ -1,0 +1,50 @@
+import { describe, expect, it } from "vitest";
+import { SimNetwork } from "../../lib/src/sim/network";
+import { startWorld, worldSpec, WORLD_RESOLVER_ADDRESS } from "../../lib/src/dns/world";
+import { exchange } from "../../lib/src/dns/client";
+import { rrTuple } from "../../lib/src/dns/records";
+import { parseZone } from "../../lib/src/dns/zone";
+import { rcodeOf } from "../../lib/src/dns/codec";
+
+describe("the DNS world", () => {
+  it("has zones that all parse, two roots, and the com, edu and org TLDs", () => {
+    const spec = worldSpec();
+    for (const s of spec) expect(() => parseZone(s.zoneText, { file: s.zone })).not.toThrow();
+    expect(spec.filter((s) => s.level === "root").length).toBe(2);
+    expect(spec.filter((s) => s.level === "TLD").map((s) => s.zone)).toEqual(["com.", "edu.", "org."]);
+    expect(new Set(spec.map((s) => s.address)).size).toBe(spec.length - 0); // one address per server
+  });
+
+  it("answers the textbook's services through its local DNS server (in the simulator)", async () => {
+    const sim = new SimNetwork({ seed: 2, link: { latencyMs: 5 } });
+    const world = await startWorld({ network: sim, port: 53 });
+    const ask = async (name: string, type = "A") => {
+      const ex = await sim.runUntil(exchange({ host: WORLD_RESOLVER_ADDRESS, port: 53 }, { name, type: type as never }, { network: sim, recursionDesired: true }));
+      return { rcode: rcodeOf(ex.response), answers: (ex.response.answers ?? []).map((r) => `${rrTuple(r).type} ${rrTuple(r).value}`) };
+    };
+    expect((await ask("gaia.cs.umass.edu")).answers).toEqual(["A 127.53.10.12"]);
+    expect((await ask("www.ibm.com")).answers).toEqual(["CNAME servereast.backup2.ibm.com.", "A 127.53.10.90"]); // aliasing
+    expect((await ask("umass.edu", "MX")).answers).toEqual(["MX 10 mail.umass.edu."]); // mail-server aliasing
+    expect((await ask("www.amazon.com")).answers.length).toBe(4); // load distribution
+    expect((await ask("12.10.53.127.in-addr.arpa", "PTR")).answers).toEqual(["PTR gaia.cs.umass.edu."]); // reverse lookup
+    expect((await ask("no.such.org")).rcode).toBe("NXDOMAIN");
+    // Not an open resolver: a client outside the campus is refused.
+    const outsider = await sim.runUntil(exchange({ host: WORLD_RESOLVER_ADDRESS, port: 53 }, { name: "gaia.cs.umass.edu", type: "A" }, { network: sim, recursionDesired: true, source: { host: "192.0.2.1" } }));
+    expect(rcodeOf(outsider.response)).toBe("REFUSED");
+    const load = world.load();
+    expect(load.find((l) => l.server === "dns.cs.umass.edu")!.queries).toBeGreaterThan(0);
+    expect(load.filter((l) => l.level === "root").reduce((n, l) => n + l.queries, 0)).toBeGreaterThan(0);
+    await world.close();
+  });
+
+  it("rotates amazon's four addresses between resolutions once the TTL lets them expire", async () => {
+    const sim = new SimNetwork({ seed: 3 });
+    const world = await startWorld({ network: sim, port: 53 });
+    const first = async () => (await sim.runUntil(world.resolver.resolver.resolve("www.amazon.com", "A"))).answers.map((r) => rrTuple(r).value)[0];
+    const a = await first();
+    sim.clock.setTimer(() => undefined, 61_000); // amazon.com's TTL is 60 s
+    await sim.run();
+    expect(await first()).not.toBe(a);
+    await world.close();
+  });
+});
