@@ -40,3 +40,5 @@ export * from "./dns/resolution";
 export * from "./dns/client";
 export * from "./dns/resolver";
 export * from "./dns/world";
+export * from "./dns/update";
+export * from "./dns/load";

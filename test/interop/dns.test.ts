@@ -66,3 +66,27 @@ describe("dig against applayer dns-server", () => {
     expect((await dig("cs.umass.edu", "MX", "+tcp")).answer.sort()).toEqual((await dig("cs.umass.edu", "MX")).answer.sort());
   });
 });
+
+describe("nsupdate against applayer dns-server --allow-update", () => {
+  let updatable: CliServer;
+  beforeAll(async () => {
+    updatable = await startCli(["dns-server", "--zone", join(FIXTURES, "umass.edu.zone"), "--listen", "127.0.0.1:0", "--allow-update"]);
+  });
+  afterAll(() => updatable.stop());
+  const nsupdate = (port: number, lines: string[], tcp = false) =>
+    run("nsupdate", tcp ? ["-v"] : [], [`server 127.0.0.1 ${port}`, "zone umass.edu.", ...lines, "send", ""].join("\n")).then(() => "ok", (e) => String(e));
+  const short = (port: number, ...q: string[]) => run("dig", ["@127.0.0.1", "-p", String(port), "+short", ...q]);
+
+  it("adds a record over UDP, and the serial goes up", async () => {
+    expect(await nsupdate(updatable.address.port, ["update add newhost.cs.umass.edu. 300 A 127.0.1.99"])).toBe("ok");
+    expect(await short(updatable.address.port, "newhost.cs.umass.edu")).toBe("127.0.1.99\n");
+    expect((await short(updatable.address.port, "umass.edu", "SOA")).split(" ")[2]).toBe("2024010102");
+  });
+  it("changes an address over TCP (delete the RRset, add the new one)", async () => {
+    expect(await nsupdate(updatable.address.port, ["update delete gaia.cs.umass.edu. A", "update add gaia.cs.umass.edu. 60 A 127.0.1.13"], true)).toBe("ok");
+    expect(await short(updatable.address.port, "gaia.cs.umass.edu")).toBe("127.0.1.13\n");
+  });
+  it("is refused by a server started without --allow-update", async () => {
+    expect(await nsupdate(server.address.port, ["update add x.umass.edu. 60 A 127.0.1.1"])).toMatch(/REFUSED/);
+  });
+});

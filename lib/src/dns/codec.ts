@@ -19,7 +19,10 @@ export const FLAGS = {
 } as const;
 
 /** Response codes, RFC 1035 §4.1.1 and RFC 2136 §2.2 (number → name, and the reverse). */
-export const RCODES = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4, REFUSED: 5 } as const;
+export const RCODES = {
+  NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4, REFUSED: 5,
+  YXDOMAIN: 6, YXRRSET: 7, NXRRSET: 8, NOTAUTH: 9, NOTZONE: 10, // RFC 2136 §2.2, for UPDATE
+} as const;
 export type Rcode = keyof typeof RCODES;
 
 /** The rcode of a message, as its name. */

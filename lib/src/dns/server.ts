@@ -3,7 +3,8 @@ import { Closable, ListenOptions } from "../net/lifecycle";
 import { Network } from "../net/network";
 import { Trace } from "../lab/trace";
 import { AnswerKind, Authority } from "./authority";
-import { DnsMessage } from "./codec";
+import { DnsMessage, canonical, encodeMessage } from "./codec";
+import { UpdateMessage, applyUpdate, decodeUpdate, isUpdate, updateReply } from "./update";
 import { summarizeMessage } from "./records";
 import { encodeReply, intake, serveDnsTransport } from "./transport";
 import { Zone } from "./zone";
@@ -34,7 +35,9 @@ export function respond(
   transport: "udp" | "tcp",
   stats: QueryStats = newQueryStats(),
   source = "?",
+  options: { allowUpdate?: boolean } = {},
 ): { reply?: Buffer; query?: DnsMessage; response?: DnsMessage } {
+  if (isUpdate(bytes) && !(bytes[2] & 0x80)) return { reply: encodeMessage(update(authority, bytes, source, options.allowUpdate ?? false)) };
   const got = intake(bytes);
   if ("drop" in got) {
     stats.dropped++;
@@ -51,6 +54,23 @@ export function respond(
   bump(stats.byKind as Record<string, number>, kind);
   const out = encodeReply(got.query, response, transport);
   return { reply: out.bytes, query: got.query, response: out.response };
+}
+
+/**
+ * Handles a dynamic UPDATE: REFUSED unless updates are allowed and the client is
+ * on loopback; NOTAUTH for a zone we do not serve; else the zone changes (or not).
+ */
+function update(authority: Authority, bytes: Uint8Array, source: string, allowed: boolean): DnsMessage {
+  let msg: UpdateMessage;
+  try {
+    msg = decodeUpdate(bytes);
+  } catch {
+    return updateReply({ id: (bytes[0] << 8) | bytes[1] }, "FORMERR");
+  }
+  if (!allowed || !source.startsWith("127.")) return updateReply(msg, "REFUSED");
+  const zone = authority.served.find((z) => z.origin === canonical(msg.zone.name));
+  if (!zone || msg.zone.type !== "SOA") return updateReply(msg, "NOTAUTH");
+  return updateReply(msg, applyUpdate(zone, msg));
 }
 
 /** A running authoritative DNS server (UDP and TCP on the same port). */
@@ -70,6 +90,8 @@ export interface DnsServerOptions extends ListenOptions {
   trace?: Trace;
   /** A name for the trace (default "server H:N"). */
   name?: string;
+  /** Accept dynamic UPDATEs (RFC 2136) from loopback clients (default: refused). */
+  allowUpdate?: boolean;
 }
 
 /**
@@ -87,7 +109,7 @@ export async function serveDns(options: DnsServerOptions): Promise<DnsServer> {
   let name = options.name ?? "server";
   const endpoint = await serveDnsTransport(options, (bytes, from, transport) => {
     const peer = formatAddress(from);
-    const out = respond(authority, bytes, transport, stats, from.host);
+    const out = respond(authority, bytes, transport, stats, from.host, options);
     if (options.trace && out.query) options.trace.record(peer, name, summarizeMessage(out.query));
     if (options.trace && out.response) options.trace.record(name, peer, summarizeMessage(out.response));
     return out.reply;

@@ -37,6 +37,22 @@ export class Zone {
     return [...this.byName.values()].flat();
   }
 
+  /** Removes the records `drop` selects (an UPDATE does this); returns how many went. */
+  remove(drop: (r: DnsRecord) => boolean): number {
+    const all = this.records();
+    const keep = all.filter((r) => !drop(r));
+    this.byName.clear();
+    this.existing.clear();
+    for (const r of keep) this.add(r);
+    return all.length - keep.length;
+  }
+
+  /** Adds one to the SOA serial, as every change to a zone must (RFC 1982 arithmetic). */
+  bumpSerial(): void {
+    const data = (this.soa as { data: { serial: number } }).data;
+    data.serial = (data.serial + 1) >>> 0;
+  }
+
   /** Adds a record (an UPDATE does this too). The owner must lie inside the zone. */
   add(r: DnsRecord): void {
     const key = canonical(r.name);

@@ -1,0 +1,185 @@
+import { Random } from "../sim/random";
+import { VirtualClock } from "../sim/clock";
+import { Authority } from "./authority";
+import { DnsCache } from "./cache";
+import { DnsMessage, DnsRecord } from "./codec";
+import { Resolution } from "./resolution";
+import { parseRecords, parseZone } from "./zone";
+
+/**
+ * DNS load at scale: millions of client queries through local DNS servers into a
+ * hierarchy, in seconds. It runs the same code as the live servers — Resolution
+ * and DnsCache in each local server, Authority in each authoritative one — but
+ * hands message objects across instead of encoding them, and moves a virtual
+ * clock from query to query (so TTLs expire as they would over a simulated day).
+ */
+
+/** A hierarchy for load experiments: many domains and hosts, synthetic but shaped like the real one. */
+export interface SyntheticWorld {
+  /** Authoritative logic per server address. */
+  servers: Map<string, { name: string; level: "root" | "TLD" | "authoritative"; authority: Authority }>;
+  hints: DnsRecord[];
+  /** Every host name, most popular first (the Zipf ranking). */
+  hosts: string[];
+}
+
+export interface SyntheticWorldOptions {
+  tlds?: string[];
+  domainsPerTld?: number;
+  hostsPerDomain?: number;
+  /** TTL of the hosts' A records (the knob the TTL sweep turns). */
+  hostTtl?: number;
+  /** TTL of TLD → domain delegations (two days in the real com zone). */
+  delegationTtl?: number;
+}
+
+/**
+ * Builds a hierarchy of one root, a TLD server per TLD and one authoritative
+ * server per domain, with `hostsPerDomain` hosts each. Hosts are ranked by a fixed
+ * shuffle, so popularity is spread across domains as on the real Internet.
+ */
+export function syntheticWorld(options: SyntheticWorldOptions = {}): SyntheticWorld {
+  const { tlds = ["com", "edu", "org", "net"], domainsPerTld = 250, hostsPerDomain = 10, hostTtl = 3600, delegationTtl = 172800 } = options;
+  const servers: SyntheticWorld["servers"] = new Map();
+  const soa = (ns: string) => `@ IN SOA ${ns}. h. 1 3600 900 604800 300`;
+  const ip = (a: number, b: number, c: number) => `10.${a}.${b}.${c}`;
+  const rootLines = ["$ORIGIN .", "$TTL 518400", soa("a.root"), "@ IN NS a.root.", "a.root. IN A 10.0.0.2"];
+  const hosts: string[] = [];
+  tlds.forEach((tld, t) => {
+    const tldNs = `ns.${tld}`;
+    rootLines.push(`${tld}. 172800 IN NS ${tldNs}.`, `${tldNs}. 172800 IN A ${ip(0, 1, t + 1)}`);
+    const tldLines = [`$ORIGIN ${tld}.`, "$TTL 86400", soa(tldNs), `@ IN NS ${tldNs}.`, `ns IN A ${ip(0, 1, t + 1)}`];
+    for (let d = 0; d < domainsPerTld; d++) {
+      const domain = `d${d}.${tld}`;
+      const addr = ip(1 + t, d >> 8, d & 255);
+      tldLines.push(`d${d} ${delegationTtl} IN NS ns.${domain}.`, `ns.d${d} ${delegationTtl} IN A ${addr}`);
+      const lines = [`$ORIGIN ${domain}.`, `$TTL ${hostTtl}`, soa(`ns.${domain}`), `@ IN NS ns.${domain}.`, `ns 86400 IN A ${addr}`];
+      for (let h = 0; h < hostsPerDomain; h++) {
+        lines.push(`h${h} IN A ${ip(100 + t, d >> 8, (d * hostsPerDomain + h) & 255)}`);
+        hosts.push(`h${h}.${domain}`);
+      }
+      servers.set(addr, { name: `ns.${domain}`, level: "authoritative", authority: new Authority([parseZone(lines.join("\n"))]) });
+    }
+    servers.set(ip(0, 1, t + 1), { name: tldNs, level: "TLD", authority: new Authority([parseZone(tldLines.join("\n"))]) });
+  });
+  servers.set("10.0.0.2", { name: "a.root", level: "root", authority: new Authority([parseZone(rootLines.join("\n"))]) });
+  const rng = new Random(12345);
+  for (let i = hosts.length - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    [hosts[i], hosts[j]] = [hosts[j], hosts[i]];
+  }
+  return { servers, hints: parseRecords(". 3600000 IN NS a.root.\na.root. 3600000 IN A 10.0.0.2\n"), hosts };
+}
+
+/** Picks ranks 0..n-1 with probability ∝ 1/(rank+1)^s: a few names are very popular, most are rare. */
+export class Zipf {
+  private readonly cdf: Float64Array;
+  constructor(readonly n: number, readonly s = 1, private readonly rng = new Random(1)) {
+    this.cdf = new Float64Array(n);
+    let sum = 0;
+    for (let i = 0; i < n; i++) this.cdf[i] = sum += 1 / Math.pow(i + 1, s);
+    for (let i = 0; i < n; i++) this.cdf[i] /= sum;
+  }
+  next(): number {
+    const u = this.rng.next();
+    let lo = 0;
+    let hi = this.n - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.cdf[mid] < u) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+}
+
+export interface LoadOptions {
+  queries: number;
+  /** Simulated span of the workload (default one day). */
+  durationS?: number;
+  /** Vary the rate over the day: busiest mid-afternoon, quietest before dawn. */
+  diurnal?: boolean;
+  /** Zipf exponent of name popularity (default 1). */
+  zipf?: number;
+  /** How many local DNS servers (ISPs, campuses) share the clients; each has its own cache. */
+  localServers?: number;
+  /** Without caching every query walks from the root (what DNS would be without caches). */
+  caching?: boolean;
+  seed?: number;
+  /** Called now and then with the number of queries done (for a progress bar). */
+  onProgress?: (done: number) => void;
+}
+
+/** Where the queries landed. */
+export interface LoadResult {
+  queries: number;
+  /** Queries answered by each server, by name. */
+  byServer: Record<string, number>;
+  byLevel: { root: number; TLD: number; authoritative: number };
+  /** Client queries the local servers answered from cache. */
+  cacheHitRatio: number;
+  /** Queries per hour of simulated time at each level (for the day chart). */
+  hourly: Array<{ hour: number; level: string; queries: number }>;
+  wallMs: number;
+}
+
+/**
+ * Runs `queries` client lookups of Zipf-popular hosts through `localServers`
+ * caching resolvers into the hierarchy, and counts the queries each server gets.
+ *
+ * @example
+ * const r = simulateLoad(syntheticWorld(), { queries: 1_000_000 });
+ * r.byLevel; // { root: …, TLD: …, authoritative: … } — the root sees a tiny share
+ */
+export function simulateLoad(world: SyntheticWorld, options: LoadOptions): LoadResult {
+  const started = Date.now();
+  const { queries, durationS = 86_400, diurnal = true, zipf = 1, localServers = 10, caching = true, seed = 1 } = options;
+  const rng = new Random(seed);
+  const clock = new VirtualClock();
+  const caches = Array.from({ length: localServers }, () => new DnsCache(clock));
+  const popularity = new Zipf(world.hosts.length, zipf, new Random(seed + 1));
+  const byServer: Record<string, number> = {};
+  const byLevel = { root: 0, TLD: 0, authoritative: 0 };
+  const hours = Math.ceil(durationS / 3600);
+  const hourly = new Map<string, number>();
+  let hits = 0;
+  const meanGapMs = (durationS * 1000) / queries;
+  const rate = (t: number) => (diurnal ? 1 + 0.6 * Math.sin((2 * Math.PI * (t / 86_400_000 - 0.375))) : 1);
+  const query: DnsMessage = { id: 0, type: "query", flags: 0, questions: [] };
+
+  let t = 0;
+  for (let i = 0; i < queries; i++) {
+    t += rng.exponential(meanGapMs) / rate(t);
+    clock.setTimer(() => undefined, t - clock.now());
+    clock.runNext(); // the virtual clock moves to this query's time: TTLs expire as they would
+    const cache = caching ? caches[rng.int(localServers)] : new DnsCache(clock);
+    const task = new Resolution({ name: world.hosts[popularity.next()], type: "A", class: "IN" }, cache, world.hints, { random: () => rng.next() });
+    let upstream = 0;
+    for (let step = task.next(); step.kind === "query"; step = task.next()) {
+      upstream++;
+      const server = world.servers.get(step.server);
+      if (!server) {
+        task.receive(undefined);
+        continue;
+      }
+      byServer[server.name] = (byServer[server.name] ?? 0) + 1;
+      byLevel[server.level]++;
+      const key = `${Math.min(hours - 1, Math.floor(t / 3_600_000))} ${server.level}`;
+      hourly.set(key, (hourly.get(key) ?? 0) + 1);
+      query.questions = [step.question];
+      task.receive(server.authority.answer(query).response);
+    }
+    if (upstream === 0) hits++;
+    if (options.onProgress && (i & 0xffff) === 0) options.onProgress(i);
+  }
+  options.onProgress?.(queries);
+  return {
+    queries,
+    byServer,
+    byLevel,
+    cacheHitRatio: hits / queries,
+    hourly: [...hourly].map(([k, queries]) => ({ hour: Number(k.split(" ")[0]), level: k.split(" ")[1], queries })),
+    wallMs: Date.now() - started,
+  };
+}
+
