@@ -42,3 +42,5 @@ export * from "./dns/resolver";
 export * from "./dns/world";
 export * from "./dns/update";
 export * from "./dns/load";
+export * from "./dns/annotate";
+export * from "./dns/charts";

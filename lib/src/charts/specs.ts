@@ -25,8 +25,9 @@ export interface XYOptions {
   color?: string;
   title?: string;
   subtitle?: string;
-  xTitle?: string;
-  yTitle?: string;
+  /** Axis titles; default the field name, null for none. */
+  xTitle?: string | null;
+  yTitle?: string | null;
   /** "log" for quantities spanning orders of magnitude. */
   xScale?: "linear" | "log";
   yScale?: "linear" | "log";
@@ -49,8 +50,8 @@ function frame(rows: Row[], o: XYOptions): VegaLiteSpec {
 
 function axes(o: XYOptions, xType = "quantitative") {
   return {
-    x: { field: o.x, type: xType, title: o.xTitle ?? o.x, scale: o.xScale === "log" ? { type: "log" } : {} },
-    y: { field: o.y, type: "quantitative", title: o.yTitle ?? o.y, scale: o.yScale === "log" ? { type: "log" } : { zero: true } },
+    x: { field: o.x, type: xType, title: o.xTitle === undefined ? o.x : o.xTitle, scale: o.xScale === "log" ? { type: "log" } : {} },
+    y: { field: o.y, type: "quantitative", title: o.yTitle === undefined ? o.y : o.yTitle, scale: o.yScale === "log" ? { type: "log" } : { zero: true } },
     ...(o.color ? { color: { field: o.color, type: "nominal", title: null } } : {}),
     tooltip: [o.x, o.y, ...(o.color ? [o.color] : [])].map((f) => ({ field: f })),
   };
@@ -77,7 +78,7 @@ export function barChart(rows: Row[], o: XYOptions): VegaLiteSpec {
   return {
     ...frame(rows, o),
     mark: { type: "bar", cornerRadiusEnd: 2 },
-    encoding: { ...enc, x: { field: o.x, type: "nominal", title: o.xTitle ?? o.x, sort: null, axis: { labelAngle: 0 } } },
+    encoding: { ...enc, x: { field: o.x, type: "nominal", title: o.xTitle === undefined ? o.x : o.xTitle, sort: null, axis: { labelAngle: 0 } } },
   };
 }
 

@@ -5,7 +5,8 @@ import { Address, formatAddress } from "../net/address";
 import { FrameDecoder, encodeFrame } from "../net/framing";
 import { CallOptions, withDeadline } from "../net/lifecycle";
 import { Network, loopback } from "../net/network";
-import { DnsMessage, DnsQuestion, FLAGS, canonical, decodeMessage, encodeMessage } from "./codec";
+import { DnsMessage, DnsQuestion, FLAGS, canonical, decodeMessage, encodeMessage, rcodeOf } from "./codec";
+import { RRTuple, rrTuple } from "./records";
 import { TCP_MESSAGE_MAX } from "./limits";
 
 /** One query and its reply, with the facts a lesson shows about them. */
@@ -122,4 +123,38 @@ function tcpExchange(server: Address, queryBytes: Buffer, what: string, options:
       socket.on("close", () => reject(new AppLayerError("CONNECTION_CLOSED", `${what} over TCP: closed before a reply`)));
     }),
   );
+}
+
+/** The dig command that asks the same question of the same server. */
+export function digCommand(server: Address, name: string, type: string, options: { recursionDesired?: boolean; tcp?: boolean } = {}): string {
+  const flags = [options.recursionDesired === false ? "+norecurse" : "", options.tcp ? "+tcp" : ""].filter(Boolean);
+  return ["dig", `@${server.host}`, ...(server.port === 53 ? [] : ["-p", String(server.port)]), name, type, ...flags].join(" ");
+}
+
+/** What {@link lookup} found: the records as the textbook's tuples, and how to ask dig the same. */
+export interface Lookup {
+  rcode: string;
+  records: RRTuple[];
+  /** The authority section (SOA of a negative answer, NS of a referral). */
+  authority: RRTuple[];
+  rttMs: number;
+  dig: string;
+}
+
+/**
+ * Asks one server one question (recursively by default) and returns the answer as
+ * (name, value, type, ttl) tuples, ready for console.table, with the equivalent
+ * dig command.
+ *
+ * @example console.table((await lookup("www.ibm.com", "A", { server: world.resolver.address })).records);
+ */
+export async function lookup(name: string, type: string, options: ExchangeOptions & { server: Address }): Promise<Lookup> {
+  const ex = await exchange(options.server, { name, type: type as never }, { recursionDesired: true, ...options });
+  return {
+    rcode: rcodeOf(ex.response),
+    records: (ex.response.answers ?? []).map(rrTuple),
+    authority: (ex.response.authorities ?? []).map(rrTuple),
+    rttMs: ex.rttMs,
+    dig: digCommand(options.server, name, type, { recursionDesired: options.recursionDesired ?? true, tcp: options.tcp }),
+  };
 }
