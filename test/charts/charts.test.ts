@@ -26,6 +26,9 @@ describe("chart specs render to SVG", () => {
   it("a bar chart draws one bar per row", async () => {
     expect(marks(await renderSvg(barChart(rows, { x: "n", y: "t", color: "kind" })), "bar")).toBe(4);
   });
+  it("a bar chart on a log scale still draws its bars (grouped, not stacked from zero)", async () => {
+    expect(marks(await renderSvg(barChart(rows, { x: "n", y: "t", color: "kind", yScale: "log" })), "bar")).toBe(4);
+  });
   it("layer keeps every layer's marks", async () => {
     const svg = await renderSvg(layer(barChart(rows.slice(0, 2), { x: "n", y: "t" }), barChart(rows.slice(2), { x: "n", y: "t" })));
     expect(marks(svg, "bar")).toBe(4);

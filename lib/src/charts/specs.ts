@@ -74,6 +74,8 @@ export function scatterChart(rows: Row[], o: XYOptions): VegaLiteSpec {
 /** Bars over a nominal (category) x axis, grouped by `color` when given. */
 export function barChart(rows: Row[], o: XYOptions): VegaLiteSpec {
   const enc = axes(o, "nominal") as Record<string, unknown>;
+  // Grouped side by side, never stacked: a stack starts at zero, which a log scale cannot show.
+  enc.y = { ...(enc.y as object), stack: null };
   if (o.color) enc.xOffset = { field: o.color };
   return {
     ...frame(rows, o),

@@ -17,6 +17,9 @@ export function loadByLevelChart(rows: Array<{ scenario: string; level: string; 
   });
   const enc = spec.encoding as Record<string, Record<string, unknown>>;
   enc.x.sort = LEVEL_ORDER;
+  enc.color.legend = { labelLimit: 300 };
+  delete enc.xOffset; // one scenario per level: whole bars, centred
+  enc.y.axis = { values: [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7], format: "," };
   return spec;
 }
 
