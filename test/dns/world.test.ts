@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { SimNetwork } from "../../lib/src/sim/network";
-import { startWorld, worldSpec, WORLD_RESOLVER_ADDRESS } from "../../lib/src/dns/world";
+import { linkWorld, startWorld, traceWorld, worldSpec, WORLD_RESOLVER_ADDRESS } from "../../lib/src/dns/world";
 import { exchange } from "../../lib/src/dns/client";
 import { rrTuple } from "../../lib/src/dns/records";
 import { parseZone } from "../../lib/src/dns/zone";
@@ -46,5 +46,37 @@ describe("the DNS world", () => {
     await sim.run();
     expect(await first()).not.toBe(a);
     await world.close();
+  });
+});
+
+describe("iterated vs recursive resolution in the world", () => {
+  const run = async (mode: "iterative" | "recursive") => {
+    const sim = new SimNetwork({ seed: 1 });
+    const world = await startWorld({ network: sim, port: 53, mode });
+    linkWorld(sim, world, { hostToLocal: 1, localToServers: 40, betweenServers: 10 });
+    const trace = traceWorld(sim, world);
+    const ex = await sim.runUntil(exchange({ host: WORLD_RESOLVER_ADDRESS, port: 53 }, { name: "gaia.cs.umass.edu", type: "A" }, { network: sim, recursionDesired: true }));
+    return { ex, trace };
+  };
+  it("iterated: the local server asks root, TLD and both authoritative servers itself", async () => {
+    const { ex, trace } = await run("iterative");
+    expect(rrTuple(ex.response.answers![0]).value).toBe("127.53.10.12");
+    expect(trace.entries.map((e) => `${e.from} → ${e.to}`)).toEqual([
+      "host 10.0.0.1 → local DNS server",
+      ...["a.root-servers.net", "dns.edu", "dns.umass.edu", "dns.cs.umass.edu"].flatMap((s) => [`local DNS server → ${s}`, `${s} → local DNS server`]),
+      "local DNS server → host 10.0.0.1",
+    ]);
+    expect(ex.rttMs).toBe(2 * 1 + 4 * 2 * 40); // one round trip to the local server, four far ones
+  });
+  it("recursive: each server asks the next, and the answer comes back along the chain", async () => {
+    const { ex, trace } = await run("recursive");
+    expect(rrTuple(ex.response.answers![0]).value).toBe("127.53.10.12");
+    const chain = ["local DNS server", "a.root-servers.net", "dns.edu", "dns.umass.edu", "dns.cs.umass.edu"];
+    const down = chain.slice(0, -1).map((s, i) => `${s} → ${chain[i + 1]}`);
+    const back = [...chain].reverse();
+    const up = back.slice(0, -1).map((s, i) => `${s} → ${back[i + 1]}`);
+    expect(trace.entries.map((e) => `${e.from} → ${e.to}`)).toEqual(["host 10.0.0.1 → local DNS server", ...down, ...up, "local DNS server → host 10.0.0.1"]);
+    expect(trace.messageCounts().get("a.root-servers.net")).toBe(4); // twice the root's work in iterated mode
+    expect(ex.rttMs).toBe(2 * 1 + 2 * 40 + 3 * 2 * 10);
   });
 });

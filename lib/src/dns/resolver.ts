@@ -44,6 +44,10 @@ export interface ResolverOptions {
   trace?: Trace;
   /** The resolver's name in traces. */
   name?: string;
+  /** Ask upstream servers to recurse (RD), as a forwarder does; the textbook's recursive mode. */
+  recursionDesired?: boolean;
+  /** The address upstream queries leave from (the local server's own, so replies come back to it). */
+  sourceHost?: string;
 }
 
 /**
@@ -85,6 +89,8 @@ export class Resolver {
         got = await exchange(server, step.question, {
           network: this.network,
           timeoutMs: this.options.timeoutMs ?? UPSTREAM_TIMEOUT_MS,
+          recursionDesired: this.options.recursionDesired,
+          source: { host: this.options.sourceHost },
           onForged: () => this.stats.forged++,
         });
       } catch {

@@ -1,9 +1,10 @@
 import { Address, formatAddress } from "../net/address";
 import { Closable, ListenOptions } from "../net/lifecycle";
-import { Network } from "../net/network";
+import { Network, loopback } from "../net/network";
 import { Trace } from "../lab/trace";
 import { AnswerKind, Authority } from "./authority";
-import { DnsMessage, canonical, encodeMessage } from "./codec";
+import { DnsMessage, FLAGS, RCODES, canonical, encodeMessage } from "./codec";
+import { exchange } from "./client";
 import { UpdateMessage, applyUpdate, decodeUpdate, isUpdate, updateReply } from "./update";
 import { summarizeMessage } from "./records";
 import { encodeReply, intake, serveDnsTransport } from "./transport";
@@ -73,6 +74,21 @@ function update(authority: Authority, bytes: Uint8Array, source: string, allowed
   return updateReply(msg, applyUpdate(zone, msg));
 }
 
+const wantsRecursion = (m: DnsMessage) => ((m.flags ?? 0) & FLAGS.RD) !== 0;
+
+/** Chained recursion: follow a referral by asking the next server ourselves, and relay its answer under our query's id. */
+async function recurse(query: DnsMessage, response: DnsMessage, network: Network, self: Address): Promise<DnsMessage | undefined> {
+  const isReferral = !(response.answers?.length) && !((response.flags ?? 0) & FLAGS.AA) && response.authorities?.some((r) => r.type === "NS");
+  const glue = response.additionals?.find((r) => r.type === "A") as { data: string } | undefined;
+  if (!isReferral || !glue) return undefined;
+  try {
+    const ex = await exchange({ host: glue.data, port: self.port }, query.questions![0], { network, recursionDesired: true, timeoutMs: 2000, source: { host: self.host } });
+    return { ...ex.response, id: query.id, flags: (ex.response.flags ?? 0) | FLAGS.QR };
+  } catch {
+    return { ...response, answers: [], authorities: [], additionals: [], flags: FLAGS.QR | FLAGS.RD | RCODES.SERVFAIL };
+  }
+}
+
 /** A running authoritative DNS server (UDP and TCP on the same port). */
 export interface DnsServer extends Closable {
   readonly address: Address;
@@ -92,6 +108,12 @@ export interface DnsServerOptions extends ListenOptions {
   name?: string;
   /** Accept dynamic UPDATEs (RFC 2136) from loopback clients (default: refused). */
   allowUpdate?: boolean;
+  /**
+   * Recursive mode, the textbook's Figure 2.20: when a query with RD set would get a
+   * referral, ask the referred server (with RD) and relay its final answer instead.
+   * Real root and TLD servers never do this; the lesson measures why.
+   */
+  recursive?: boolean;
 }
 
 /**
@@ -107,10 +129,14 @@ export async function serveDns(options: DnsServerOptions): Promise<DnsServer> {
   const authority = new Authority(options.zones);
   const stats = newQueryStats();
   let name = options.name ?? "server";
-  const endpoint = await serveDnsTransport(options, (bytes, from, transport) => {
+  const endpoint = await serveDnsTransport(options, async (bytes, from, transport) => {
     const peer = formatAddress(from);
     const out = respond(authority, bytes, transport, stats, from.host, options);
     if (options.trace && out.query) options.trace.record(peer, name, summarizeMessage(out.query));
+    if (options.recursive && out.query && out.response && wantsRecursion(out.query)) {
+      const relayed = await recurse(out.query, out.response, options.network ?? loopback, endpoint.address);
+      if (relayed) return encodeReply(out.query, relayed, transport).bytes;
+    }
     if (options.trace && out.response) options.trace.record(name, peer, summarizeMessage(out.response));
     return out.reply;
   });

@@ -2,6 +2,9 @@ import { formatAddress } from "../net/address";
 import { ListenOptions } from "../net/lifecycle";
 import { Network, loopback } from "../net/network";
 import { Trace } from "../lab/trace";
+import { SimNetwork } from "../sim/network";
+import { decodeMessage } from "./codec";
+import { summarizeMessage } from "./records";
 import { DnsRecord } from "./codec";
 import { Resolver, ResolverServer, serveResolver } from "./resolver";
 import { DnsServer, serveDns } from "./server";
@@ -128,13 +131,24 @@ export interface World {
  * const world = await startWorld({ port: 5300 });
  * // dig @127.53.0.53 -p 5300 gaia.cs.umass.edu
  */
-export async function startWorld(options: { network?: Network; port?: number; trace?: Trace; seed?: number; resolverHost?: ListenOptions["host"] } = {}): Promise<World> {
+export async function startWorld(
+  options: {
+    network?: Network;
+    port?: number;
+    trace?: Trace;
+    seed?: number;
+    resolverHost?: ListenOptions["host"];
+    /** "recursive": the local server asks the root with RD, and each server asks the next (textbook Figure 2.20). */
+    mode?: "iterative" | "recursive";
+  } = {},
+): Promise<World> {
+  const recursive = options.mode === "recursive";
   const network = options.network ?? loopback;
   let port = options.port ?? 53;
   const servers: World["servers"] = [];
   for (const spec of worldSpec()) {
     const zone = parseZone(spec.zoneText, { file: spec.zone });
-    const server = await serveDns({ network, host: spec.address, port, zones: [zone], name: spec.name });
+    const server = await serveDns({ network, host: spec.address, port, zones: [zone], name: spec.name, recursive });
     port = server.address.port; // port 0 → the first server's free port, then the same port for all
     servers.push({ ...spec, server });
   }
@@ -143,7 +157,10 @@ export async function startWorld(options: { network?: Network; port?: number; tr
     network,
     host: options.resolverHost ?? WORLD_RESOLVER_ADDRESS,
     port,
-    resolver: new Resolver({ hints, network, upstreamPort: port, trace: options.trace, seed: options.seed, name: "local DNS server" }),
+    resolver: new Resolver({
+      hints, network, upstreamPort: port, trace: options.trace, seed: options.seed, name: "local DNS server",
+      recursionDesired: recursive, sourceHost: options.resolverHost ?? WORLD_RESOLVER_ADDRESS,
+    }),
     trace: options.trace,
     allow: campusOnly,
   });
@@ -165,4 +182,49 @@ export function describeWorld(world: World): string {
   rows.push(["(any)", "local DNS server", formatAddress(world.resolver.address), "resolver"]);
   const w = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i].length), 6));
   return [["zone", "server", "address", "level"], ...rows].map((r) => r.map((c, i) => (i < 3 ? c.padEnd(w[i]) : c)).join("  ")).join("\n");
+}
+
+/** One name per address of a world, for traces: its servers, its local DNS server, and "host" for the rest. */
+function worldNames(world: World): Map<string, string> {
+  const names = new Map(world.servers.map((s) => [s.address, s.name] as [string, string]));
+  names.set(world.resolver.address.host, "local DNS server");
+  return names;
+}
+
+/**
+ * Records every DNS message the simulated network carries between the world's
+ * machines, named by role, as a {@link Trace}: the sequence diagram is then drawn
+ * from what really crossed the (simulated) wire, whoever sent it.
+ *
+ * @example const trace = traceWorld(sim, world); … await show(sequenceDiagram(trace));
+ */
+export function traceWorld(sim: SimNetwork, world: World): Trace {
+  const trace = new Trace(sim.clock);
+  const names = worldNames(world);
+  const who = (host: string) => names.get(host) ?? `host ${host}`;
+  sim.onPacket((p) => {
+    if (p.fate !== "delivered") return;
+    let label: string;
+    try {
+      label = summarizeMessage(decodeMessage(p.data).message);
+    } catch {
+      label = `${p.bytes} bytes (not DNS)`;
+    }
+    trace.record(who(p.from.host), who(p.to.host), label);
+  });
+  return trace;
+}
+
+/**
+ * Places the world on a map of latencies (one way, in ms): hosts are near their
+ * local DNS server, the local server is far from the hierarchy, and the servers
+ * of the hierarchy are near one another — the layout where the two resolution
+ * modes differ most.
+ */
+export function linkWorld(sim: SimNetwork, world: World, ms: { hostToLocal?: number; localToServers?: number; betweenServers?: number; hosts?: string[] } = {}): void {
+  const servers = world.servers.map((s) => s.address);
+  const local = world.resolver.address.host;
+  for (const h of ms.hosts ?? ["10.0.0.1"]) sim.link(h, local, { latencyMs: ms.hostToLocal ?? 1 });
+  for (const s of servers) sim.link(local, s, { latencyMs: ms.localToServers ?? 40 });
+  for (const a of servers) for (const b of servers) if (a < b) sim.link(a, b, { latencyMs: ms.betweenServers ?? 10 });
 }

@@ -63,6 +63,17 @@ export class Trace {
     return [...seen];
   }
 
+  /** Messages sent plus received by each participant (notes excluded): the load each one carried. */
+  messageCounts(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const e of this.entries) {
+      if (e.from === e.to) continue;
+      counts.set(e.from, (counts.get(e.from) ?? 0) + 1);
+      counts.set(e.to, (counts.get(e.to) ?? 0) + 1);
+    }
+    return counts;
+  }
+
   /** The exchange as text, one line per entry: `  0.42 ms  client → server  hello`. */
   transcript(): string {
     return this.entries

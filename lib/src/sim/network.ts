@@ -24,6 +24,8 @@ export interface PacketEvent {
   from: Address;
   to: Address;
   bytes: number;
+  /** The datagram itself, for traces that decode it. */
+  data: Uint8Array;
   fate: "delivered" | "lost" | "unreachable";
 }
 
@@ -122,7 +124,7 @@ export class SimNetwork implements Network, Closable {
     this.stats.sent++;
     const link = this.linkState(from.host, to.host);
     const o = link.options;
-    const event: PacketEvent = { sentAt: now, from, to, bytes: data.length, fate: "delivered" };
+    const event: PacketEvent = { sentAt: now, from, to, bytes: data.length, data, fate: "delivered" };
     // Serialisation: a packet leaves once the ones before it have left (a FIFO queue).
     const departs = Math.max(now, link.busyUntil) + (Number.isFinite(o.bandwidthBps) ? (data.length * 8 * 1000) / o.bandwidthBps : 0);
     link.busyUntil = departs;
