@@ -3,6 +3,7 @@ import { renderSvg } from "../../lib/src/charts/render";
 import { barChart, layer, lineChart } from "../../lib/src/charts/specs";
 import { sequenceDiagram } from "../../lib/src/charts/sequence";
 import { lossChart, rttChart } from "../../lib/src/sockets/charts";
+import { loadByLevelChart } from "../../lib/src/dns/charts";
 import { summarize } from "../../lib/src/sockets/pinger";
 import { Trace } from "../../lib/src/lab/trace";
 import { isAppLayerError } from "../../lib/src/errors";
@@ -70,5 +71,19 @@ describe("socket lesson charts", () => {
     const svg = await renderSvg(lossChart([{ configured: 0.1, measured: 0.2 }, { configured: 0.3, measured: 0.5 }]));
     expect(marks(svg, "point")).toBe(2);
     expect(marks(svg, "line mark")).toBe(2);
+  });
+});
+
+describe("loadByLevelChart", () => {
+  const rows = (scenarios: string[]) => ["root", "TLD"].flatMap((level) => scenarios.map((scenario, i) => ({ scenario, level, queries: 10 ** (i + 1) })));
+  it("draws every scenario's bar, offset side by side when a level has several", async () => {
+    const spec = loadByLevelChart(rows(["iterated", "recursive"]));
+    expect(marks(await renderSvg(spec), "bar")).toBe(4);
+    expect((spec.encoding as Record<string, unknown>).xOffset).toEqual({ field: "scenario" });
+  });
+  it("draws one whole bar per level when each level has one scenario", async () => {
+    const spec = loadByLevelChart(rows(["hierarchy"]));
+    expect(marks(await renderSvg(spec), "bar")).toBe(2);
+    expect((spec.encoding as Record<string, unknown>).xOffset).toBeUndefined();
   });
 });

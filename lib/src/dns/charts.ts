@@ -10,15 +10,22 @@ export const LEVEL_ORDER = ["central server", "root", "TLD", "authoritative"];
  *
  * @example await show(loadByLevelChart([{ scenario: "with caches", level: "root", queries: 40 }, …]));
  */
-export function loadByLevelChart(rows: Array<{ scenario: string; level: string; queries: number }>, title = "Where the queries land"): VegaLiteSpec {
+export function loadByLevelChart(
+  rows: Array<{ scenario: string; level: string; queries: number }>,
+  title = "Where the queries land",
+  yTitle = "queries received",
+): VegaLiteSpec {
   const spec = barChart(rows.map((r) => ({ ...r, queries: Math.max(r.queries, 1) })), {
     x: "level", y: "queries", color: "scenario", title, subtitle: "log scale: each grid line is ten times the one below",
-    xTitle: null, yTitle: "queries received", yScale: "log",
+    xTitle: null, yTitle, yScale: "log",
   });
   const enc = spec.encoding as Record<string, Record<string, unknown>>;
   enc.x.sort = LEVEL_ORDER;
   enc.color.legend = { labelLimit: 300 };
-  delete enc.xOffset; // one scenario per level: whole bars, centred
+  // Side by side when a level has several scenarios; one whole, centred bar when it has one.
+  const perLevel = new Map<string, number>();
+  for (const r of rows) perLevel.set(r.level, (perLevel.get(r.level) ?? 0) + 1);
+  if (Math.max(...perLevel.values()) < 2) delete enc.xOffset;
   enc.y.axis = { values: [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7], format: "," };
   return spec;
 }

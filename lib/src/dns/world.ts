@@ -228,3 +228,14 @@ export function linkWorld(sim: SimNetwork, world: World, ms: { hostToLocal?: num
   for (const s of servers) sim.link(local, s, { latencyMs: ms.localToServers ?? 40 });
   for (const a of servers) for (const b of servers) if (a < b) sim.link(a, b, { latencyMs: ms.betweenServers ?? 10 });
 }
+
+/** Messages sent and received by each level of the hierarchy in a trace of the world (for load charts). */
+export function messagesByLevel(trace: Trace, world: World): Record<"root" | "TLD" | "authoritative", number> {
+  const level = new Map(world.servers.map((s) => [s.name, s.level]));
+  const out = { root: 0, TLD: 0, authoritative: 0 };
+  for (const [who, n] of trace.messageCounts()) {
+    const l = level.get(who);
+    if (l) out[l] += n;
+  }
+  return out;
+}
