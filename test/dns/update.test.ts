@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { applyUpdate, decodeUpdate, isUpdate, UpdateMessage, UpdateRecord } from "../../lib/src/dns/update";
+import { applyUpdate, decodeUpdate, encodeUpdate, isUpdate, sendUpdate, UpdateMessage, UpdateRecord } from "../../lib/src/dns/update";
+import { SimNetwork } from "../../lib/src/sim/network";
+import { startWorld } from "../../lib/src/dns/world";
 import { rrTuple } from "../../lib/src/dns/records";
 import { isAppLayerError } from "../../lib/src/errors";
 import { readFileSync } from "node:fs";
@@ -69,5 +71,39 @@ describe("decodeUpdate", () => {
       err = e;
     }
     expect(isAppLayerError(err, "DNS_FORMAT")).toBe(true);
+  });
+});
+
+describe("encodeUpdate and sendUpdate", () => {
+  it("round-trips nsupdate's captured message through our encoder", () => {
+    const m = decodeUpdate(readFileSync(join(FIXTURES, "nsupdate-delete-add.bin")));
+    expect(decodeUpdate(encodeUpdate(m))).toEqual(m);
+  });
+  it("changes an address on a live server, and the local server serves the old one until the TTL runs out", async () => {
+    const sim = new SimNetwork({ seed: 1 });
+    const world = await startWorld({ network: sim, port: 53, allowUpdate: true });
+    const gaia = async () => rrTuple((await sim.runUntil(world.resolver.resolver.resolve("gaia.cs.umass.edu", "A"))).answers[0]).value;
+    expect(await gaia()).toBe("127.53.10.12");
+    const rcode = await sim.runUntil(sendUpdate({ host: "127.53.2.2", port: 53 }, {
+      id: 7, zone: { name: "cs.umass.edu", type: "SOA" }, prerequisites: [],
+      updates: [{ name: "gaia.cs.umass.edu", type: "A", class: "ANY", ttl: 0 }, { name: "gaia.cs.umass.edu", type: "A", class: "IN", ttl: 3600, data: "127.53.10.13" }],
+    }, { network: sim, source: { host: "127.0.0.1" } }));
+    expect(rcode).toBe("NOERROR");
+    const at = async (s: number) => {
+      sim.clock.setTimer(() => undefined, s * 1000 - sim.clock.now());
+      await sim.run();
+      return gaia();
+    };
+    // The copy was cached a few (virtual) milliseconds after t = 0, with TTL 3600 s.
+    expect(await at(3599)).toBe("127.53.10.12"); // stale, a second before the cached copy expires
+    expect(await at(3601)).toBe("127.53.10.13"); // fresh, a second after
+  });
+  it("is refused from a client off loopback", async () => {
+    const sim = new SimNetwork({ seed: 1 });
+    await startWorld({ network: sim, port: 53, allowUpdate: true });
+    const rcode = await sim.runUntil(sendUpdate({ host: "127.53.2.2", port: 53 }, {
+      id: 8, zone: { name: "cs.umass.edu", type: "SOA" }, prerequisites: [], updates: [{ name: "x.cs.umass.edu", type: "A", class: "IN", ttl: 60, data: "127.0.0.1" }],
+    }, { network: sim, source: { host: "192.0.2.66" } }));
+    expect(rcode).toBe("REFUSED");
   });
 });

@@ -1,5 +1,8 @@
 import * as dnsPacket from "dns-packet";
 import { AppLayerError } from "../errors";
+import { Address, formatAddress } from "../net/address";
+import { CallOptions, withDeadline } from "../net/lifecycle";
+import { Network, loopback } from "../net/network";
 import { DnsMessage, DnsRecord, FLAGS, RCODES, Rcode, canonical, isInZone } from "./codec";
 import { formatRdata } from "./records";
 import { Zone } from "./zone";
@@ -139,4 +142,58 @@ export function updateReply(msg: UpdateMessage | { id: number; zone?: undefined 
     flags: FLAGS.QR | (OPCODE_UPDATE << 11) | RCODES[rcode],
     questions: msg.zone ? [{ name: msg.zone.name, type: "SOA", class: "IN" }] : [],
   };
+}
+
+const CLASS_NUMBER = { IN: 1, ANY: 255, NONE: 254 } as const;
+const TYPE_NUMBER: Record<string, number> = Object.fromEntries(Object.entries(TYPE).map(([n, t]) => [t, Number(n)]));
+type Encoder = { encode(value: unknown): Buffer };
+const rdataCodec = (type: string) => (dnsPacket as unknown as Record<string, Encoder>)[type.toLowerCase()];
+
+/**
+ * Encodes an UPDATE message: header with opcode 5, the zone, prerequisites and
+ * updates. Records without data (deletions) get rdlength 0, which dns-packet's
+ * own encoder cannot write.
+ */
+export function encodeUpdate(msg: UpdateMessage): Buffer {
+  const header = Buffer.alloc(12);
+  header.writeUInt16BE(msg.id, 0);
+  header.writeUInt16BE(OPCODE_UPDATE << 11, 2);
+  header.writeUInt16BE(1, 4);
+  header.writeUInt16BE(msg.prerequisites.length, 6);
+  header.writeUInt16BE(msg.updates.length, 8);
+  const name = (n: string) => (dnsPacket as unknown as { name: Encoder }).name.encode(n);
+  const u16 = (v: number) => Buffer.from([v >> 8, v & 255]);
+  const record = (r: UpdateRecord) => {
+    // rdata encoders write a 2-byte length first, as on the wire; none at all → rdlength 0.
+    const rdata = r.data === undefined ? u16(0) : rdataCodec(r.type).encode(r.data);
+    const ttl = Buffer.alloc(4);
+    ttl.writeUInt32BE(r.ttl, 0);
+    return Buffer.concat([name(r.name), u16(TYPE_NUMBER[r.type]), u16(CLASS_NUMBER[r.class]), ttl, rdata]);
+  };
+  return Buffer.concat([header, name(msg.zone.name), u16(TYPE_NUMBER.SOA), u16(1), ...msg.prerequisites.map(record), ...msg.updates.map(record)]);
+}
+
+/**
+ * Sends an UPDATE to a server and resolves with its rcode, as `nsupdate` does.
+ *
+ * @example
+ * await sendUpdate(server, { id: 1, zone: { name: "cs.umass.edu", type: "SOA" }, prerequisites: [],
+ *   updates: [{ name: "gaia.cs.umass.edu", type: "A", class: "ANY", ttl: 0 },
+ *             { name: "gaia.cs.umass.edu", type: "A", class: "IN", ttl: 3600, data: "127.53.10.13" }] });
+ */
+export async function sendUpdate(server: Address, msg: UpdateMessage, options: CallOptions & { network?: Network; source?: { host?: string } } = {}): Promise<string> {
+  const network = options.network ?? loopback;
+  const socket = await network.openUdp({ host: options.source?.host });
+  try {
+    return await withDeadline(`UPDATE to ${formatAddress(server)}`, { timeoutMs: 2000, ...options }, () =>
+      new Promise<string>((resolve) => {
+        socket.onMessage((bytes, from) => {
+          if (from.host !== server.host || from.port !== server.port || bytes.length < 12 || ((bytes[0] << 8) | bytes[1]) !== msg.id) return;
+          resolve(Object.entries(RCODES).find(([, v]) => v === (bytes[3] & 0x0f))?.[0] ?? String(bytes[3] & 0x0f));
+        });
+        socket.send(encodeUpdate(msg), server);
+      }), network.clock);
+  } finally {
+    await socket.close();
+  }
 }

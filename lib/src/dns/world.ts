@@ -88,7 +88,11 @@ export function worldSpec(): WorldServerSpec[] {
     },
     {
       zone: "wikipedia.org.", name: "ns0.wikipedia.org", address: "127.53.2.6", level: "authoritative",
-      zoneText: zoneText("wikipedia.org.", 3600, ["ns0.wikipedia.org"], ["ns0 IN A 127.53.2.6", "www IN A 127.53.10.100"]),
+      zoneText: zoneText("wikipedia.org.", 3600, ["ns0.wikipedia.org"], [
+        "ns0 IN A 127.53.2.6", "www IN A 127.53.10.100",
+        // A record set too big for a 512-byte UDP reply: the truncation (TC) lesson.
+        ...Array.from({ length: 6 }, (_, i) => `big IN TXT "${String(i).repeat(100)}"`),
+      ]),
     },
     {
       zone: "53.127.in-addr.arpa.", name: "dns.53.127.in-addr.arpa", address: "127.53.1.4", level: "authoritative",
@@ -140,6 +144,8 @@ export async function startWorld(
     resolverHost?: ListenOptions["host"];
     /** "recursive": the local server asks the root with RD, and each server asks the next (textbook Figure 2.20). */
     mode?: "iterative" | "recursive";
+    /** Let the authoritative servers accept dynamic UPDATEs from loopback clients. */
+    allowUpdate?: boolean;
   } = {},
 ): Promise<World> {
   const recursive = options.mode === "recursive";
@@ -148,7 +154,7 @@ export async function startWorld(
   const servers: World["servers"] = [];
   for (const spec of worldSpec()) {
     const zone = parseZone(spec.zoneText, { file: spec.zone });
-    const server = await serveDns({ network, host: spec.address, port, zones: [zone], name: spec.name, recursive });
+    const server = await serveDns({ network, host: spec.address, port, zones: [zone], name: spec.name, recursive, allowUpdate: options.allowUpdate });
     port = server.address.port; // port 0 → the first server's free port, then the same port for all
     servers.push({ ...spec, server });
   }
