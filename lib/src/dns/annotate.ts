@@ -6,7 +6,10 @@ import { fqdn, formatRdata } from "./records";
 // dns-packet's name decoder (exported, but not declared by @types/dns-packet).
 const nameCodec = (dnsPacket as unknown as { name: { decode: { (b: Buffer, o: number): string; bytes: number } } }).name;
 
-/** The header's flag bits (RFC 1035 §4.1.1), counted from the most significant bit. */
+/**
+ * The header's flag bits, counted from the most significant bit: RFC 1035 §4.1.1,
+ * with RFC 4035 §3.2 splitting the old 3-bit Z into Z, AD and CD (dig sets AD).
+ */
 export const HEADER_FLAG_BITS = [
   { name: "QR", bit: 0, width: 1 },
   { name: "OPCODE", bit: 1, width: 4 },
@@ -14,7 +17,9 @@ export const HEADER_FLAG_BITS = [
   { name: "TC", bit: 6, width: 1 },
   { name: "RD", bit: 7, width: 1 },
   { name: "RA", bit: 8, width: 1 },
-  { name: "Z", bit: 9, width: 3 },
+  { name: "Z", bit: 9, width: 1 },
+  { name: "AD", bit: 10, width: 1 },
+  { name: "CD", bit: 11, width: 1 },
   { name: "RCODE", bit: 12, width: 4 },
 ];
 
