@@ -1,0 +1,104 @@
+/**
+ * A seeded fuzzing run: real messages and zones, mutated thousands of ways. The
+ * decoders may refuse input only with an AppLayerError carrying a stable code;
+ * the server edge and the resolver's state machine must never throw at all.
+ */
+import { describe, expect, it } from "vitest";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { Random } from "../../lib/src/sim/random";
+import { decodeMessage } from "../../lib/src/dns/codec";
+import { parseZone, parseRecords } from "../../lib/src/dns/zone";
+import { decodeUpdate } from "../../lib/src/dns/update";
+import { Authority } from "../../lib/src/dns/authority";
+import { respond } from "../../lib/src/dns/server";
+import { Resolution } from "../../lib/src/dns/resolution";
+import { DnsCache } from "../../lib/src/dns/cache";
+import { VirtualClock } from "../../lib/src/sim/clock";
+import { isAppLayerError } from "../../lib/src/errors";
+import { FIXTURES, fixtureZone } from "./fixtures";
+
+const ROUNDS = 20_000;
+const seeds = ["dig-query-cs-umass-edu-mx.bin", "knot-reply-cs-umass-edu-mx.bin", "nsupdate-delete-add.bin"].map((f) => readFileSync(join(FIXTURES, f)));
+
+/** One random mutation: flip bits, overwrite, cut, duplicate or insert bytes. */
+function mutate(input: Buffer, rng: Random): Buffer {
+  const b = Buffer.from(input);
+  switch (rng.int(5)) {
+    case 0:
+      for (let i = 0; i < 1 + rng.int(4); i++) b[rng.int(b.length)] ^= 1 << rng.int(8);
+      return b;
+    case 1:
+      for (let i = 0; i < 1 + rng.int(4); i++) b[rng.int(b.length)] = rng.int(256);
+      return b;
+    case 2:
+      return b.subarray(0, rng.int(b.length));
+    case 3: {
+      const at = rng.int(b.length);
+      return Buffer.concat([b.subarray(0, at), b.subarray(rng.int(b.length)), b.subarray(at)]);
+    }
+    default: {
+      const at = rng.int(b.length);
+      return Buffer.concat([b.subarray(0, at), Buffer.from(Array.from({ length: 1 + rng.int(8) }, () => rng.int(256))), b.subarray(at)]);
+    }
+  }
+}
+
+/** Runs f; a thrown error must be an AppLayerError with one of `codes`. */
+function refusesCleanly(f: () => unknown, codes: string[]): void {
+  try {
+    f();
+  } catch (e) {
+    if (!isAppLayerError(e) || !codes.includes(e.code)) throw new Error(`unexpected ${(e as Error).name}: ${(e as Error).message}`);
+  }
+}
+
+describe("fuzzing", () => {
+  it(`decodeMessage and decodeUpdate refuse ${ROUNDS} mutated messages only with DNS_FORMAT`, () => {
+    const rng = new Random(2024);
+    for (let i = 0; i < ROUNDS; i++) {
+      const input = mutate(seeds[i % seeds.length], rng);
+      refusesCleanly(() => decodeMessage(input), ["DNS_FORMAT"]);
+      refusesCleanly(() => decodeUpdate(input), ["DNS_FORMAT"]);
+    }
+  });
+
+  it(`the server edge answers or drops ${ROUNDS} mutated messages without ever throwing`, () => {
+    const auth = new Authority([fixtureZone("umass.edu.zone")]);
+    const rng = new Random(7);
+    let answered = 0;
+    for (let i = 0; i < ROUNDS; i++) {
+      // Mutants of dig's query (mutants of a reply would rightly be dropped: QR is set).
+      const out = respond(auth, mutate(seeds[0], rng), i % 3 ? "udp" : "tcp", undefined, "127.0.0.1", { allowUpdate: true });
+      if (out.reply) {
+        answered++;
+        expect(out.reply.length).toBeGreaterThanOrEqual(12);
+      }
+    }
+    expect(answered).toBeGreaterThan(ROUNDS * 0.8); // most mutants still get a reply, often FORMERR
+  });
+
+  it("the resolver's state machine survives any decodable reply", () => {
+    const rng = new Random(99);
+    const hints = parseRecords(readFileSync(join(FIXTURES, "root.hints"), "utf8"));
+    for (let i = 0; i < 5_000; i++) {
+      let reply;
+      try {
+        reply = decodeMessage(mutate(seeds[1], rng)).message;
+      } catch {
+        continue;
+      }
+      const r = new Resolution({ name: "cs.umass.edu", type: "MX", class: "IN" }, new DnsCache(new VirtualClock()), hints);
+      for (let step = r.next(), n = 0; step.kind === "query" && n < 40; step = r.next(), n++) r.receive(reply);
+    }
+  });
+
+  it(`parseZone refuses ${ROUNDS / 4} mutated zones only with ZONE_SYNTAX or DNS_NAME`, () => {
+    const text = readFileSync(join(FIXTURES, "umass.edu.zone"));
+    const rng = new Random(5);
+    for (let i = 0; i < ROUNDS / 4; i++) {
+      const input = mutate(text, rng).toString("latin1");
+      refusesCleanly(() => parseZone(input, { origin: "umass.edu." }), ["ZONE_SYNTAX", "DNS_NAME"]);
+    }
+  });
+});
