@@ -44,3 +44,4 @@ export * from "./dns/update";
 export * from "./dns/load";
 export * from "./dns/annotate";
 export * from "./dns/charts";
+export * from "./dns/packet-cache";

@@ -8,6 +8,8 @@ import { newQueryStats, respond, serveDns } from "../../lib/src/dns/server";
 import { encodeFrame, FrameDecoder } from "../../lib/src/net/framing";
 import { isAppLayerError } from "../../lib/src/errors";
 import { fixtureZone } from "./fixtures";
+import { PacketCache } from "../../lib/src/dns/packet-cache";
+import { encodeUpdate } from "../../lib/src/dns/update";
 
 const auth = new Authority([fixtureZone("umass.edu.zone"), fixtureZone("lessons.test.zone")]);
 const q = (name: string, type = "A", extra: Partial<dnsPacket.Packet> = {}) =>
@@ -109,5 +111,48 @@ describe("serveDns on loopback", () => {
   it("refuses to start outside loopback", async () => {
     const e = await serveDns({ zones: [], host: "0.0.0.0" }).catch((x) => x);
     expect(isAppLayerError(e, "NOT_LOOPBACK")).toBe(true);
+  });
+});
+
+describe("the packet cache", () => {
+  const zones = () => new Authority([fixtureZone("umass.edu.zone"), fixtureZone("lessons.test.zone")]);
+  it("answers a repeated query from cache, with the new query's id, still counted", () => {
+    const auth = zones();
+    const cache = new PacketCache();
+    const stats = newQueryStats();
+    const first = respond(auth, q("gaia.cs.umass.edu"), "udp", stats, "127.0.0.1", { cache }).reply!;
+    const again = Buffer.from(q("gaia.cs.umass.edu"));
+    again.writeUInt16BE(4321, 0);
+    const second = respond(auth, again, "udp", stats, "127.0.0.1", { cache }).reply!;
+    expect(cache.stats).toEqual({ hits: 1, misses: 1 });
+    expect(second.readUInt16BE(0)).toBe(4321);
+    expect(second.subarray(2)).toEqual(first.subarray(2));
+    expect([stats.total, stats.byType.A]).toEqual([2, 2]);
+  });
+  it("never caches a round-robin answer: the order keeps rotating", () => {
+    const auth = zones();
+    const cache = new PacketCache();
+    const firsts = [1, 2, 3].map(() => String((decodeMessage(respond(auth, q("www.lessons.test"), "udp", undefined, "127.0.0.1", { cache }).reply!).message.answers![0] as { data: unknown }).data));
+    expect(new Set(firsts).size).toBe(3);
+  });
+  it("is cleared by an UPDATE, so the next answer is the new one", () => {
+    const auth = zones();
+    const cache = new PacketCache();
+    const ask = () => String((decodeMessage(respond(auth, q("gaia.cs.umass.edu"), "udp", undefined, "127.0.0.1", { cache }).reply!).message.answers![0] as { data: unknown }).data);
+    expect([ask(), ask()]).toEqual(["127.0.1.12", "127.0.1.12"]);
+    const update = encodeUpdate({ id: 9, zone: { name: "umass.edu", type: "SOA" }, prerequisites: [], updates: [
+      { name: "gaia.cs.umass.edu", type: "A", class: "ANY", ttl: 0 }, { name: "gaia.cs.umass.edu", type: "A", class: "IN", ttl: 60, data: "127.0.1.13" },
+    ] });
+    expect(rcodeOf(decodeMessage(respond(auth, update, "udp", undefined, "127.0.0.1", { cache, allowUpdate: true }).reply!).message)).toBe("NOERROR");
+    expect(ask()).toBe("127.0.1.13");
+  });
+  it("holds exactly maxEntries replies, and starts over past that", () => {
+    const cache = new PacketCache(2);
+    const entry = { reply: Buffer.alloc(12), type: "A", kind: "answer" };
+    cache.set("a", entry);
+    cache.set("b", entry);
+    expect(cache.get("a", Buffer.alloc(12))).toBeDefined();
+    cache.set("c", entry);
+    expect([cache.get("a", Buffer.alloc(12)), cache.get("c", Buffer.alloc(12))].map(Boolean)).toEqual([false, true]);
   });
 });

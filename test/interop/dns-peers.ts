@@ -4,7 +4,7 @@
  * port the test picks. Stopped by PID; lo aliases added here are removed again.
  */
 import { spawn, ChildProcess, execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, writeFileSync, copyFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FIXTURES } from "../dns/fixtures";
@@ -49,83 +49,110 @@ export async function stopPeers(peers: Peer[]): Promise<void> {
   })));
 }
 
-/**
- * The shared recipe's hierarchy with real servers: BIND for the root on 127.0.0.2,
- * NSD for edu. on 127.0.0.3, Knot for umass.edu. on 127.0.0.4 (with UPDATE allowed
- * from loopback), all on `port`. Zone files are the test fixtures.
- */
-export async function startRealHierarchy(port: number): Promise<{ peers: Peer[]; stop: () => Promise<void> }> {
-  const dir = mkdtempSync(join(tmpdir(), "applayer-peers-"));
-  for (const z of ["root.zone", "edu.zone", "umass.edu.zone"]) copyFileSync(join(FIXTURES, z), join(dir, z));
-  mkdirSync(join(dir, "named"));
-  mkdirSync(join(dir, "knot", "db"), { recursive: true });
+/** A zone for a real server: its origin and its file. */
+export interface PeerZone {
+  origin: string;
+  file: string;
+}
+
+const newDir = (what: string) => mkdtempSync(join(tmpdir(), `applayer-${what}-`));
+
+/** BIND's named, authoritative only, serving `zones` on address:port with `threads` worker threads. */
+export function startNamed(address: string, port: number, zones: PeerZone[], threads = 1): Peer {
+  const dir = newDir("named");
   writeFileSync(join(dir, "named.conf"), `options {
-  directory "${dir}/named"; pid-file "${dir}/named.pid"; session-keyfile "${dir}/named/session.key";
-  listen-on port ${port} { 127.0.0.2; }; listen-on-v6 { none; };
-  recursion no; notify no; dnssec-validation no; minimal-responses no;
+  directory "${dir}"; pid-file "${dir}/named.pid"; session-keyfile "${dir}/session.key";
+  listen-on port ${port} { ${address}; }; listen-on-v6 { none; };
+  recursion no; notify no; dnssec-validation no; minimal-responses no; querylog no;
 };
 controls { };
-zone "." { type primary; file "${dir}/root.zone"; };
+${zones.map((z) => `zone "${z.origin}" { type primary; file "${z.file}"; };`).join("\n")}
 `);
+  return start("named", "named", ["-g", "-u", "root", "-n", String(threads), "-c", join(dir, "named.conf")], dir);
+}
+
+/** NSD serving `zones` on address:port, with response-rate limiting off. */
+export function startNsd(address: string, port: number, zones: PeerZone[], servers = 1): Peer {
+  const dir = newDir("nsd");
   writeFileSync(join(dir, "nsd.conf"), `server:
-  ip-address: 127.0.0.3@${port}
+  ip-address: ${address}@${port}
   do-ip6: no
   username: ""
   chroot: ""
-  zonesdir: "${dir}"
   database: ""
   pidfile: "${dir}/nsd.pid"
   xfrdfile: "${dir}/nsd-xfrd.state"
   zonelistfile: "${dir}/nsd-zone.list"
   xfrdir: "${dir}"
   logfile: "${dir}/nsd.log"
-  server-count: 1
+  server-count: ${servers}
   rrl-ratelimit: 0
 remote-control:
   control-enable: no
-zone:
-  name: "edu."
-  zonefile: "edu.zone"
+${zones.map((z) => `zone:\n  name: "${z.origin}"\n  zonefile: "${z.file}"`).join("\n")}
 `);
+  return start("nsd", "nsd", ["-d", "-c", join(dir, "nsd.conf")], dir);
+}
+
+/** Knot serving `zones` on address:port; UPDATE allowed from loopback, kept in memory only. */
+export function startKnot(address: string, port: number, zones: PeerZone[]): Peer {
+  const dir = newDir("knot");
+  mkdirSync(join(dir, "db"));
   writeFileSync(join(dir, "knot.conf"), `server:
-  rundir: "${dir}/knot"
+  rundir: "${dir}"
   user: root:root
-  listen: 127.0.0.4@${port}
+  listen: ${address}@${port}
   pidfile: "${dir}/knot.pid"
   background-workers: 1
   udp-workers: 1
   tcp-workers: 1
 control:
-  listen: "${dir}/knot/knot.sock"
+  listen: "${dir}/knot.sock"
 database:
-  storage: "${dir}/knot/db"
+  storage: "${dir}/db"
 acl:
   - id: loopback_update
     address: 127.0.0.0/8
     action: update
 template:
   - id: default
-    storage: "${dir}"
     zonefile-sync: -1
     zonefile-load: whole
     journal-content: none
 zone:
-  - domain: umass.edu.
-    file: "umass.edu.zone"
-    acl: loopback_update
+${zones.map((z) => `  - domain: ${z.origin}\n    file: "${z.file}"\n    acl: loopback_update`).join("\n")}
 `);
-  const undo = ensureLoopbackAlias("127.0.0.2");
-  const peers = [
-    start("named", "named", ["-g", "-u", "root", "-c", join(dir, "named.conf")], dir),
-    start("nsd", "nsd", ["-d", "-c", join(dir, "nsd.conf")], dir),
-    start("knotd", "knotd", ["-c", join(dir, "knot.conf")], dir),
-  ];
+  return start("knotd", "knotd", ["-c", join(dir, "knot.conf")], dir);
+}
+
+/** Waits until a server answers `zone` SOA; stops the peers and throws if it never does. */
+export async function ready(peers: Peer[], address: string, port: number, zone: string): Promise<void> {
   try {
-    await waitForAnswer("127.0.0.2", port, ".");
-    await waitForAnswer("127.0.0.3", port, "edu.");
-    await waitForAnswer("127.0.0.4", port, "umass.edu.");
+    await waitForAnswer(address, port, zone);
   } catch (e) {
     await stopPeers(peers);
+    throw e;
+  }
+}
+
+/**
+ * The shared recipe's hierarchy with real servers: BIND for the root on 127.0.0.2,
+ * NSD for edu. on 127.0.0.3, Knot for umass.edu. on 127.0.0.4, all on `port`.
+ * Zone files are the test fixtures.
+ */
+export async function startRealHierarchy(port: number): Promise<{ peers: Peer[]; stop: () => Promise<void> }> {
+  const zone = (origin: string, file: string) => [{ origin, file: join(FIXTURES, file) }];
+  const undo = ensureLoopbackAlias("127.0.0.2");
+  const peers = [
+    startNamed("127.0.0.2", port, zone(".", "root.zone")),
+    startNsd("127.0.0.3", port, zone("edu.", "edu.zone")),
+    startKnot("127.0.0.4", port, zone("umass.edu.", "umass.edu.zone")),
+  ];
+  try {
+    await ready(peers, "127.0.0.2", port, ".");
+    await ready(peers, "127.0.0.3", port, "edu.");
+    await ready(peers, "127.0.0.4", port, "umass.edu.");
+  } catch (e) {
     undo();
     throw e;
   }
@@ -138,7 +165,7 @@ zone:
  * must listen on port 53.
  */
 export async function startUnbound(listen: { host: string; port: number }, root: { hints: string }): Promise<{ stop: () => Promise<void> }> {
-  const dir = mkdtempSync(join(tmpdir(), "applayer-unbound-"));
+  const dir = newDir("unbound");
   writeFileSync(join(dir, "unbound.conf"), `server:
   interface: ${listen.host}@${listen.port}
   outgoing-interface: ${listen.host}

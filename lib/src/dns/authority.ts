@@ -9,6 +9,8 @@ export type AnswerKind = "answer" | "cname" | "referral" | "nodata" | "nxdomain"
 export interface AuthorityResult {
   response: DnsMessage;
   kind: AnswerKind;
+  /** The answer holds an RRset in rotated (round-robin) order: the next query gets another order. */
+  rotated?: boolean;
 }
 
 const ADDRESS_TYPES = ["A", "AAAA"];
@@ -85,7 +87,8 @@ export class Authority {
       const matching = here.filter((r) => r.type === q.type || (q.type as string) === "ANY");
       if (matching.length) {
         answers.push(...this.rotate(name, q.type, matching));
-        return reply(answers.length > matching.length ? "cname" : "answer", "NOERROR", { answers, additionals: this.additional(zone, matching) }, true);
+        const result = reply(answers.length > matching.length ? "cname" : "answer", "NOERROR", { answers, additionals: this.additional(zone, matching) }, true);
+        return { ...result, rotated: matching.length > 1 };
       }
       const cname = here.find((r) => r.type === "CNAME");
       if (cname) {

@@ -37,3 +37,6 @@ export const MAX_NS_LOOKUP_DEPTH = 3;
 
 /** How long a resolver waits for one upstream server before trying the next. */
 export const UPSTREAM_TIMEOUT_MS = 800;
+
+/** Replies an authoritative server's packet cache keeps; past it the cache starts over. */
+export const PACKET_CACHE_ENTRIES = 10_000;

@@ -3,7 +3,8 @@ import { Closable, ListenOptions } from "../net/lifecycle";
 import { Network, loopback } from "../net/network";
 import { Trace } from "../lab/trace";
 import { AnswerKind, Authority } from "./authority";
-import { DnsMessage, FLAGS, RCODES, canonical, encodeMessage } from "./codec";
+import { DnsMessage, FLAGS, RCODES, canonical, encodeMessage, rcodeOf } from "./codec";
+import { PacketCache } from "./packet-cache";
 import { exchange } from "./client";
 import { UpdateMessage, applyUpdate, decodeUpdate, isUpdate, updateReply } from "./update";
 import { summarizeMessage } from "./records";
@@ -36,9 +37,22 @@ export function respond(
   transport: "udp" | "tcp",
   stats: QueryStats = newQueryStats(),
   source = "?",
-  options: { allowUpdate?: boolean } = {},
+  options: { allowUpdate?: boolean; cache?: PacketCache } = {},
 ): { reply?: Buffer; query?: DnsMessage; response?: DnsMessage } {
-  if (isUpdate(bytes) && !(bytes[2] & 0x80)) return { reply: encodeMessage(update(authority, bytes, source, options.allowUpdate ?? false)) };
+  if (isUpdate(bytes) && !(bytes[2] & 0x80)) {
+    const reply = update(authority, bytes, source, options.allowUpdate ?? false);
+    if (rcodeOf(reply) === "NOERROR") options.cache?.clear(); // a zone changed: cached replies may be stale
+    return { reply: encodeMessage(reply) };
+  }
+  const key = options.cache && bytes.length >= 12 && !(bytes[2] & 0x80) ? PacketCache.key(bytes, transport) : undefined;
+  const hit = key ? options.cache!.get(key, bytes) : undefined;
+  if (hit) {
+    stats.total++;
+    bump(stats.byType, hit.type);
+    bump(stats.bySource, source);
+    bump(stats.byKind as Record<string, number>, hit.kind);
+    return { reply: hit.reply };
+  }
   const got = intake(bytes);
   if ("drop" in got) {
     stats.dropped++;
@@ -49,11 +63,13 @@ export function respond(
     bump(stats.byKind as Record<string, number>, "formerr");
     return { reply: got.formerr };
   }
-  const { response, kind } = authority.answer(got.query);
-  bump(stats.byType, got.query.questions?.[0]?.type ?? "?");
+  const { response, kind, rotated } = authority.answer(got.query);
+  const type = got.query.questions?.[0]?.type ?? "?";
+  bump(stats.byType, type);
   bump(stats.bySource, source);
   bump(stats.byKind as Record<string, number>, kind);
   const out = encodeReply(got.query, response, transport);
+  if (key && !rotated) options.cache!.set(key, { reply: out.bytes, type, kind });
   return { reply: out.bytes, query: got.query, response: out.response };
 }
 
@@ -128,16 +144,17 @@ export interface DnsServerOptions extends ListenOptions {
 export async function serveDns(options: DnsServerOptions): Promise<DnsServer> {
   const authority = new Authority(options.zones);
   const stats = newQueryStats();
+  // A traced server decodes every query, to show it; a recursive one must recurse every time.
+  const cache = options.trace || options.recursive ? undefined : new PacketCache();
   let name = options.name ?? "server";
-  const endpoint = await serveDnsTransport(options, async (bytes, from, transport) => {
-    const peer = formatAddress(from);
-    const out = respond(authority, bytes, transport, stats, from.host, options);
-    if (options.trace && out.query) options.trace.record(peer, name, summarizeMessage(out.query));
+  const endpoint = await serveDnsTransport(options, (bytes, from, transport) => {
+    const out = respond(authority, bytes, transport, stats, from.host, { allowUpdate: options.allowUpdate, cache });
+    if (options.trace && out.query) options.trace.record(formatAddress(from), name, summarizeMessage(out.query));
     if (options.recursive && out.query && out.response && wantsRecursion(out.query)) {
-      const relayed = await recurse(out.query, out.response, options.network ?? loopback, endpoint.address);
-      if (relayed) return encodeReply(out.query, relayed, transport).bytes;
+      const query = out.query;
+      return recurse(query, out.response, options.network ?? loopback, endpoint.address).then((relayed) => (relayed ? encodeReply(query, relayed, transport).bytes : out.reply));
     }
-    if (options.trace && out.response) options.trace.record(name, peer, summarizeMessage(out.response));
+    if (options.trace && out.response) options.trace.record(name, formatAddress(from), summarizeMessage(out.response));
     return out.reply;
   });
   name = options.name ?? `server ${formatAddress(endpoint.address)}`;

@@ -72,9 +72,11 @@ export async function serveDnsTransport(options: ListenOptions & { network?: Net
   const network = options.network ?? loopback;
   if (network === loopback && options.port) await releaseAddress(kind, resolveListen(options)); // a re-run cell's old server
   const udp = await network.openUdp(options);
-  udp.onMessage(async (bytes, from) => {
-    const reply = await handler(bytes, from, "udp");
-    if (reply) udp.send(reply, from);
+  udp.onMessage((bytes, from) => {
+    // A synchronous handler (the authoritative server's) replies at once: no promise per datagram.
+    const reply = handler(bytes, from, "udp");
+    if (reply instanceof Promise) reply.then((r) => r && udp.send(r, from));
+    else if (reply) udp.send(reply, from);
   });
 
   let tcp: net.Server | undefined;

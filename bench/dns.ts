@@ -1,0 +1,115 @@
+/**
+ * `npm run bench:dns`: DNS figures, each against real peers in the same run, all
+ * driven by dnsperf (never a timed test):
+ *   1. the authoritative server's queries/s against BIND, NSD and dns2 (npm);
+ *   2. the resolver's queries/s on cached names against Unbound;
+ *   3. the load simulator's throughput.
+ */
+import { ChildProcess, execFile, spawn } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { simulateLoad, syntheticWorld } from "../lib/src/dns/load";
+import { worldHintsText } from "../lib/src/dns/world";
+import { Peer, ready, startNamed, startNsd, startUnbound, stopPeers } from "../test/interop/dns-peers";
+
+const ROOT = join(__dirname, "..");
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const ZONE = join(ROOT, "test", "fixtures", "dns", "umass.edu.zone");
+const dir = mkdtempSync(join(tmpdir(), "applayer-bench-dns-"));
+
+/** Ten questions, a mix like the shared recipe's: answers, a CNAME, MX, SOA, NS, TXT, NODATA and NXDOMAIN. */
+const AUTH_QUERIES = ["gaia.cs.umass.edu A", "www.cs.umass.edu A", "mail.umass.edu A", "www.umass.edu A", "cs.umass.edu MX",
+  "umass.edu SOA", "umass.edu NS", "gaia.cs.umass.edu TXT", "gaia.cs.umass.edu AAAA", "nosuch.umass.edu A"];
+const WORLD_QUERIES = ["gaia.cs.umass.edu A", "www.ibm.com A", "www.amazon.com A", "cs.umass.edu MX", "engineering.nyu.edu A",
+  "mail.umass.edu A", "www.wikipedia.org A", "umass.edu MX", "mail.nyu.edu A", "www.cs.umass.edu A"];
+
+function node(args: string[]): ChildProcess {
+  return spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"] });
+}
+function listening(proc: ChildProcess): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let out = "";
+    proc.stdout!.on("data", (d) => {
+      out += d;
+      if (/listening on/.test(out)) resolve();
+    });
+    proc.once("exit", (c) => reject(new Error(`exited ${c} before listening`)));
+  });
+}
+const stop = (proc: ChildProcess) => new Promise<void>((r) => (proc.exitCode !== null ? r() : (proc.once("exit", () => r()), proc.kill("SIGTERM"))));
+
+/** Runs dnsperf for SECONDS against host:port with a query file; returns queries/s, lost share and mean latency. */
+function dnsperf(host: string, port: number, queries: string[]): Promise<{ qps: number; lost: number; latencyMs: number }> {
+  const file = join(dir, `q-${port}.txt`);
+  writeFileSync(file, queries.join("\n") + "\n");
+  return new Promise((resolve, reject) => {
+    execFile("dnsperf", ["-s", host, "-p", String(port), "-d", file, "-l", String(SECONDS), "-c", "2", "-T", "1", "-q", "100"], (err, out) => {
+      if (err) return reject(err);
+      const num = (re: RegExp) => Number(re.exec(out)?.[1] ?? NaN);
+      resolve({ qps: num(/Queries per second:\s+([\d.]+)/), lost: num(/Queries lost:\s+\d+ \(([\d.]+)%\)/), latencyMs: num(/Average Latency \(s\):\s+([\d.]+)/) * 1000 });
+    });
+  });
+}
+const warm = (host: string, port: number, queries: string[]) =>
+  Promise.all(queries.map((q) => new Promise((r) => execFile("dig", [`@${host}`, "-p", String(port), ...q.split(" ")], r))));
+
+function row(name: string, r: { qps: number; lost: number; latencyMs: number }, base?: number) {
+  const ratio = base ? `${(r.qps / base).toFixed(2)}×` : "";
+  console.log(`   ${name.padEnd(34)} ${Math.round(r.qps).toLocaleString("en-US").padStart(9)} q/s   lost ${r.lost.toFixed(2)}%   ${r.latencyMs.toFixed(2)} ms   ${ratio}`);
+}
+
+async function authoritative(): Promise<void> {
+  console.log(`\n1. Authoritative: umass.edu zone, dnsperf ${SECONDS} s each, 2 clients, 100 outstanding, 10 query types (single worker each)`);
+  const results: Array<[string, Awaited<ReturnType<typeof dnsperf>>]> = [];
+  const ours = node([join(ROOT, "lib", "dist", "cli", "main.js"), "dns-server", "--zone", ZONE, "--listen", "127.0.0.1:5501"]);
+  await listening(ours);
+  results.push(["applayer dns-server (node, 1 thread)", await dnsperf("127.0.0.1", 5501, AUTH_QUERIES)]);
+  await stop(ours);
+  const dns2 = node(["--import", "tsx", join(ROOT, "bench", "dns2-server.ts"), ZONE, "umass.edu.", "5502"]);
+  await listening(dns2);
+  results.push(["dns2 3.0 (npm, node)", await dnsperf("127.0.0.1", 5502, AUTH_QUERIES)]);
+  await stop(dns2);
+  for (const [name, peer] of [["BIND 9.18 (named -n 1)", () => startNamed("127.0.0.1", 5503, [{ origin: "umass.edu.", file: ZONE }])], ["NSD 4.6 (server-count 1)", () => startNsd("127.0.0.1", 5503, [{ origin: "umass.edu.", file: ZONE }])]] as const) {
+    const p: Peer = peer();
+    await ready([p], "127.0.0.1", 5503, "umass.edu.");
+    results.push([name, await dnsperf("127.0.0.1", 5503, AUTH_QUERIES)]);
+    await stopPeers([p]);
+  }
+  const dns2qps = results[1][1].qps;
+  for (const [name, r] of results) row(name, r, dns2qps);
+  const bind = results[2][1].qps;
+  console.log(`   applayer = ${(results[0][1].qps / dns2qps).toFixed(1)}× dns2, ${(results[0][1].qps / bind).toFixed(2)}× BIND (bar: ≥ 3× dns2, ≥ 0.5× BIND)`);
+}
+
+async function resolver(): Promise<void> {
+  console.log(`\n2. Resolver on cached names: the DNS world on port 53, dnsperf ${SECONDS} s each`);
+  const world = node([join(ROOT, "lib", "dist", "cli", "main.js"), "dns-world", "--port", "53"]);
+  await listening(world);
+  const hints = join(dir, "world.hints");
+  writeFileSync(hints, worldHintsText());
+  const unbound = await startUnbound({ host: "127.53.0.99", port: 53 }, { hints });
+  await warm("127.53.0.53", 53, WORLD_QUERIES);
+  await warm("127.53.0.99", 53, WORLD_QUERIES);
+  const ours = await dnsperf("127.53.0.53", 53, WORLD_QUERIES);
+  const theirs = await dnsperf("127.53.0.99", 53, WORLD_QUERIES);
+  row("Unbound 1.17 (1 thread)", theirs);
+  row("applayer local DNS server", ours, theirs.qps);
+  await unbound.stop();
+  await stop(world);
+}
+
+function simulator(): void {
+  console.log("\n3. Load simulator: 1,000,000 client queries, 10 caching local servers, 1,005-server hierarchy");
+  const world = syntheticWorld();
+  const r = simulateLoad(world, { queries: 1_000_000 });
+  console.log(`   ${r.wallMs} ms wall → ${Math.round(1_000_000 / (r.wallMs / 1000)).toLocaleString("en-US")} client queries/s simulated (root ${r.byLevel.root}, TLD ${r.byLevel.TLD}, authoritative ${r.byLevel.authoritative})`);
+}
+
+async function main(): Promise<void> {
+  console.log(`applayer DNS benchmarks — node ${process.version}, ${new Date().toISOString()}`);
+  await authoritative();
+  await resolver();
+  simulator();
+}
+main().then(() => process.exit(0), (e) => { console.error(e); process.exit(1); });
