@@ -21,7 +21,7 @@ say() { printf '[setup] %s\n' "$*"; }
 apt_pkgs=(jupyter-notebook jupyter-nbconvert python3-nbclient jupyter-client python3-ipykernel)
 if [ "$want_test" = 1 ]; then
   # Standard tools and servers the interop tests run against ours.
-  apt_pkgs+=(socat netcat-openbsd bind9-dnsutils bind9 nsd knot unbound dnsperf)
+  apt_pkgs+=(socat netcat-openbsd bind9-dnsutils bind9 nsd knot unbound dnsperf swaks python3-aiosmtpd)
 fi
 missing=()
 for p in "${apt_pkgs[@]}"; do

@@ -21,6 +21,8 @@ export const ERROR_CODES = {
   DNS_FORMAT: "a DNS message could not be decoded (truncated, bad pointer, lying counts, trailing bytes)",
   DNS_NAME: "a domain name breaks RFC 1035's limits (label over 63 octets, name over 255)",
   ZONE_SYNTAX: "a zone (master) file has a syntax error at the given line",
+  SMTP_REPLY: "an SMTP server answered a command with a failure reply (4xx or 5xx)",
+  SMTP_PROTOCOL: "an SMTP peer broke the protocol (a malformed or unexpected reply)",
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

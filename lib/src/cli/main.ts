@@ -4,8 +4,9 @@ import { isAppLayerError } from "../errors";
 import { Command } from "./command";
 import { socketCommands } from "./sockets";
 import { dnsCommands } from "./dns";
+import { mailCommands } from "./mail";
 
-const commands: Command[] = [...socketCommands, ...dnsCommands];
+const commands: Command[] = [...socketCommands, ...mailCommands, ...dnsCommands];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

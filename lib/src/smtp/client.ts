@@ -1,0 +1,207 @@
+import * as net from "node:net";
+import { AppLayerError } from "../errors";
+import { Address, formatAddress } from "../net/address";
+import { LineSplitter } from "../net/framing";
+import { CallOptions, Closable, withDeadline } from "../net/lifecycle";
+import { Trace } from "../lab/trace";
+import { MAX_TEXT_LINE } from "./limits";
+import { ReplyParser, SmtpReply } from "./reply";
+
+/**
+ * A message as it goes on the wire after DATA: every line ends in CRLF, a line
+ * that starts with "." gets a second one (dot-stuffing, RFC 5321 §4.5.2), and
+ * the end is marked by a line holding a single ".".
+ */
+export function dataOnWire(message: Uint8Array | string): Buffer {
+  const text = typeof message === "string" ? Buffer.from(message, "utf8").toString("latin1") : Buffer.from(message).toString("latin1");
+  const lines = text.replace(/\r?\n$/, "").split(/\r?\n/);
+  return Buffer.from(lines.map((l) => (l.startsWith(".") ? `.${l}` : l)).join("\r\n") + "\r\n.\r\n", "latin1");
+}
+
+/** Throws `SMTP_REPLY` unless the reply's first digit is in `ok`. */
+function expectReply(r: SmtpReply, command: string, ok: number[] = [2]): SmtpReply {
+  if (!ok.includes(Math.floor(r.code / 100))) {
+    throw new AppLayerError("SMTP_REPLY", `${command} was refused: ${r.code}${r.enhanced ? ` ${r.enhanced}` : ""} ${r.lines.join(" ")}`, { reply: r.code, enhanced: r.enhanced, command, lines: r.lines });
+  }
+  return r;
+}
+
+/**
+ * An SMTP client on one persistent TCP connection: replies are matched to
+ * commands in order (a queue of expected replies), which is what makes
+ * PIPELINING (RFC 2920) work — several commands written at once, their replies
+ * read in turn.
+ *
+ * @example
+ * const c = await SmtpClient.connect({ server: { host: "127.0.0.1", port: 2525 } });
+ * await c.hello("cs.umass.edu");
+ * await c.send({ from: "alice@cs.umass.edu", to: ["bob@umass.edu"] }, "Subject: hi\r\n\r\nHello Bob\r\n");
+ * await c.quit();
+ */
+export class SmtpClient implements Closable {
+  /** Extensions the server offered in its EHLO reply (upper case, first word). */
+  readonly extensions = new Set<string>();
+  greeting!: SmtpReply;
+  private readonly waiting: Array<{ resolve: (r: SmtpReply) => void; reject: (e: Error) => void }> = [];
+  private readonly lines = new LineSplitter(MAX_TEXT_LINE);
+  private readonly parser = new ReplyParser();
+  private ended: Error | undefined;
+  private readonly me: string;
+  private readonly them: string;
+
+  private constructor(private readonly socket: net.Socket, private readonly options: CallOptions & { server: Address; trace?: Trace }) {
+    this.me = `client ${socket.localAddress}:${socket.localPort}`;
+    this.them = `server ${formatAddress(options.server)}`;
+    socket.on("data", (chunk) => {
+      try {
+        for (const line of this.lines.push(chunk)) {
+          const text = line.toString("latin1");
+          options.trace?.record(this.them, this.me, text);
+          const r = this.parser.push(text);
+          if (r) this.waiting.shift()?.resolve(r) ?? this.fail(new AppLayerError("SMTP_PROTOCOL", `an unexpected reply arrived: ${r.code} ${r.lines[0]}`));
+        }
+      } catch (e) {
+        this.fail(new AppLayerError("SMTP_PROTOCOL", `the server sent something that is not SMTP: ${(e as Error).message}`));
+        socket.destroy();
+      }
+    });
+    socket.on("error", (e) => this.fail(new AppLayerError("CONNECTION_CLOSED", `SMTP connection to ${this.them} failed: ${e.message}`)));
+    socket.on("close", () => this.fail(new AppLayerError("CONNECTION_CLOSED", `${this.them} closed the connection`)));
+  }
+
+  /** Connects and reads the 220 greeting. */
+  static connect(options: CallOptions & { server: Address; trace?: Trace }): Promise<SmtpClient> {
+    return withDeadline(`SMTP connect to ${formatAddress(options.server)}`, { timeoutMs: 5000, ...options }, (signal) =>
+      new Promise<SmtpClient>((resolve, reject) => {
+        const socket = net.connect({ host: options.server.host, port: options.server.port });
+        signal.addEventListener("abort", () => socket.destroy());
+        socket.once("error", (e: NodeJS.ErrnoException) =>
+          reject(new AppLayerError("CONNECTION_CLOSED", `cannot connect to ${formatAddress(options.server)}: ${e.code === "ECONNREFUSED" ? "nothing is listening there (is the mail server started?)" : e.message}`)));
+        socket.once("connect", () => {
+          const client = new SmtpClient(socket, options);
+          client.next().then((g) => {
+            client.greeting = expectReply(g, "the greeting");
+            resolve(client);
+          }, reject);
+        });
+      }),
+    );
+  }
+
+  /** The next reply from the server. */
+  private next(): Promise<SmtpReply> {
+    if (this.ended) return Promise.reject(this.ended);
+    return new Promise((resolve, reject) => this.waiting.push({ resolve, reject }));
+  }
+
+  private fail(e: Error): void {
+    this.ended ??= e;
+    for (const w of this.waiting.splice(0)) w.reject(e);
+  }
+
+  /** Writes raw bytes (commands or data) and records them in the trace. */
+  private write(data: string | Buffer): void {
+    const text = typeof data === "string" ? data : data.toString("latin1");
+    for (const line of text.split("\r\n").filter(Boolean)) this.options.trace?.record(this.me, this.them, line.length > 70 ? `${line.slice(0, 70)}…` : line);
+    this.socket.write(data);
+  }
+
+  /** Sends one command line and returns its reply, whatever it is. */
+  command(line: string, options: CallOptions = {}): Promise<SmtpReply> {
+    return withDeadline(`SMTP ${line.split(" ")[0]}`, { timeoutMs: 10_000, ...this.options, ...options }, () => {
+      const reply = this.next();
+      this.write(`${line}\r\n`);
+      return reply;
+    });
+  }
+
+  /** EHLO (HELO if the server does not know ESMTP); remembers the extensions offered. */
+  async hello(name: string): Promise<SmtpReply> {
+    let r = await this.command(`EHLO ${name}`);
+    if (r.code >= 500) r = await this.command(`HELO ${name}`);
+    expectReply(r, "EHLO/HELO");
+    for (const l of r.lines.slice(1)) this.extensions.add(l.split(" ")[0].toUpperCase());
+    return r;
+  }
+
+  /** AUTH PLAIN (RFC 4616) with the password in the initial response. */
+  async login(user: string, password: string): Promise<SmtpReply> {
+    return expectReply(await this.command(`AUTH PLAIN ${Buffer.from(`\u0000${user}\u0000${password}`).toString("base64")}`), "AUTH");
+  }
+
+  /**
+   * Sends one message: MAIL FROM, a RCPT TO per recipient, DATA, the message. With
+   * PIPELINING the commands go out together. Throws `SMTP_REPLY` if MAIL, every
+   * RCPT, or the message is refused; returns the recipients refused one by one.
+   */
+  async send(envelope: { from: string; to: string[] }, message: Uint8Array | string, options: { eightBit?: boolean } = {}): Promise<{ reply: SmtpReply; refused: Array<{ to: string; reply: SmtpReply }> }> {
+    const eightBit = options.eightBit ?? ((this.extensions.has("8BITMIME") && [...Buffer.from(message as string)].some((b) => b > 0x7f)) || false);
+    const commands = [`MAIL FROM:<${envelope.from}>${eightBit ? " BODY=8BITMIME" : ""}`, ...envelope.to.map((t) => `RCPT TO:<${t}>`), "DATA"];
+    let replies: SmtpReply[];
+    if (this.extensions.has("PIPELINING")) {
+      const pending = commands.map(() => this.next());
+      this.write(commands.map((c) => `${c}\r\n`).join(""));
+      replies = await withDeadline("SMTP MAIL/RCPT/DATA", { timeoutMs: 10_000, ...this.options }, () => Promise.all(pending));
+    } else {
+      replies = [];
+      for (const c of commands) {
+        const r = await this.command(c);
+        replies.push(r);
+        if (c.startsWith("MAIL") && r.code >= 400) break;
+      }
+    }
+    expectReply(replies[0], "MAIL FROM");
+    const rcpts = replies.slice(1, 1 + envelope.to.length);
+    const refused = rcpts.flatMap((r, i) => (r.code >= 400 ? [{ to: envelope.to[i], reply: r }] : []));
+    const data = replies[1 + envelope.to.length];
+    if (refused.length === envelope.to.length) {
+      if (data?.code === 354) await this.finishData(Buffer.from(".\r\n")); // a pipelined DATA was accepted after all: end it empty
+      expectReply(refused[0].reply, `RCPT TO:<${refused[0].to}>`);
+    }
+    expectReply(data, "DATA", [3]);
+    return { reply: expectReply(await this.finishData(dataOnWire(message)), "the message (after DATA)"), refused };
+  }
+
+  private finishData(wire: Buffer): Promise<SmtpReply> {
+    return withDeadline("SMTP end of data", { timeoutMs: 30_000, ...this.options }, () => {
+      const reply = this.next();
+      this.write(wire);
+      return reply;
+    });
+  }
+
+  /** QUIT, then close. */
+  async quit(): Promise<void> {
+    try {
+      await this.command("QUIT");
+    } finally {
+      await this.close();
+    }
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.socket.destroyed) return resolve();
+      this.socket.once("close", () => resolve());
+      this.socket.end();
+    });
+  }
+}
+
+/**
+ * Sends one message over a fresh connection: connect, EHLO, (AUTH), MAIL, RCPT, DATA, QUIT.
+ *
+ * @example await sendMail({ server, from: "alice@cs.umass.edu", to: ["bob@umass.edu"], message: "Subject: hi\r\n\r\nHi Bob\r\n" });
+ */
+export async function sendMail(options: CallOptions & {
+  server: Address; from: string; to: string[]; message: Uint8Array | string; helo?: string; auth?: { user: string; password: string }; trace?: Trace; eightBit?: boolean;
+}): Promise<{ reply: SmtpReply; refused: Array<{ to: string; reply: SmtpReply }> }> {
+  const client = await SmtpClient.connect(options);
+  try {
+    await client.hello(options.helo ?? options.from.split("@")[1] ?? "localhost");
+    if (options.auth) await client.login(options.auth.user, options.auth.password);
+    return await client.send({ from: options.from, to: options.to }, options.message, { eightBit: options.eightBit });
+  } finally {
+    await client.quit().catch(() => client.close());
+  }
+}

@@ -1,0 +1,140 @@
+import { describe, expect, it } from "vitest";
+import { SmtpSession, SmtpSessionConfig } from "../../lib/src/smtp/session";
+import { ReplyParser, formatReply } from "../../lib/src/smtp/reply";
+import { dataOnWire } from "../../lib/src/smtp/client";
+import { MAX_COMMAND_LINE, MAX_TEXT_LINE } from "../../lib/src/smtp/limits";
+
+const config: SmtpSessionConfig = { hostname: "mail.umass.edu", localDomains: ["umass.edu"], isLocalUser: (a) => a.startsWith("bob@"), auth: true, maxMessageSize: 2000, maxRecipients: 3, maxBadCommands: 4 };
+
+/** Feeds lines (CRLF added) and returns the codes of the replies, in order. */
+function drive(lines: string[], s = new SmtpSession(config)) {
+  const out = s.feed(Buffer.from(lines.map((l) => `${l}\r\n`).join(""), "latin1"));
+  return { s, out, codes: out.replies.map((r) => r.code) };
+}
+const ready = ["EHLO cs.umass.edu"];
+const tx = [...ready, "MAIL FROM:<alice@cs.umass.edu>", "RCPT TO:<bob@umass.edu>", "DATA"];
+
+describe("SmtpSession: the command sequence", () => {
+  it("greets with 220 and answers EHLO with its extensions", () => {
+    const s = new SmtpSession(config);
+    expect(s.greeting().code).toBe(220);
+    const { out } = drive(ready, s);
+    expect(out.replies[0].lines.slice(1)).toEqual(["PIPELINING", "SIZE 2000", "8BITMIME", "ENHANCEDSTATUSCODES", "AUTH PLAIN"]);
+  });
+  it.each([
+    ["MAIL before HELO", ["MAIL FROM:<a@b.c>"], [503]],
+    ["RCPT before MAIL", [...ready, "RCPT TO:<bob@umass.edu>"], [250, 503]],
+    ["DATA before RCPT", [...ready, "MAIL FROM:<a@b.c>", "DATA"], [250, 250, 503]],
+    ["a second MAIL in one transaction", [...ready, "MAIL FROM:<a@b.c>", "MAIL FROM:<a@b.c>"], [250, 250, 503]],
+    ["RSET ends the transaction", [...ready, "MAIL FROM:<a@b.c>", "RSET", "RCPT TO:<bob@umass.edu>"], [250, 250, 250, 503]],
+    ["NOOP, VRFY and QUIT", [...ready, "NOOP", "VRFY bob", "QUIT"], [250, 250, 252, 221]],
+    ["the null sender of bounces", [...ready, "MAIL FROM:<>"], [250, 250]],
+    ["a malformed address", [...ready, "MAIL FROM:alice"], [250, 501]],
+    ["SIZE over the limit", [...ready, "MAIL FROM:<a@b.c> SIZE=2001"], [250, 552]],
+    ["SIZE at the limit", [...ready, "MAIL FROM:<a@b.c> SIZE=2000"], [250, 250]],
+    ["an unknown local user", [...ready, "MAIL FROM:<a@b.c>", "RCPT TO:<eve@umass.edu>"], [250, 250, 550]],
+    ["relaying without authentication (not an open relay)", [...ready, "MAIL FROM:<a@b.c>", "RCPT TO:<someone@gmail.com>"], [250, 250, 550]],
+    ["recipients up to the limit, then 452", [...ready, "MAIL FROM:<a@b.c>", ...Array(4).fill("RCPT TO:<bob@umass.edu>")], [250, 250, 250, 250, 250, 452]],
+    ["STARTTLS, not offered", [...ready, "STARTTLS"], [250, 500]],
+  ])("%s", (_what, lines, codes) => {
+    expect(drive(lines).codes).toEqual(codes);
+  });
+  it("says 421 and closes after too many bad commands", () => {
+    const { codes, out } = drive(["FOO", "BAR", "BAZ", "QUX", "EHLO x"]);
+    expect(codes).toEqual([500, 500, 500, 500, 421]);
+    expect(out.close).toBe(true);
+  });
+  it("refuses a command line over 512 octets, and serves the next one", () => {
+    const at = `NOOP ${"x".repeat(MAX_COMMAND_LINE - 7)}`; // 512 with CRLF
+    expect(drive([at]).codes).toEqual([250]);
+    expect(drive([`${at}x`, "NOOP"]).codes).toEqual([500, 250]);
+  });
+  it("refuses NUL and 8-bit bytes in a command", () => {
+    expect(drive(["NO\u0000OP", "NOOP \u00e9"]).codes).toEqual([500, 500]);
+  });
+});
+
+describe("SmtpSession: the message", () => {
+  const send = (body: string, extra: string[] = [], cfg = config) => {
+    const s = new SmtpSession(cfg);
+    s.feed(Buffer.from([...tx.slice(0, 2), ...extra].map((l) => `${l}\r\n`).join("")));
+    s.feed(Buffer.from(`${tx[2]}\r\n${tx[3]}\r\n`));
+    return s.feed(Buffer.from(body, "latin1"));
+  };
+  it("ends the message only at CRLF.CRLF, removes dot-stuffing, and asks for delivery", () => {
+    const out = send("Subject: hi\r\n\r\n..leading dot\r\nlast\r\n.\r\n");
+    expect(out.deliver!.message.toString()).toBe("Subject: hi\r\n\r\n.leading dot\r\nlast\r\n");
+    expect(out.deliver!.envelope).toEqual({ helo: "cs.umass.edu", mailFrom: "alice@cs.umass.edu", rcptTo: ["bob@umass.edu"], eightBit: false, authenticatedAs: undefined });
+  });
+  it("survives the message arriving one byte at a time", () => {
+    const s = new SmtpSession(config);
+    const all = Buffer.from([...tx].map((l) => `${l}\r\n`).join("") + "line\r\n.\r\n");
+    let deliver;
+    for (const b of all) deliver ??= s.feed(Buffer.from([b])).deliver;
+    expect(deliver!.message.toString()).toBe("line\r\n");
+  });
+  it("never takes \\n.\\n for the end (SMTP smuggling), and refuses a message with a bare LF", () => {
+    const out = send("first\n.\nMAIL FROM:<evil@x.y>\r\n.\r\n");
+    expect(out.deliver).toBeUndefined();
+    expect(out.replies.map((r) => [r.code, r.enhanced])).toEqual([[554, "5.6.0"]]);
+  });
+  it("refuses 8-bit data unless BODY=8BITMIME was declared", () => {
+    expect(send("caf\u00e9\r\n.\r\n").replies.map((r) => r.code)).toEqual([554]);
+    const s = new SmtpSession(config);
+    s.feed(Buffer.from("EHLO x\r\nMAIL FROM:<a@b.c> BODY=8BITMIME\r\nRCPT TO:<bob@umass.edu>\r\nDATA\r\n"));
+    expect(s.feed(Buffer.from("caf\u00e9\r\n.\r\n", "latin1")).deliver?.envelope.eightBit).toBe(true);
+  });
+  it("accepts a message of exactly maxMessageSize bytes and refuses one more", () => {
+    const line = "x".repeat(98); // 100 bytes with CRLF
+    expect(send(`${Array(20).fill(line).join("\r\n")}\r\n.\r\n`).deliver?.message.length).toBe(2000);
+    expect(send(`${Array(20).fill(line).join("\r\n")}\r\nx\r\n.\r\n`).replies.map((r) => r.code)).toEqual([552]);
+  });
+  it("accepts a text line of 1000 octets and refuses 1001", () => {
+    const big = { ...config, maxMessageSize: 10_000 };
+    expect(send(`${"x".repeat(MAX_TEXT_LINE - 2)}\r\n.\r\n`, [], big).deliver).toBeDefined();
+    expect(send(`${"x".repeat(MAX_TEXT_LINE - 1)}\r\n.\r\n`, [], big).replies.map((r) => r.code)).toEqual([554]);
+  });
+  it("answers 250 once the adapter says the message is stored, and goes on with pipelined commands", () => {
+    const s = new SmtpSession(config);
+    const out = s.feed(Buffer.from([...tx].map((l) => `${l}\r\n`).join("") + "body\r\n.\r\nQUIT\r\n"));
+    expect(out.replies.map((r) => r.code)).toEqual([250, 250, 250, 354]);
+    const after = s.delivered(true);
+    expect(after.replies.map((r) => r.code)).toEqual([250, 221]);
+    expect(after.close).toBe(true);
+  });
+  it("answers 451 when storing failed, so the client keeps the message and retries", () => {
+    const s = new SmtpSession(config);
+    s.feed(Buffer.from([...tx].map((l) => `${l}\r\n`).join("") + "body\r\n.\r\n"));
+    expect(s.delivered(false).replies.map((r) => [r.code, r.enhanced])).toEqual([[451, "4.3.0"]]);
+  });
+});
+
+describe("SmtpSession: AUTH PLAIN", () => {
+  const plain = (u: string, p: string) => Buffer.from(`\u0000${u}\u0000${p}`).toString("base64");
+  it("asks the adapter to check the password, and lets an authenticated submitter relay", () => {
+    const s = new SmtpSession(config);
+    const out = s.feed(Buffer.from(`EHLO x\r\nAUTH PLAIN ${plain("alice", "secret")}\r\n`));
+    expect(out.authenticate).toEqual({ user: "alice", password: "secret" });
+    expect(s.authenticated(true).replies.map((r) => r.code)).toEqual([235]);
+    expect(drive(["MAIL FROM:<alice@cs.umass.edu>", "RCPT TO:<friend@gmail.com>"], s).codes).toEqual([250, 250]);
+  });
+  it("answers 535 to a wrong password, 501 to garbage", () => {
+    const s = new SmtpSession(config);
+    s.feed(Buffer.from(`EHLO x\r\nAUTH PLAIN ${plain("alice", "wrong")}\r\n`));
+    expect(s.authenticated(false).replies.map((r) => r.code)).toEqual([535]);
+    expect(drive(["AUTH PLAIN !!!"], s).codes).toEqual([501]);
+  });
+});
+
+describe("replies on the wire", () => {
+  it("formats multi-line replies with dashes, and parses them back", () => {
+    const wire = formatReply({ code: 250, enhanced: "2.0.0", lines: ["mail.umass.edu", "PIPELINING"] });
+    expect(wire).toBe("250-2.0.0 mail.umass.edu\r\n250 PIPELINING\r\n");
+    const p = new ReplyParser();
+    expect(p.push("250-2.0.0 mail.umass.edu")).toBeUndefined();
+    expect(p.push("250 PIPELINING")).toEqual({ code: 250, enhanced: "2.0.0", lines: ["mail.umass.edu", "PIPELINING"] });
+  });
+  it("dot-stuffs and CRLF-terminates a message for DATA", () => {
+    expect(dataOnWire(".hidden\nline\n").toString()).toBe("..hidden\r\nline\r\n.\r\n");
+  });
+});
