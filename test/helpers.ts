@@ -46,7 +46,7 @@ export function run(cmd: string, args: string[], input = "", options: { timeoutM
   return new Promise((resolvePromise, reject) => {
     const encoding = options.encoding ?? "utf8";
     const child = execFile(cmd, args, { timeout: options.timeoutMs ?? 10_000, encoding }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`${cmd} ${args.join(" ")}: ${error.message}\n${stderr}`));
+      if (error) reject(new Error(`${cmd} ${args.join(" ")}: ${error.message}\n${stdout}${stderr}`));
       else resolvePromise(stdout);
     });
     child.stdin!.end(input, encoding);

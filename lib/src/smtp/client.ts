@@ -58,7 +58,10 @@ export class SmtpClient implements Closable {
           const text = line.toString("latin1");
           options.trace?.record(this.them, this.me, text);
           const r = this.parser.push(text);
-          if (r) this.waiting.shift()?.resolve(r) ?? this.fail(new AppLayerError("SMTP_PROTOCOL", `an unexpected reply arrived: ${r.code} ${r.lines[0]}`));
+          if (!r) continue;
+          const waiter = this.waiting.shift();
+          if (waiter) waiter.resolve(r);
+          else this.fail(new AppLayerError("SMTP_PROTOCOL", `an unexpected reply arrived: ${r.code} ${r.lines[0]}`));
         }
       } catch (e) {
         this.fail(new AppLayerError("SMTP_PROTOCOL", `the server sent something that is not SMTP: ${(e as Error).message}`));

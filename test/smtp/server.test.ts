@@ -1,0 +1,106 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as net from "node:net";
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startMailServer, MailServer } from "../../lib/src/mail/mail-server";
+import { SmtpClient, sendMail } from "../../lib/src/smtp/client";
+import { composeMessage } from "../../lib/src/mail/message";
+import { Users } from "../../lib/src/mail/users";
+import { isAppLayerError } from "../../lib/src/errors";
+import { CLI, run, startCli } from "../helpers";
+
+let server: MailServer;
+let dir: string;
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "applayer-mail-"));
+  server = await startMailServer({ domain: "umass.edu", dataDir: dir, users: ["bob:bobpass", "carol:carolpass"] });
+});
+afterAll(() => server.close());
+
+const alice = { from: "alice@cs.umass.edu" };
+const inbox = async (user: string) => Promise.all((await server.mailboxes.list(user)).map((n) => server.mailboxes.read(user, n).then(String)));
+
+describe("the lib's SMTP client and server", () => {
+  it("delivers to Bob's Maildir, with a Received: line on top", async () => {
+    const r = await sendMail({ server: server.smtp.address, ...alice, to: ["bob@umass.edu"], message: composeMessage({ ...alice, to: ["bob@umass.edu"], subject: "first", body: "Hi Bob" }) });
+    expect([r.reply.code, r.refused]).toEqual([250, []]);
+    const [msg] = (await inbox("bob")).filter((m) => m.includes("Subject: first"));
+    expect(msg).toMatch(/^Received: from cs\.umass\.edu \(\[127\.0\.0\.1\]\)\r\n\tby mail\.umass\.edu/);
+    expect(msg).toMatch(/\r\n\r\nHi Bob\r\n$/);
+  });
+  it("carries several messages over one persistent connection, pipelined", async () => {
+    const c = await SmtpClient.connect({ server: server.smtp.address });
+    await c.hello("cs.umass.edu");
+    expect(c.extensions.has("PIPELINING")).toBe(true);
+    for (const i of [1, 2, 3]) await c.send({ ...alice, to: ["carol@umass.edu"] }, `Subject: persistent ${i}\r\n\r\nbody\r\n`);
+    await c.quit();
+    expect((await inbox("carol")).filter((m) => m.includes("Subject: persistent")).length).toBe(3);
+  });
+  it("refuses an unknown user and relaying, with the server's reply in a stable error", async () => {
+    const unknown = await sendMail({ server: server.smtp.address, ...alice, to: ["eve@umass.edu"], message: "x" }).catch((e) => e);
+    expect([isAppLayerError(unknown, "SMTP_REPLY"), unknown.detail.reply, unknown.detail.enhanced]).toEqual([true, 550, "5.1.1"]);
+    const relay = await sendMail({ server: server.smtp.address, ...alice, to: ["x@gmail.com"], message: "x" }).catch((e) => e);
+    expect([relay.detail.reply, relay.detail.enhanced]).toEqual([550, "5.7.1"]);
+  });
+  it("delivers to the good recipients and reports the refused one", async () => {
+    const r = await sendMail({ server: server.smtp.address, ...alice, to: ["bob@umass.edu", "nobody@umass.edu"], message: "Subject: partial\r\n\r\nx\r\n" });
+    expect(r.refused.map((x) => [x.to, x.reply.code])).toEqual([["nobody@umass.edu", 550]]);
+  });
+  it("keeps serving others while one client floods garbage, sends NULs or a huge line", async () => {
+    const abuse = net.connect(server.smtp.address.port, "127.0.0.1");
+    let got = "";
+    abuse.on("data", (d) => (got += d));
+    const closed = new Promise((r) => abuse.on("close", r));
+    abuse.write("x".repeat(5000) + "\r\n" + "GARBAGE\u0000\r\n".repeat(12));
+    const ok = await sendMail({ server: server.smtp.address, ...alice, to: ["bob@umass.edu"], message: "Subject: meanwhile\r\n\r\nx\r\n" });
+    await closed;
+    expect(ok.reply.code).toBe(250);
+    expect(got).toMatch(/^421 4\.7\.0 /m); // too many errors: closed
+  });
+  it("loses nothing with 50 clients sending at once", async () => {
+    await Promise.all(Array.from({ length: 50 }, (_, i) => sendMail({ server: server.smtp.address, ...alice, to: ["carol@umass.edu"], message: `Subject: concurrent ${i}\r\n\r\nx\r\n` })));
+    const subjects = (await inbox("carol")).map((m) => /Subject: concurrent (\d+)/.exec(m)?.[1]).filter(Boolean).map(Number).sort((a, b) => a - b);
+    expect(subjects).toEqual(Array.from({ length: 50 }, (_, i) => i));
+  });
+});
+
+describe("durability", () => {
+  it("a message answered 250 is in the mailbox exactly once after SIGKILL and restart", async () => {
+    const data = mkdtempSync(join(tmpdir(), "applayer-crash-"));
+    const args = ["mail-server", "--domain", "umass.edu", "--data", data, "--user", "bob:pw"];
+    const first = await startCli(args);
+    const c = await SmtpClient.connect({ server: first.address });
+    await c.hello("cs.umass.edu");
+    const r = await c.send({ ...alice, to: ["bob@umass.edu"] }, "Subject: survive\r\n\r\nx\r\n");
+    expect(r.reply.code).toBe(250);
+    first.proc.kill("SIGKILL"); // right after the 250, no goodbye
+    await new Promise((res) => first.proc.once("exit", res));
+    await c.close();
+    const second = await startCli(args);
+    const files = readdirSync(join(data, "bob", "new"));
+    expect(files.length).toBe(1);
+    expect(readFileSync(join(data, "bob", "new", files[0]), "utf8")).toMatch(/Subject: survive/);
+    expect(readdirSync(join(data, "bob", "tmp"))).toEqual([]);
+    await second.stop();
+  });
+});
+
+describe("users", () => {
+  it("checks scrypt-hashed passwords, and slows down after wrong ones", async () => {
+    const users = await Users.from(["bob:bobpass"]);
+    expect(await users.check("bob", "bobpass")).toBe(true);
+    expect(await users.check("bob", "nope")).toBe(false);
+    const t = Date.now();
+    expect(await users.check("bob", "nope")).toBe(false); // waits before answering
+    expect(Date.now() - t).toBeGreaterThanOrEqual(200);
+    expect(await users.check("nobody", "x")).toBe(false);
+  });
+});
+
+describe("applayer send", () => {
+  it("exits non-zero and prints the server's reply when refused", async () => {
+    const out = await run(process.execPath, [CLI, "send", "--server", `127.0.0.1:${server.smtp.address.port}`, "--from", "a@b.c", "--to", "x@gmail.com", "--subject", "s", "--body", "b"]).catch((e) => String(e));
+    expect(out).toMatch(/550 5\.7\.1/);
+  });
+});
