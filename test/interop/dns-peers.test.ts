@@ -21,14 +21,24 @@ let stopReal: () => Promise<void>;
 let ours: DnsServer[] = [];
 
 beforeAll(async () => {
-  const probe = net.createServer();
-  await new Promise<void>((r) => probe.listen(0, "127.0.0.1", r));
-  port = (probe.address() as net.AddressInfo).port;
-  await new Promise((r) => probe.close(r));
-  stopReal = (await startRealHierarchy(port)).stop;
+  // A free port on 127.0.0.1 may be taken on 127.0.0.2–4 by the time the daemons bind it
+  // (parallel tests' sockets): try again on another port rather than fail the file.
+  for (let attempt = 1; ; attempt++) {
+    const probe = net.createServer();
+    await new Promise<void>((r) => probe.listen(0, "127.0.0.1", r));
+    port = (probe.address() as net.AddressInfo).port;
+    await new Promise((r) => probe.close(r));
+    try {
+      stopReal = (await startRealHierarchy(port)).stop;
+      break;
+    } catch (e) {
+      if (attempt === 3) throw e;
+      console.warn(`real DNS hierarchy on port ${port} did not come up (${(e as Error).message}); retrying`);
+    }
+  }
   // Ours: the same zones, on 127.0.0.1 with three ports in a row.
   ours = [await serveDns({ zones: [fixtureZone("root.zone")] }), await serveDns({ zones: [fixtureZone("umass.edu.zone")] })];
-}, 60_000);
+}, 120_000);
 afterAll(async () => {
   await Promise.all(ours.map((s) => s.close()));
   await stopReal?.();
