@@ -54,3 +54,5 @@ export * from "./mail/maildir";
 export * from "./mail/users";
 export * from "./mail/message";
 export * from "./mail/mail-server";
+export * from "./smtp/queue";
+export * from "./mail/mx";

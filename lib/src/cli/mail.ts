@@ -4,6 +4,7 @@ import { parseAddress } from "../net/address";
 import { startMailServer } from "../mail/mail-server";
 import { composeMessage } from "../mail/message";
 import { sendMail } from "../smtp/client";
+import { staticMx } from "../smtp/queue";
 import { Command, intOption, serveUntilSignalled } from "./command";
 
 /** The e-mail lesson's commands. */
@@ -11,12 +12,22 @@ export const mailCommands: Command[] = [
   {
     name: "mail-server",
     summary: "one domain's mail server: SMTP receiver into per-user Maildirs (try: swaks --server H:N --to bob@DOMAIN)",
-    usage: "--domain D --data DIR --user NAME:PASSWORD [--user …] [--host H] [--smtp-port N]",
-    options: { domain: { type: "string" }, data: { type: "string" }, user: { type: "string", multiple: true }, host: { type: "string" }, "smtp-port": { type: "string" } },
+    usage: "--domain D --data DIR --user NAME:PASSWORD [--user …] [--host H] [--smtp-port N] [--submission-port N] [--mx DOMAIN=HOST:PORT …]",
+    options: {
+      domain: { type: "string" }, data: { type: "string" }, user: { type: "string", multiple: true }, host: { type: "string" },
+      "smtp-port": { type: "string" }, "submission-port": { type: "string" }, mx: { type: "string", multiple: true },
+    },
     async run(v) {
       if (typeof v.domain !== "string" || typeof v.data !== "string") throw new Error("--domain and --data are required");
       const server = await startMailServer({
         domain: v.domain, dataDir: v.data, users: (v.user as string[] | undefined) ?? [], host: v.host as string | undefined, smtpPort: intOption(v["smtp-port"], "smtp-port", 0),
+        submissionPort: v["submission-port"] === undefined ? undefined : intOption(v["submission-port"], "submission-port"),
+        mx: staticMx(Object.fromEntries(((v.mx as string[] | undefined) ?? []).map((m) => {
+          const [d, a] = m.split("=");
+          if (!a) throw new Error(`--mx wants DOMAIN=HOST:PORT, not "${m}"`);
+          return [d.toLowerCase(), parseAddress(a)];
+        }))),
+        onDelivery: (e) => console.error(`queue ${e.id}: ${e.to} ${e.outcome} (${e.detail})`),
       });
       return serveUntilSignalled(server.services.map((s, i) => ({ name: s.name, address: s.address, server: i === 0 ? server : { close: async () => undefined } })));
     },

@@ -2,6 +2,9 @@ import { Address } from "../net/address";
 import { Closable } from "../net/lifecycle";
 import { Trace } from "../lab/trace";
 import { SmtpServer, serveSmtp } from "../smtp/server";
+import { Envelope } from "../smtp/session";
+import { DeliveryEvent, MxLookup, OutgoingQueue } from "../smtp/queue";
+import { join } from "node:path";
 import { Maildir } from "./maildir";
 import { Users } from "./users";
 
@@ -9,6 +12,10 @@ import { Users } from "./users";
 export interface MailServer extends Closable {
   readonly domain: string;
   readonly smtp: SmtpServer;
+  /** The submission port for the domain's own users (AUTH required), if started. */
+  readonly submission?: SmtpServer;
+  /** Mail waiting to go to other domains' servers. */
+  readonly queue: OutgoingQueue;
   readonly mailboxes: Maildir;
   readonly users: Users;
   /** Every listening service, by name ("smtp" …), for printing. */
@@ -23,13 +30,22 @@ export interface MailServerOptions {
   users: string[];
   host?: string;
   smtpPort?: number;
+  /** Start a submission port (RFC 6409) for the domain's users; 0 = any free port. */
+  submissionPort?: number;
+  /** How to find other domains' mail servers (staticMx or dnsMx). Without it, mail to other domains bounces. */
+  mx?: MxLookup;
+  /** Called for every delivery attempt of the outgoing queue. */
+  onDelivery?: (e: DeliveryEvent) => void;
   trace?: Trace;
 }
 
 /**
- * Starts Bob's (or Alice's) mail server: an SMTP receiver that accepts mail for
- * its domain's users only — no open relay — and stores each message durably in
- * the recipient's Maildir before answering 250.
+ * Starts one domain's mail server, as in the textbook's Alice → Bob story:
+ *  - an SMTP receiver that accepts mail for its domain's users only (no open
+ *    relay) and stores each message durably in the recipient's Maildir before 250;
+ *  - a submission port where the domain's own users (after AUTH) hand in mail for
+ *    anyone; mail for other domains waits in the outgoing queue, on disk, until
+ *    the recipient's server (found by MX lookup) takes it.
  *
  * @example
  * const umass = await startMailServer({ domain: "umass.edu", dataDir: "/tmp/umass", users: ["bob:bobpass"] });
@@ -39,21 +55,40 @@ export async function startMailServer(options: MailServerOptions): Promise<MailS
   const mailboxes = new Maildir(options.dataDir);
   const domain = options.domain.toLowerCase();
   const localPart = (address: string) => address.split("@")[0].toLowerCase();
-  const smtp = await serveSmtp({
+  const isLocal = (address: string) => address.split("@")[1]?.toLowerCase() === domain;
+  const hostname = `mail.${domain}`;
+  const session = { hostname, localDomains: [domain], isLocalUser: (a: string) => users.has(localPart(a)) };
+  let self: Address | undefined;
+  // Our own domain is us; any other goes through the MX lookup.
+  const mx: MxLookup = async (d) => (d === domain && self ? [self] : options.mx ? options.mx(d) : []);
+  const queue = await OutgoingQueue.open({ dir: join(options.dataDir, ".queue"), hostname, mx, onEvent: options.onDelivery });
+  const deliverLocal = async (envelope: Envelope, message: Buffer) => {
+    for (const rcpt of new Set(envelope.rcptTo.filter(isLocal).map(localPart))) await mailboxes.deliver(rcpt, message);
+  };
+  const smtp = await serveSmtp({ host: options.host, port: options.smtpPort ?? 0, trace: options.trace, session, store: deliverLocal });
+  self = smtp.address;
+  const submission = options.submissionPort === undefined ? undefined : await serveSmtp({
     host: options.host,
-    port: options.smtpPort ?? 0,
+    port: options.submissionPort,
     trace: options.trace,
-    session: { hostname: `mail.${domain}`, localDomains: [domain], isLocalUser: (a) => users.has(localPart(a)) },
+    session: { ...session, auth: true, requireAuth: true },
+    checkPassword: (user, password) => users.check(user.split("@")[0], password),
     async store(envelope, message) {
-      for (const rcpt of new Set(envelope.rcptTo.map(localPart))) await mailboxes.deliver(rcpt, message);
+      await deliverLocal(envelope, message);
+      const remote = envelope.rcptTo.filter((r) => !isLocal(r));
+      if (remote.length) await queue.enqueue(envelope.mailFrom, remote, message); // on disk before the 250
     },
   });
   return {
     domain,
     smtp,
+    submission,
+    queue,
     mailboxes,
     users,
-    services: [{ name: "smtp", address: smtp.address }],
-    close: () => smtp.close(),
+    services: [{ name: "smtp", address: smtp.address }, ...(submission ? [{ name: "submission", address: submission.address }] : [])],
+    async close() {
+      await Promise.all([smtp.close(), submission?.close(), queue.close()]);
+    },
   };
 }

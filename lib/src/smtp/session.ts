@@ -11,6 +11,8 @@ export interface SmtpSessionConfig {
   isLocalUser?: (address: string) => boolean;
   /** Offer AUTH PLAIN (submitters may then relay). The check itself is asked of the adapter. */
   auth?: boolean;
+  /** A submission port (RFC 6409): MAIL needs authentication first (530 5.7.0). */
+  requireAuth?: boolean;
   maxMessageSize?: number;
   maxRecipients?: number;
   maxBadCommands?: number;
@@ -253,6 +255,7 @@ export class SmtpSession {
   private mail(arg: string): SmtpReply {
     if (!this.helo) return this.bad(503, "5.5.1", "say HELO or EHLO first");
     if (this.mailFrom !== undefined) return this.bad(503, "5.5.1", "a transaction is already open (RSET to start over)");
+    if (this.config.requireAuth && !this.user) return reply(530, "5.7.0", "authentication required: this is a submission port (AUTH PLAIN first)");
     const m = /^FROM:\s*(<[^>]*>)((?: [A-Za-z0-9-]+(?:=\S+)?)*)$/i.exec(arg);
     const from = m ? parsePath(m[1]) : undefined;
     if (!m || from === undefined) return this.bad(501, "5.5.4", "syntax: MAIL FROM:<user@domain> [SIZE=n] [BODY=8BITMIME]");

@@ -1,0 +1,98 @@
+import { describe, expect, it } from "vitest";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import * as net from "node:net";
+import { startMailServer } from "../../lib/src/mail/mail-server";
+import { dnsMx } from "../../lib/src/mail/mx";
+import { sendMail } from "../../lib/src/smtp/client";
+import { OutgoingQueue, staticMx } from "../../lib/src/smtp/queue";
+import { startWorld } from "../../lib/src/dns/world";
+import { composeMessage } from "../../lib/src/mail/message";
+import { isAppLayerError } from "../../lib/src/errors";
+
+const tmp = (what: string) => mkdtempSync(join(tmpdir(), `applayer-${what}-`));
+const alice = { user: "alice", password: "alicepass" };
+const until = async (cond: () => Promise<boolean> | boolean, ms = 5000) => {
+  for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 20))) if (await cond()) return;
+  throw new Error("condition not met in time");
+};
+const freePort = async () => {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
+  const p = (s.address() as net.AddressInfo).port;
+  await new Promise((r) => s.close(r));
+  return p;
+};
+
+describe("Alice → Bob across two mail servers", () => {
+  it("submits with AUTH to her server, whose queue finds Bob's server by DNS MX and delivers", async () => {
+    const world = await startWorld({ port: 0 });
+    const smtpPort = await freePort();
+    // Bob's server listens where the world's MX record for umass.edu points: mail.umass.edu = 127.53.10.25.
+    const umass = await startMailServer({ domain: "umass.edu", dataDir: tmp("umass"), users: ["bob:bobpass"], host: "127.53.10.25", smtpPort });
+    const events: string[] = [];
+    const cs = await startMailServer({
+      domain: "cs.umass.edu", dataDir: tmp("cs"), users: ["alice:alicepass"], submissionPort: 0,
+      mx: dnsMx(world.resolver.address, smtpPort), onDelivery: (e) => events.push(`${e.to} ${e.outcome}`),
+    });
+    const message = composeMessage({ from: "alice@cs.umass.edu", to: ["bob@umass.edu"], subject: "via the queue", body: "Hi Bob" });
+    const r = await sendMail({ server: cs.submission!.address, from: "alice@cs.umass.edu", to: ["bob@umass.edu"], message, auth: alice });
+    expect(r.reply.code).toBe(250);
+    await until(async () => (await umass.mailboxes.list("bob")).length === 1);
+    const got = String(await umass.mailboxes.read("bob", (await umass.mailboxes.list("bob"))[0]));
+    expect(got.match(/^Received: from /gm)!.length).toBe(2); // one line per hop: submission, then relay
+    expect(events).toEqual(["bob@umass.edu delivered"]);
+    expect(cs.queue.waiting).toEqual([]);
+    await Promise.all([cs.close(), umass.close(), world.close()]);
+  });
+
+  it("refuses MAIL on the submission port before AUTH", async () => {
+    const cs = await startMailServer({ domain: "cs.umass.edu", dataDir: tmp("cs"), users: ["alice:alicepass"], submissionPort: 0 });
+    const e = await sendMail({ server: cs.submission!.address, from: "alice@cs.umass.edu", to: ["bob@umass.edu"], message: "x" }).catch((x) => x);
+    expect([isAppLayerError(e, "SMTP_REPLY"), e.detail.reply]).toEqual([true, 530]);
+    const wrong = await sendMail({ server: cs.submission!.address, from: "alice@cs.umass.edu", to: ["bob@umass.edu"], message: "x", auth: { user: "alice", password: "nope" } }).catch((x) => x);
+    expect(wrong.detail.reply).toBe(535);
+    await cs.close();
+  });
+
+  it("bounces a 5xx back to the sender's mailbox", async () => {
+    const umass = await startMailServer({ domain: "umass.edu", dataDir: tmp("umass"), users: ["bob:bobpass"] });
+    const cs = await startMailServer({ domain: "cs.umass.edu", dataDir: tmp("cs"), users: ["alice:alicepass"], submissionPort: 0, mx: staticMx({ "umass.edu": umass.smtp.address }) });
+    await sendMail({ server: cs.submission!.address, from: "alice@cs.umass.edu", to: ["nobody@umass.edu"], message: "Subject: lost\r\n\r\nx\r\n", auth: alice });
+    await until(async () => (await cs.mailboxes.list("alice")).length === 1);
+    const bounce = String(await cs.mailboxes.read("alice", (await cs.mailboxes.list("alice"))[0]));
+    expect(bounce).toMatch(/Subject: Undelivered Mail Returned to Sender/);
+    expect(bounce).toMatch(/<nobody@umass\.edu>: 550 /);
+    expect(bounce).toMatch(/Subject: lost/); // the original header, for the sender to recognise
+    await Promise.all([cs.close(), umass.close()]);
+  });
+});
+
+describe("the outgoing queue", () => {
+  it("defers while Bob's server is down, survives a restart, and delivers once it is up", async () => {
+    const dir = tmp("queue");
+    const port = await freePort();
+    let now = 1_000_000;
+    const opts = { dir, hostname: "mail.cs.umass.edu", mx: staticMx({ "umass.edu": { host: "127.0.0.1", port } }), now: () => now, autoRun: false };
+    const first = await OutgoingQueue.open(opts);
+    await first.enqueue("alice@cs.umass.edu", ["bob@umass.edu"], Buffer.from("Subject: patient\r\n\r\nx\r\n"));
+    await first.runDue();
+    expect(first.events.map((e) => e.outcome)).toEqual(["deferred"]);
+    const [entry] = first.waiting;
+    expect([entry.attempts, entry.nextAttempt - now]).toEqual([1, 5000]); // the first retry waits RETRY_BASE_MS
+    await first.close();
+
+    const second = await OutgoingQueue.open(opts); // a restart: the entry is read back from disk
+    expect(second.waiting.map((e) => e.id)).toEqual([entry.id]);
+    const umass = await startMailServer({ domain: "umass.edu", dataDir: tmp("umass"), users: ["bob:bobpass"], smtpPort: port });
+    await second.runDue();
+    expect(second.events).toEqual([]); // not due yet
+    now += 5000;
+    await second.runDue();
+    expect(second.events.map((e) => e.outcome)).toEqual(["delivered"]);
+    expect(second.waiting).toEqual([]);
+    expect((await umass.mailboxes.list("bob")).length).toBe(1);
+    await Promise.all([second.close(), umass.close()]);
+  });
+});
