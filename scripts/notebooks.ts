@@ -4,7 +4,8 @@
  * (scripts/lessons.ts) and by the test suite (test/notebooks.test.ts).
  */
 import { spawn } from "node:child_process";
-import { mkdirSync, readFileSync, readdirSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
 
 export const ROOT = resolve(__dirname, "..");
@@ -52,11 +53,27 @@ export interface Execution {
 export async function executeNotebook(notebook: string, outDir: string): Promise<Execution> {
   mkdirSync(outDir, { recursive: true });
   const start = Date.now();
-  const { code, output } = await run(
-    ["nbconvert", "--to", "notebook", "--execute", `--ExecutePreprocessor.timeout=${CELL_TIMEOUT_S}`, "--output-dir", outDir, notebook],
-    jupyterEnv({ APPLAYER_STRICT_CHECKS: "1" }),
-  );
-  return { notebook, ok: code === 0, executed: join(outDir, basename(notebook)), seconds: (Date.now() - start) / 1000, log: output };
+  const args = ["nbconvert", "--to", "notebook", "--execute", `--ExecutePreprocessor.timeout=${CELL_TIMEOUT_S}`, "--output-dir", outDir, notebook];
+  const env = jupyterEnv({ APPLAYER_STRICT_CHECKS: "1" });
+  const { code, output } = await run(args, env);
+  const seconds = (Date.now() - start) / 1000;
+  return { notebook, ok: code === 0, executed: join(outDir, basename(notebook)), seconds, log: code === 0 ? output : `${output}\n${await tslabError(args, env)}` };
+}
+
+/**
+ * tslab reports a failing cell to nbconvert with an empty message and writes the
+ * real one (a TypeScript diagnostic or a stack trace) to the cell's stderr. To
+ * say what went wrong, run once more with --allow-errors and fetch that text.
+ */
+async function tslabError(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), "applayer-nb-error-"));
+  await run([...args.filter((a, i) => a !== "--output-dir" && args[i - 1] !== "--output-dir"), "--allow-errors", "--output-dir", dir], env);
+  const cells = readCells(join(dir, basename(args[args.length - 1])));
+  for (const [i, cell] of cells.entries()) {
+    const err = (cell.outputs ?? []).map((o) => (o as { name?: string; text?: string | string[] })).find((o) => o.name === "stderr" && /error/i.test(mimeText(o.text)));
+    if (err) return `tslab's message for cell ${i + 1}:\n${mimeText(err.text).slice(0, 2000)}`;
+  }
+  return "(tslab wrote no error text)";
 }
 
 /** Converts an executed notebook to a standalone HTML page beside it. */

@@ -3,7 +3,9 @@ import { CHART_CONFIG, VEGALITE_SCHEMA } from "./specs";
 import { VegaLiteSpec } from "./render";
 
 const ROW_PX = 28;
-const COLUMN_PX = 190;
+/** Columns are as wide as the longest label needs (about 6.6 px a character at 11 px), within these bounds. */
+const MIN_COLUMN_PX = 190;
+const MAX_COLUMN_PX = 460;
 
 /**
  * Draws a recorded exchange as a sequence diagram: one lifeline per participant,
@@ -38,7 +40,7 @@ export function sequenceDiagram(trace: Trace, options: { title?: string; maxEntr
   return {
     $schema: VEGALITE_SCHEMA,
     title: options.title,
-    width: COLUMN_PX * names.length + 60,
+    width: Math.min(MAX_COLUMN_PX, Math.max(MIN_COLUMN_PX, Math.max(...rows.map((r) => r.label.length)) * 6.6 + 40)) * names.length + 60,
     height: ROW_PX * (steps + 2),
     config: CHART_CONFIG,
     layer: [

@@ -108,7 +108,7 @@ export async function exchange(server: Address, question: DnsQuestion, options: 
 function tcpExchange(server: Address, queryBytes: Buffer, what: string, options: CallOptions): Promise<Buffer> {
   return withDeadline(`${what} over TCP`, { timeoutMs: 2000, ...options }, (signal) =>
     new Promise<Buffer>((resolve, reject) => {
-      const socket = net.connect(server.port, server.host);
+      const socket = net.connect({ port: server.port, host: server.host, noDelay: true });
       const frames = new FrameDecoder(2, TCP_MESSAGE_MAX);
       signal.addEventListener("abort", () => socket.destroy());
       socket.on("connect", () => socket.write(encodeFrame(queryBytes)));

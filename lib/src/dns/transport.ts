@@ -84,7 +84,7 @@ export async function serveDnsTransport(options: ListenOptions & { network?: Net
   if (options.tcp ?? network === loopback) {
     const where = resolveListen(udp.address);
     await releaseAddress("tcp", where);
-    tcp = net.createServer((socket) => {
+    tcp = net.createServer({ noDelay: true }, (socket) => {
       sockets.add(socket);
       const from = { host: socket.remoteAddress ?? "?", port: socket.remotePort ?? 0 };
       const frames = new FrameDecoder(2, TCP_MESSAGE_MAX);

@@ -53,6 +53,18 @@ export class Trace {
     this.record(at, at, label);
   }
 
+  /**
+   * Renames participants (say, an ephemeral "client 127.0.0.1:53817" to "Alice's
+   * user agent"): `rename` gets each name and returns the new one, or the same.
+   */
+  rename(rename: (name: string) => string): this {
+    for (const e of this.entries) {
+      e.from = rename(e.from);
+      e.to = rename(e.to);
+    }
+    return this;
+  }
+
   /** The participants in order of first appearance: the columns of the diagram. */
   participants(): string[] {
     const seen = new Set<string>();

@@ -76,7 +76,8 @@ export class SmtpClient implements Closable {
   static connect(options: CallOptions & { server: Address; trace?: Trace }): Promise<SmtpClient> {
     return withDeadline(`SMTP connect to ${formatAddress(options.server)}`, { timeoutMs: 5000, ...options }, (signal) =>
       new Promise<SmtpClient>((resolve, reject) => {
-        const socket = net.connect({ host: options.server.host, port: options.server.port });
+        // noDelay: a command line must go out now, not wait for the ACK of the last one (Nagle).
+        const socket = net.connect({ host: options.server.host, port: options.server.port, noDelay: true });
         signal.addEventListener("abort", () => socket.destroy());
         socket.once("error", (e: NodeJS.ErrnoException) =>
           reject(new AppLayerError("CONNECTION_CLOSED", `cannot connect to ${formatAddress(options.server)}: ${e.code === "ECONNREFUSED" ? "nothing is listening there (is the mail server started?)" : e.message}`)));

@@ -50,7 +50,9 @@ export async function serveSmtp(options: SmtpServerOptions): Promise<SmtpServer>
   const hostname = options.session.hostname;
   const trace = options.trace;
 
-  const server = net.createServer((socket) => {
+  // noDelay: each reply goes out at once; with Nagle's algorithm it would wait for the
+  // client's delayed ACK (~40 ms), which dominated a pipelined dialogue's time.
+  const server = net.createServer({ noDelay: true }, (socket) => {
     stats.connections++;
     sockets.add(socket);
     const peer = socket.remoteAddress ?? "?";
