@@ -1,9 +1,8 @@
 import * as net from "node:net";
 import { Address } from "../net/address";
 import { FrameDecoder, encodeFrame } from "../net/framing";
-import { Closable, ListenOptions, bindTcp, releaseAddress, resolveListen, track, untrack } from "../net/lifecycle";
+import { Closable, ListenOptions, bindTcp, closeTcpServer, releaseAddress, resolveListen, track, untrack } from "../net/lifecycle";
 import { Network, loopback } from "../net/network";
-import { CLOSE_GRACE_MS } from "../sockets/limits";
 import { DnsMessage, FLAGS, decodeMessage, encodeMessage } from "./codec";
 import { TCP_IDLE_TIMEOUT_MS, TCP_MESSAGE_MAX, UDP_PAYLOAD_DEFAULT, UDP_PAYLOAD_MAX } from "./limits";
 
@@ -109,12 +108,7 @@ export async function serveDnsTransport(options: ListenOptions & { network?: Net
       return (closing ??= (async () => {
         untrack(endpoint);
         await udp.close();
-        if (tcp) {
-          const closed = new Promise<void>((r) => tcp!.close(() => r()));
-          for (const s of sockets) s.end();
-          setTimeout(() => sockets.forEach((s) => s.destroy()), CLOSE_GRACE_MS).unref();
-          await closed;
-        }
+        if (tcp) await closeTcpServer(tcp, sockets);
       })());
     },
   };

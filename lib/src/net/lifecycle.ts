@@ -105,6 +105,22 @@ function bindWith(emitter: EventEmitter, where: Address, start: (ready: () => vo
   });
 }
 
+/** How long close() lets open connections finish before destroying them. */
+export const CLOSE_GRACE_MS = 200;
+
+/**
+ * Stops a TCP server the polite way: no new connections, a FIN on every open one,
+ * and after CLOSE_GRACE_MS a reset for any that still linger. Resolves once the
+ * server is closed. `sockets` is the set the server keeps of its connections.
+ */
+export function closeTcpServer(server: net.Server, sockets: Set<net.Socket>): Promise<void> {
+  return new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    for (const s of sockets) s.end();
+    setTimeout(() => sockets.forEach((s) => s.destroy()), CLOSE_GRACE_MS).unref();
+  });
+}
+
 /** Binds a TCP server and resolves with its real address once it is listening. */
 export function bindTcp(server: net.Server, where: Address): Promise<Address> {
   return bindWith(server, where, (ready) => server.listen(where.port, where.host, ready), () => {

@@ -1,8 +1,7 @@
 import * as net from "node:net";
 import { Address } from "../net/address";
-import { Closable, ListenOptions, bindTcp, releaseAddress, resolveListen, track, untrack } from "../net/lifecycle";
+import { Closable, ListenOptions, bindTcp, closeTcpServer, releaseAddress, resolveListen, track, untrack } from "../net/lifecycle";
 import { Trace, preview } from "../lab/trace";
-import { CLOSE_GRACE_MS } from "../sockets/limits";
 import { IDLE_TIMEOUT_MS } from "./limits";
 import { formatReply } from "./reply";
 import { Envelope, SessionOutput, SmtpSession, SmtpSessionConfig } from "./session";
@@ -102,12 +101,8 @@ export async function serveSmtp(options: SmtpServerOptions): Promise<SmtpServer>
     address,
     stats,
     close() {
-      return (closing ??= new Promise<void>((resolve) => {
-        untrack(handle);
-        server.close(() => resolve());
-        for (const s of sockets) s.end();
-        setTimeout(() => sockets.forEach((s) => s.destroy()), CLOSE_GRACE_MS).unref();
-      }));
+      untrack(handle);
+      return (closing ??= closeTcpServer(server, sockets));
     },
   };
   return track(handle, "smtp", address);

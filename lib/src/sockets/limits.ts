@@ -10,6 +10,3 @@ export const TCP_UPPER_MAX_LINE = 64 * 1024;
 
 /** A TCP client that says nothing for this long is disconnected, freeing its socket. */
 export const TCP_UPPER_IDLE_TIMEOUT_MS = 30_000;
-
-/** How long close() lets open connections finish before destroying them. */
-export const CLOSE_GRACE_MS = 200;

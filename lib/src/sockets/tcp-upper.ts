@@ -2,9 +2,9 @@ import * as net from "node:net";
 import { AppLayerError, isAppLayerError } from "../errors";
 import { Address, formatAddress } from "../net/address";
 import { LineSplitter } from "../net/framing";
-import { CallOptions, Closable, ListenOptions, bindTcp, releaseAddress, resolveListen, track, untrack, withDeadline } from "../net/lifecycle";
+import { CallOptions, Closable, ListenOptions, bindTcp, closeTcpServer, releaseAddress, resolveListen, track, untrack, withDeadline } from "../net/lifecycle";
 import { Trace } from "../lab/trace";
-import { CLOSE_GRACE_MS, TCP_UPPER_IDLE_TIMEOUT_MS, TCP_UPPER_MAX_LINE } from "./limits";
+import { TCP_UPPER_IDLE_TIMEOUT_MS, TCP_UPPER_MAX_LINE } from "./limits";
 import { toUpperAscii } from "./uppercase";
 
 /** One client as the server saw it: its source address tells it apart from the others. */
@@ -97,12 +97,8 @@ export async function serveTcpUpper(options: TcpUpperServerOptions = {}): Promis
     address,
     clients,
     close() {
-      return (closing ??= new Promise<void>((resolve) => {
-        untrack(handle);
-        server.close(() => resolve());
-        for (const s of sockets) s.end();
-        setTimeout(() => sockets.forEach((s) => s.destroy()), CLOSE_GRACE_MS).unref();
-      }));
+      untrack(handle);
+      return (closing ??= closeTcpServer(server, sockets));
     },
   };
   return track(handle, "tcp", address);
