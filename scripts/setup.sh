@@ -6,12 +6,19 @@
 #
 #   scripts/setup.sh          what the lessons need
 #   scripts/setup.sh --test   also the real peers the interop tests talk to
+#   scripts/setup.sh --bench  also the peers only the benchmarks use (Postfix, Dovecot)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
 want_test=0
-[ "${1:-}" = "--test" ] && want_test=1
+want_bench=0
+for arg in "$@"; do
+  case "$arg" in
+    --test) want_test=1 ;;
+    --bench) want_test=1; want_bench=1 ;;
+  esac
+done
 
 say() { printf '[setup] %s\n' "$*"; }
 
@@ -22,6 +29,9 @@ apt_pkgs=(jupyter-notebook jupyter-nbconvert python3-nbclient jupyter-client pyt
 if [ "$want_test" = 1 ]; then
   # Standard tools and servers the interop tests run against ours.
   apt_pkgs+=(socat netcat-openbsd bind9-dnsutils bind9 nsd knot unbound dnsperf swaks python3-aiosmtpd)
+fi
+if [ "$want_bench" = 1 ]; then
+  apt_pkgs+=(postfix dovecot-imapd dovecot-pop3d)
 fi
 missing=()
 for p in "${apt_pkgs[@]}"; do
