@@ -29,7 +29,8 @@ export const mailCommands: Command[] = [
         }))),
         onDelivery: (e) => console.error(`queue ${e.id}: ${e.to} ${e.outcome} (${e.detail})`),
       });
-      return serveUntilSignalled(server.services.map((s, i) => ({ name: s.name, address: s.address, server: i === 0 ? server : { close: async () => undefined } })));
+      // close() stops every service of the mail server, and may be called for each of them.
+      return serveUntilSignalled(server.services.map((s) => ({ name: s.name, address: s.address, server })));
     },
   },
   {

@@ -1,4 +1,4 @@
-import { DnsMessage, DnsQuestion, DnsRecord, FLAGS, RCODES, Rcode, canonical, isInZone } from "./codec";
+import { DnsMessage, DnsRecord, FLAGS, RCODES, Rcode, canonical, isInZone } from "./codec";
 import { MAX_CNAME_CHAIN } from "./limits";
 import { Zone } from "./zone";
 
@@ -149,7 +149,3 @@ export class Authority {
   }
 }
 
-/** The question of a message, if it has exactly one. */
-export function questionOf(m: DnsMessage): DnsQuestion | undefined {
-  return m.questions?.length === 1 ? m.questions[0] : undefined;
-}

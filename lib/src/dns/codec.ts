@@ -30,11 +30,6 @@ export function rcodeOf(m: DnsMessage): string {
   return (m as { rcode?: string }).rcode ?? "NOERROR";
 }
 
-/** True when `bit` (one of {@link FLAGS}) is set in the message's header. */
-export function hasFlag(m: DnsMessage, bit: number): boolean {
-  return ((m.flags ?? 0) & bit) !== 0;
-}
-
 /**
  * Decodes one DNS message and returns it with the number of bytes it used — the
  * offset travels with the value instead of in dns-packet's global `decode.bytes`.

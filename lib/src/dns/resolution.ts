@@ -29,8 +29,8 @@ interface Shared {
   hops: Hop[];
 }
 
-const addressOf = (r: DnsRecord) => String((r as { data: unknown }).data);
-const dataName = (r: DnsRecord) => String((r as { data: unknown }).data);
+/** A record's data as text: the address of an A record, the name in an NS or CNAME. */
+const dataOf = (r: DnsRecord) => String((r as { data: unknown }).data);
 
 /**
  * Resolves one question iteratively, as a local DNS server does (RFC 1034 §5.3.3),
@@ -159,8 +159,8 @@ export class Resolution {
       const glue = (response.additionals ?? []).filter((r) => (r.type === "A" || r.type === "AAAA") && inBailiwick(r));
       this.cache.put(ns.filter((r) => canonical(r.name) === canonical(cut)), "referral");
       this.cache.put(glue, "glue");
-      hop(`referral to ${cut === "." ? "." : `${cut}.`} (${ns.map(dataName).join(", ")})`);
-      return this.enterZone(cut, ns.map(dataName));
+      hop(`referral to ${cut === "." ? "." : `${cut}.`} (${ns.map(dataOf).join(", ")})`);
+      return this.enterZone(cut, ns.map(dataOf));
     }
     if (authoritative) {
       hop("NODATA: the name has no records of this type");
@@ -176,12 +176,12 @@ export class Resolution {
   }
 
   private followCname(cname: DnsRecord): boolean {
-    if (this.chain.length >= MAX_CNAME_CHAIN || this.chain.some((c) => canonical(c.name) === canonical(dataName(cname)))) {
+    if (this.chain.length >= MAX_CNAME_CHAIN || this.chain.some((c) => canonical(c.name) === canonical(dataOf(cname)))) {
       this.finish("SERVFAIL");
       return false;
     }
     this.chain.push(cname);
-    this.sname = dataName(cname);
+    this.sname = dataOf(cname);
     return true;
   }
 
@@ -200,9 +200,9 @@ export class Resolution {
     for (let i = 0; i <= labels.length; i++) {
       const zone = i === labels.length ? "." : labels.slice(i).join(".");
       const ns = this.cache.peek(zone, "NS");
-      if (ns.kind === "records") return this.enterZone(zone, ns.records.map(dataName));
+      if (ns.kind === "records") return this.enterZone(zone, ns.records.map(dataOf));
     }
-    const roots = this.hints.filter((r) => r.type === "NS").map(dataName);
+    const roots = this.hints.filter((r) => r.type === "NS").map(dataOf);
     this.enterZone(".", roots);
   }
 
@@ -219,14 +219,14 @@ export class Resolution {
     const hinted = (name: string) => this.hints.find((h) => h.type === "A" && canonical(h.name) === canonical(name));
     this.candidates = shuffled.map((name) => {
       const hint = zone === "." ? hinted(name) : undefined;
-      return { name, address: hint && addressOf(hint) };
+      return { name, address: hint && dataOf(hint) };
     });
   }
 
   private address(c: Candidate): string | undefined {
     if (c.address) return c.address;
     const a = this.cache.peek(c.name, "A");
-    return a.kind === "records" ? addressOf(a.records[0]) : undefined;
+    return a.kind === "records" ? dataOf(a.records[0]) : undefined;
   }
 
   private finish(rcode: Rcode, answers: DnsRecord[] = [], authorities: DnsRecord[] = []): Extract<Step, { kind: "done" }> {

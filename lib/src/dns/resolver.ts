@@ -72,22 +72,24 @@ export class Resolver {
     this.rng = new Random(options.seed ?? 1);
   }
 
-  /** The answer, if the cache alone can give it (CNAME chains included) — synchronously, with no upstream query. */
-  fromCache(name: string, type: string): Resolved | undefined {
-    // A probe that is thrown away when it misses: it must not draw from the seeded random sequence.
-    const task = this.start(name, type, () => 0);
-    const done = task.done;
-    if (!done) return undefined;
+  /**
+   * Starts resolving (name, type). The new resolution has already consulted the
+   * cache: when `done` is set, the cache answered and no query need be sent.
+   */
+  begin(name: string, type: string): Resolution {
     this.stats.resolutions++;
-    return { rcode: done.rcode, answers: done.answers, authorities: done.authorities, hops: [], ms: 0 };
+    return new Resolution({ name, type: type as never, class: "IN" }, this.cache, this.options.hints, { random: () => this.rng.next() });
   }
 
   /** Resolves (name, type) from the cache or by asking the hierarchy. */
-  async resolve(name: string, type: string): Promise<Resolved> {
-    this.stats.resolutions++;
+  resolve(name: string, type: string): Promise<Resolved> {
+    return this.drive(this.begin(name, type));
+  }
+
+  /** Sends the queries a resolution asks for until it is done, and reports what happened. */
+  async drive(task: Resolution): Promise<Resolved> {
     const clock = this.network.clock;
     const start = clock.now();
-    const task = this.start(name, type);
     const timed: TimedHop[] = [];
     const me = this.options.name ?? "resolver";
     for (let step = task.next(); step.kind === "query"; step = task.next()) {
@@ -114,11 +116,6 @@ export class Resolver {
     }
     const done = task.done!;
     return { rcode: done.rcode, answers: done.answers, authorities: done.authorities, hops: timed, ms: clock.now() - start };
-  }
-
-  /** A new resolution of one question; it has already consulted the cache. */
-  private start(name: string, type: string, random = () => this.rng.next()): Resolution {
-    return new Resolution({ name, type: type as never, class: "IN" }, this.cache, this.options.hints, { random });
   }
 }
 
@@ -178,10 +175,10 @@ export async function serveResolver(
       const hit = resolver.cache.peek(q.name, q.type);
       return hit.kind === "records" ? reply("NOERROR", hit.records) : reply(hit.kind === "nxdomain" ? "NXDOMAIN" : "NOERROR", [], hit.kind === "miss" || !hit.soa ? [] : [hit.soa]);
     }
-    // From the cache: answer at once. Otherwise resolve, and answer when that is done.
-    const cached = resolver.fromCache(q.name, q.type);
-    if (cached) return reply(cached.rcode, cached.answers, cached.authorities);
-    return resolver.resolve(q.name, q.type).then((r) => reply(r.rcode, r.answers, r.authorities));
+    // Answered from the cache: reply at once. Otherwise reply when the resolution is done.
+    const task = resolver.begin(q.name, q.type);
+    if (task.done) return reply(task.done.rcode, task.done.answers, task.done.authorities);
+    return resolver.drive(task).then((r) => reply(r.rcode, r.answers, r.authorities));
   }, "dns-resolver");
   return { ...endpoint, close: () => endpoint.close(), resolver, stats };
 }

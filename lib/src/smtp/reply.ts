@@ -9,44 +9,6 @@ export interface SmtpReply {
 }
 
 /**
- * What the first digit of a reply code means (RFC 5321 §4.2.1): the whole
- * protocol's error handling hangs on it.
- */
-export const REPLY_CLASSES = {
-  2: "positive completion: done",
-  3: "positive intermediate: go on (send the data)",
-  4: "transient failure: try again later",
-  5: "permanent failure: do not retry",
-} as const;
-
-/** The replies the lesson meets, with their meaning (RFC 5321 §4.2.2–4.2.3). */
-export const REPLY_CODES: Record<number, string> = {
-  220: "service ready",
-  221: "closing the connection",
-  235: "authentication succeeded",
-  250: "requested action done",
-  251: "user not local; will forward",
-  252: "cannot verify the user, but will accept the message",
-  334: "server challenge (AUTH)",
-  354: "start mail input; end with <CRLF>.<CRLF>",
-  421: "service not available, closing the connection",
-  450: "mailbox unavailable (busy)",
-  451: "local error in processing",
-  452: "insufficient storage (or too many recipients)",
-  500: "syntax error, command unrecognized",
-  501: "syntax error in parameters or arguments",
-  502: "command not implemented",
-  503: "bad sequence of commands",
-  504: "command parameter not implemented",
-  530: "authentication required",
-  535: "authentication credentials invalid",
-  550: "mailbox unavailable (no such user, or relaying denied)",
-  552: "message exceeds the size limit",
-  553: "mailbox name not allowed",
-  554: "transaction failed",
-};
-
-/**
  * Formats a reply for the wire: every line but the last as `250-…`, the last as
  * `250 …` (RFC 5321 §4.2.1), each ending in CRLF.
  *
