@@ -23,6 +23,10 @@ export const ERROR_CODES = {
   ZONE_SYNTAX: "a zone (master) file has a syntax error at the given line",
   SMTP_REPLY: "an SMTP server answered a command with a failure reply (4xx or 5xx)",
   SMTP_PROTOCOL: "an SMTP peer broke the protocol (a malformed or unexpected reply)",
+  MIME_LIMIT: "a message breaks a MIME limit (too many parts): refused rather than parsed",
+  IMAP_REPLY: "an IMAP server answered a command with NO or BAD",
+  IMAP_PROTOCOL: "an IMAP peer broke the protocol (a malformed response)",
+  POP3_REPLY: "a POP3 server answered a command with -ERR",
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
