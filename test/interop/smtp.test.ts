@@ -15,7 +15,7 @@ let server: CliServer;
 let data: string;
 beforeAll(async () => {
   data = mkdtempSync(join(tmpdir(), "applayer-smtp-interop-"));
-  server = await startCli(["mail-server", "--domain", "umass.edu", "--data", data, "--user", "bob:bobpass"]);
+  server = await startCli(["mail-server", "--domain", "umass.edu", "--data", data, "--user", "bob:bobpass", "--submission-port", "0"], 2);
 });
 afterAll(() => server.stop());
 
@@ -39,6 +39,27 @@ print("sent")`;
     expect(await run("/usr/bin/python3", ["-c", py])).toBe("sent\n");
     const msg = bobsMail().find((m) => m.includes("Subject: from smtplib"))!;
     expect(msg).toMatch(/\r\n\.a line with a leading dot\r\n/); // dot-stuffing undone
+  });
+  it("swaks with STARTTLS (--tls)", async () => {
+    const out = await run("swaks", ["--server", `127.0.0.1:${server.address.port}`, "--tls", "--from", "alice@cs.umass.edu", "--to", "bob@umass.edu", "--header", "Subject: over TLS", "--body", "secret"]);
+    expect(out).toMatch(/TLS started/);
+    expect(bobsMail().some((m) => m.includes("Subject: over TLS"))).toBe(true);
+  });
+  it("Python smtplib on the submission port: refused AUTH in the clear, then starttls() and login()", async () => {
+    const port = server.addresses.get("submission")!.port;
+    const out = await run("/usr/bin/python3", ["-c", `
+import smtplib
+with smtplib.SMTP("127.0.0.1", ${port}) as s:
+    s.ehlo("cs.umass.edu")
+    print("auth before tls:", s.has_extn("auth"), s.docmd("AUTH", "PLAIN AGJvYgBib2JwYXNz")[0])
+    s.starttls()
+    s.login("bob", "bobpass")
+    s.sendmail("bob@umass.edu", ["bob@umass.edu"], "Subject: submitted over TLS\\r\\n\\r\\nhi\\r\\n")
+    print("sent")
+`]);
+    expect(out).toMatch(/auth before tls: False 538/);
+    expect(out).toMatch(/sent/);
+    expect(bobsMail().some((m) => m.includes("Subject: submitted over TLS") && m.includes("with ESMTPA"))).toBe(true);
   });
   it("swaks is refused when it tries to relay", async () => {
     const out = await run("swaks", ["--server", `127.0.0.1:${server.address.port}`, "--from", "x@y.z", "--to", "someone@gmail.com"]).catch((e) => String(e));

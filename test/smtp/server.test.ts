@@ -8,6 +8,7 @@ import { SmtpClient, sendMail } from "../../lib/src/smtp/client";
 import { composeMessage } from "../../lib/src/mail/message";
 import { Users } from "../../lib/src/mail/users";
 import { isAppLayerError } from "../../lib/src/errors";
+import { selfSignedCertificate } from "../../lib/src/net/certificate";
 import { CLI, run, startCli } from "../helpers";
 
 let server: MailServer;
@@ -28,6 +29,19 @@ describe("the lib's SMTP client and server", () => {
     const [msg] = (await inbox("bob")).filter((m) => m.includes("Subject: first"));
     expect(msg).toMatch(/^Received: from cs\.umass\.edu \(\[127\.0\.0\.1\]\)\r\n\tby mail\.umass\.edu/);
     expect(msg).toMatch(/\r\n\r\nHi Bob\r\n$/);
+  });
+  it("upgrades to TLS with STARTTLS; the certificate made on the fly checks out for the server's name", async () => {
+    const c = await SmtpClient.connect({ server: server.smtp.address });
+    await c.hello("cs.umass.edu");
+    expect(c.extensions.has("STARTTLS")).toBe(true);
+    const { cert } = await selfSignedCertificate("mail.umass.edu");
+    const r = await c.startTls({ ca: cert }); // rejects if the certificate does not verify for mail.umass.edu
+    expect(r.code).toBe(250);
+    expect(c.encrypted).toBe(true);
+    expect(c.extensions.has("STARTTLS")).toBe(false);
+    await c.send({ ...alice, to: ["bob@umass.edu"] }, "Subject: sealed\r\n\r\nbody\r\n");
+    await c.quit();
+    expect((await inbox("bob")).some((m) => m.includes("Subject: sealed"))).toBe(true);
   });
   it("carries several messages over one persistent connection, pipelined", async () => {
     const c = await SmtpClient.connect({ server: server.smtp.address });
@@ -102,5 +116,16 @@ describe("applayer send", () => {
   it("exits non-zero and prints the server's reply when refused", async () => {
     const out = await run(process.execPath, [CLI, "send", "--server", `127.0.0.1:${server.smtp.address.port}`, "--from", "a@b.c", "--to", "x@gmail.com", "--subject", "s", "--body", "b"]).catch((e) => String(e));
     expect(out).toMatch(/550 5\.7\.1/);
+  });
+  it("--starttls: logging in on a submission port needs it, and with it the message goes through", async () => {
+    const sub = await startMailServer({ domain: "cs.umass.edu", dataDir: mkdtempSync(join(tmpdir(), "applayer-sub-")), users: ["alice:alicepass"], submissionPort: 0 });
+    try {
+      const args = [CLI, "send", "--server", `127.0.0.1:${sub.submission!.address.port}`, "--from", "alice@cs.umass.edu", "--to", "alice@cs.umass.edu", "--subject", "s", "--body", "b", "--user", "alice:alicepass"];
+      const clear = await run(process.execPath, args).catch((e) => String(e));
+      expect(clear).toMatch(/538 5\.7\.11[\s\S]*add --starttls/);
+      expect(await run(process.execPath, [...args, "--starttls"])).toMatch(/^250 2\.0\.0/);
+    } finally {
+      await sub.close();
+    }
   });
 });

@@ -14,6 +14,30 @@ function drive(lines: string[], s = new SmtpSession(config)) {
 const ready = ["EHLO cs.umass.edu"];
 const tx = [...ready, "MAIL FROM:<alice@cs.umass.edu>", "RCPT TO:<bob@umass.edu>", "DATA"];
 
+describe("SmtpSession: STARTTLS (RFC 3207)", () => {
+  const tlsConfig: SmtpSessionConfig = { ...config, tls: true, authNeedsTls: true };
+  it("offers STARTTLS but not AUTH before TLS, and refuses AUTH with 538", () => {
+    const { out, codes } = drive([...ready, "AUTH PLAIN AGJvYgBwdw=="], new SmtpSession(tlsConfig));
+    expect(out.replies[0].lines).toContain("STARTTLS");
+    expect(out.replies[0].lines).not.toContain("AUTH PLAIN");
+    expect(codes).toEqual([250, 538]);
+  });
+  it("answers 220, asks for the handshake, and drops commands pipelined after STARTTLS in the clear", () => {
+    const s = new SmtpSession(tlsConfig);
+    const { out, codes } = drive([...ready, "STARTTLS", "MAIL FROM:<injected@evil.example>"], s);
+    expect(codes).toEqual([250, 220]);
+    expect(out.startTls).toBe(true);
+    expect(s.tlsStarted().replies).toEqual([]);
+    expect(s.encrypted).toBe(true);
+    // The injected MAIL is gone and the EHLO before TLS forgotten: MAIL now needs a new EHLO.
+    expect(drive(["MAIL FROM:<a@b.c>"], s).codes).toEqual([503]);
+    const again = drive(["EHLO cs.umass.edu", "STARTTLS"], s);
+    expect(again.out.replies[0].lines).toContain("AUTH PLAIN");
+    expect(again.out.replies[0].lines).not.toContain("STARTTLS");
+    expect(again.codes).toEqual([250, 503]);
+  });
+});
+
 describe("SmtpSession: the command sequence", () => {
   it("greets with 220 and answers EHLO with its extensions", () => {
     const s = new SmtpSession(config);
@@ -35,7 +59,7 @@ describe("SmtpSession: the command sequence", () => {
     ["an unknown local user", [...ready, "MAIL FROM:<a@b.c>", "RCPT TO:<eve@umass.edu>"], [250, 250, 550]],
     ["relaying without authentication (not an open relay)", [...ready, "MAIL FROM:<a@b.c>", "RCPT TO:<someone@gmail.com>"], [250, 250, 550]],
     ["recipients up to the limit, then 452", [...ready, "MAIL FROM:<a@b.c>", ...Array(4).fill("RCPT TO:<bob@umass.edu>")], [250, 250, 250, 250, 250, 452]],
-    ["STARTTLS, not offered", [...ready, "STARTTLS"], [250, 500]],
+    ["STARTTLS, not offered", [...ready, "STARTTLS"], [250, 502]],
   ])("%s", (_what, lines, codes) => {
     expect(drive(lines).codes).toEqual(codes);
   });

@@ -36,10 +36,10 @@ export const mailCommands: Command[] = [
   {
     name: "send",
     summary: "send one message with the lib's SMTP client; prints the server's reply (non-zero exit on failure)",
-    usage: "--server H:N --from A --to B [--to …] --subject S (--body TEXT | --file MSG.eml) [--user U:P]",
+    usage: "--server H:N --from A --to B [--to …] --subject S (--body TEXT | --file MSG.eml) [--user U:P] [--starttls]",
     options: {
       server: { type: "string" }, from: { type: "string" }, to: { type: "string", multiple: true }, subject: { type: "string" },
-      body: { type: "string" }, file: { type: "string" }, user: { type: "string" },
+      body: { type: "string" }, file: { type: "string" }, user: { type: "string" }, starttls: { type: "boolean" },
     },
     async run(v) {
       const to = (v.to as string[] | undefined) ?? [];
@@ -47,13 +47,14 @@ export const mailCommands: Command[] = [
       const message = typeof v.file === "string" ? readFileSync(v.file) : composeMessage({ from: v.from, to, subject: String(v.subject ?? ""), body: String(v.body ?? "") });
       const auth = typeof v.user === "string" ? { user: v.user.slice(0, v.user.indexOf(":")), password: v.user.slice(v.user.indexOf(":") + 1) } : undefined;
       try {
-        const r = await sendMail({ server: parseAddress(String(v.server ?? "")), from: v.from, to, message, auth });
+        const r = await sendMail({ server: parseAddress(String(v.server ?? "")), from: v.from, to, message, auth, starttls: v.starttls ? "always" : "never" });
         console.log(`${r.reply.code} ${r.reply.enhanced ?? ""} ${r.reply.lines.join(" ")}`.replace(/\s+/g, " "));
         for (const x of r.refused) console.log(`refused ${x.to}: ${x.reply.code} ${x.reply.lines.join(" ")}`);
         return r.refused.length ? 1 : 0;
       } catch (e) {
         if (!isAppLayerError(e, "SMTP_REPLY")) throw e;
         console.log(e.message);
+        if (e.detail.reply === 538) console.log("hint: add --starttls to encrypt the connection before logging in");
         return 1;
       }
     },

@@ -1,4 +1,5 @@
 import { Address } from "../net/address";
+import { selfSignedCertificate } from "../net/certificate";
 import { Closable } from "../net/lifecycle";
 import { Trace } from "../lab/trace";
 import { SmtpServer, serveSmtp } from "../smtp/server";
@@ -57,7 +58,10 @@ export async function startMailServer(options: MailServerOptions): Promise<MailS
   const localPart = (address: string) => address.split("@")[0].toLowerCase();
   const isLocal = (address: string) => address.split("@")[1]?.toLowerCase() === domain;
   const hostname = `mail.${domain}`;
-  const session = { hostname, localDomains: [domain], isLocalUser: (a: string) => users.has(localPart(a)) };
+  // Both ports offer STARTTLS with a certificate made on the fly; the submission port
+  // takes passwords only once TLS is on.
+  const certificate = await selfSignedCertificate(hostname);
+  const session = { hostname, localDomains: [domain], isLocalUser: (a: string) => users.has(localPart(a)), tls: true };
   let self: Address | undefined;
   // Our own domain is us; any other goes through the MX lookup.
   const mx: MxLookup = async (d) => (d === domain && self ? [self] : options.mx ? options.mx(d) : []);
@@ -65,13 +69,14 @@ export async function startMailServer(options: MailServerOptions): Promise<MailS
   const deliverLocal = async (envelope: Envelope, message: Buffer) => {
     for (const rcpt of new Set(envelope.rcptTo.filter(isLocal).map(localPart))) await mailboxes.deliver(rcpt, message);
   };
-  const smtp = await serveSmtp({ host: options.host, port: options.smtpPort ?? 0, trace: options.trace, session, store: deliverLocal });
+  const smtp = await serveSmtp({ host: options.host, port: options.smtpPort ?? 0, trace: options.trace, session, certificate, store: deliverLocal });
   self = smtp.address;
   const submission = options.submissionPort === undefined ? undefined : await serveSmtp({
     host: options.host,
     port: options.submissionPort,
     trace: options.trace,
-    session: { ...session, auth: true, requireAuth: true },
+    session: { ...session, auth: true, requireAuth: true, authNeedsTls: true },
+    certificate,
     checkPassword: (user, password) => users.check(user.split("@")[0], password),
     async store(envelope, message) {
       await deliverLocal(envelope, message);

@@ -1,6 +1,7 @@
 import { promises as fs } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
+import { Folder } from "./folder";
 
 let counter = 0;
 
@@ -13,9 +14,68 @@ let counter = 0;
  * @example
  * const boxes = new Maildir("/tmp/mail");
  * await boxes.deliver("bob", Buffer.from("Subject: hi\r\n\r\nhello\r\n"));
+ *
+ * Folders other than INBOX are Maildir++ subfolders, as Dovecot keeps them:
+ * "Sent" is USER/.Sent/, "Archive.2026" is USER/.Archive.2026/ ("." is the hierarchy
+ * delimiter). One {@link Folder} object per folder is shared by every session.
  */
 export class Maildir {
+  private readonly open = new Map<string, Promise<Folder>>();
   constructor(readonly root: string) {}
+
+  /** The directory of a folder; names are checked (no "/", no "..", printable ASCII). */
+  folderDir(user: string, name: string): string {
+    if (name.toUpperCase() === "INBOX") return this.dir(user);
+    if (!/^[\x20-\x7e]+$/.test(name) || /[/\\*%]|^\.|\.\.|\.$/.test(name) || name.toUpperCase().startsWith("INBOX.")) {
+      throw new Error(`"${name}" is not a folder name here: use printable ASCII without / * % or a leading, trailing or double "."`);
+    }
+    return join(this.dir(user), `.${name}`);
+  }
+
+  /** A folder, opened once and shared (so every session sees the same UIDs and flags). */
+  folder(user: string, name = "INBOX"): Promise<Folder> {
+    const dir = this.folderDir(user, name);
+    let f = this.open.get(dir);
+    if (!f) {
+      f = Folder.open(dir);
+      f.catch(() => this.open.delete(dir));
+      this.open.set(dir, f);
+    }
+    return f;
+  }
+
+  /** The user's folder names: INBOX first, then the others sorted. */
+  async folders(user: string): Promise<string[]> {
+    const entries = await fs.readdir(this.dir(user), { withFileTypes: true }).catch(() => []);
+    const others = entries.filter((e) => e.isDirectory() && e.name.startsWith(".") && e.name.length > 1).map((e) => e.name.slice(1));
+    return ["INBOX", ...others.sort()];
+  }
+
+  /** Does this folder exist? */
+  async hasFolder(user: string, name: string): Promise<boolean> {
+    return name.toUpperCase() === "INBOX" || (await fs.stat(join(this.folderDir(user, name), "cur")).then(() => true, () => false));
+  }
+
+  /** Creates a folder (an empty Maildir). */
+  async createFolder(user: string, name: string): Promise<void> {
+    await this.folder(user, name);
+  }
+
+  /** Deletes a folder and its mail. INBOX cannot be deleted. */
+  async deleteFolder(user: string, name: string): Promise<void> {
+    const dir = this.folderDir(user, name);
+    if (dir === this.dir(user)) throw new Error("INBOX cannot be deleted");
+    this.open.delete(dir);
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+
+  /** Renames a folder (one rename of its directory). */
+  async renameFolder(user: string, from: string, to: string): Promise<void> {
+    const [a, b] = [this.folderDir(user, from), this.folderDir(user, to)];
+    if (a === this.dir(user)) throw new Error("renaming INBOX is not supported here");
+    this.open.delete(a);
+    await fs.rename(a, b);
+  }
 
   /** The Maildir of one user: root/USER/{tmp,new,cur}. */
   dir(user: string): string {
@@ -57,4 +117,13 @@ export class Maildir {
   read(user: string, name: string): Promise<Buffer> {
     return fs.readFile(join(this.dir(user), name));
   }
+}
+
+/** What a mail-access server (IMAP, POP3, webmail) needs: the mailboxes and a password check. */
+export interface MailAccess {
+  /** The server's name, in greetings. */
+  hostname: string;
+  mailboxes: Maildir;
+  /** Is this the user's password? (user name without the domain) */
+  checkPassword(user: string, password: string): Promise<boolean>;
 }

@@ -175,3 +175,44 @@ export function withDeadline<T>(
     );
   });
 }
+
+/** A running TCP service: its address and how many connections it has taken. */
+export interface TcpService extends Closable {
+  readonly address: Address;
+  readonly stats: { connections: number };
+}
+
+/**
+ * The socket side every line-protocol server shares (SMTP, IMAP, POP3, HTTP):
+ * binds (replacing a lesson server left on a fixed port), turns Nagle off so each
+ * reply goes out at once, ignores a connection's errors (they end that connection
+ * only), and closes politely. `onConnection` runs the protocol on each socket.
+ *
+ * @example
+ * const echo = await serveTcp("echo", { port: 0 }, (socket) => socket.pipe(socket));
+ */
+export async function serveTcp(kind: string, options: ListenOptions, onConnection: (socket: net.Socket) => void): Promise<TcpService> {
+  const where = resolveListen(options);
+  if (where.port !== 0) await releaseAddress(kind, where);
+  const stats = { connections: 0 };
+  const sockets = new Set<net.Socket>();
+  // noDelay: with Nagle's algorithm a reply waits for the client's delayed ACK (~40 ms).
+  const server = net.createServer({ noDelay: true }, (socket) => {
+    stats.connections++;
+    sockets.add(socket);
+    socket.on("error", () => undefined);
+    socket.on("close", () => sockets.delete(socket));
+    onConnection(socket);
+  });
+  const address = await bindTcp(server, where);
+  let closing: Promise<void> | undefined;
+  const service: TcpService = {
+    address,
+    stats,
+    close() {
+      untrack(service);
+      return (closing ??= closeTcpServer(server, sockets));
+    },
+  };
+  return track(service, kind, address);
+}

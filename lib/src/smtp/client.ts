@@ -1,6 +1,6 @@
-import * as net from "node:net";
 import { AppLayerError } from "../errors";
 import { Address, formatAddress } from "../net/address";
+import { Channel } from "../net/channel";
 import { LineSplitter } from "../net/framing";
 import { CallOptions, Closable, withDeadline } from "../net/lifecycle";
 import { Trace } from "../lab/trace";
@@ -46,50 +46,51 @@ export class SmtpClient implements Closable {
   private readonly lines = new LineSplitter(MAX_TEXT_LINE);
   private readonly parser = new ReplyParser();
   private ended: Error | undefined;
-  private readonly me: string;
+  private channel!: Channel;
+  private me = "client";
   private readonly them: string;
+  private heloName = "localhost";
 
-  private constructor(private readonly socket: net.Socket, private readonly options: CallOptions & { server: Address; trace?: Trace }) {
-    this.me = `client ${socket.localAddress}:${socket.localPort}`;
+  private constructor(private readonly options: CallOptions & { server: Address; trace?: Trace }) {
     this.them = `server ${formatAddress(options.server)}`;
-    socket.on("data", (chunk) => {
-      try {
-        for (const line of this.lines.push(chunk)) {
-          const text = line.toString("latin1");
-          options.trace?.record(this.them, this.me, text);
-          const r = this.parser.push(text);
-          if (!r) continue;
-          const waiter = this.waiting.shift();
-          if (waiter) waiter.resolve(r);
-          else this.fail(new AppLayerError("SMTP_PROTOCOL", `an unexpected reply arrived: ${r.code} ${r.lines[0]}`));
-        }
-      } catch (e) {
-        this.fail(new AppLayerError("SMTP_PROTOCOL", `the server sent something that is not SMTP: ${(e as Error).message}`));
-        socket.destroy();
+  }
+
+  private receive(chunk: Buffer): void {
+    try {
+      for (const line of this.lines.push(chunk)) {
+        const text = line.toString("latin1");
+        this.options.trace?.record(this.them, this.me, text);
+        const r = this.parser.push(text);
+        if (!r) continue;
+        const waiter = this.waiting.shift();
+        if (waiter) waiter.resolve(r);
+        else this.fail(new AppLayerError("SMTP_PROTOCOL", `an unexpected reply arrived: ${r.code} ${r.lines[0]}`));
       }
-    });
-    socket.on("error", (e) => this.fail(new AppLayerError("CONNECTION_CLOSED", `SMTP connection to ${this.them} failed: ${e.message}`)));
-    socket.on("close", () => this.fail(new AppLayerError("CONNECTION_CLOSED", `${this.them} closed the connection`)));
+    } catch (e) {
+      this.fail(new AppLayerError("SMTP_PROTOCOL", `the server sent something that is not SMTP: ${(e as Error).message}`));
+      this.channel.destroy();
+    }
   }
 
   /** Connects and reads the 220 greeting. */
-  static connect(options: CallOptions & { server: Address; trace?: Trace }): Promise<SmtpClient> {
-    return withDeadline(`SMTP connect to ${formatAddress(options.server)}`, { timeoutMs: 5000, ...options }, (signal) =>
-      new Promise<SmtpClient>((resolve, reject) => {
-        // noDelay: a command line must go out now, not wait for the ACK of the last one (Nagle).
-        const socket = net.connect({ host: options.server.host, port: options.server.port, noDelay: true });
-        signal.addEventListener("abort", () => socket.destroy());
-        socket.once("error", (e: NodeJS.ErrnoException) =>
-          reject(new AppLayerError("CONNECTION_CLOSED", `cannot connect to ${formatAddress(options.server)}: ${e.code === "ECONNREFUSED" ? "nothing is listening there (is the mail server started?)" : e.message}`)));
-        socket.once("connect", () => {
-          const client = new SmtpClient(socket, options);
-          client.next().then((g) => {
-            client.greeting = expectReply(g, "the greeting");
-            resolve(client);
-          }, reject);
-        });
-      }),
-    );
+  static async connect(options: CallOptions & { server: Address; trace?: Trace }): Promise<SmtpClient> {
+    const client = new SmtpClient(options);
+    const greeting = client.next();
+    greeting.catch(() => undefined);
+    client.channel = await Channel.connect("SMTP", options, (chunk) => client.receive(chunk), (e) => client.fail(e));
+    client.me = `client ${client.channel.local}`;
+    client.greeting = expectReply(await withDeadline("SMTP greeting", { timeoutMs: 5000, ...options }, () => greeting), "the greeting");
+    return client;
+  }
+
+  /** Bytes moved so far, each way. */
+  get bytes(): { sent: number; received: number } {
+    return { sent: this.channel.bytesOut, received: this.channel.bytesIn };
+  }
+
+  /** Is the connection encrypted (STARTTLS done)? */
+  get encrypted(): boolean {
+    return this.channel.encrypted;
   }
 
   /** The next reply from the server. */
@@ -107,7 +108,7 @@ export class SmtpClient implements Closable {
   private write(data: string | Buffer): void {
     const text = typeof data === "string" ? data : data.toString("latin1");
     for (const line of text.split("\r\n").filter(Boolean)) this.options.trace?.record(this.me, this.them, line.length > 70 ? `${line.slice(0, 70)}…` : line);
-    this.socket.write(data);
+    this.channel.write(data);
   }
 
   /** Sends one command line and returns its reply, whatever it is. */
@@ -121,11 +122,25 @@ export class SmtpClient implements Closable {
 
   /** EHLO (HELO if the server does not know ESMTP); remembers the extensions offered. */
   async hello(name: string): Promise<SmtpReply> {
+    this.heloName = name;
     let r = await this.command(`EHLO ${name}`);
     if (r.code >= 500) r = await this.command(`HELO ${name}`);
     expectReply(r, "EHLO/HELO");
+    this.extensions.clear();
     for (const l of r.lines.slice(1)) this.extensions.add(l.split(" ")[0].toUpperCase());
     return r;
+  }
+
+  /**
+   * STARTTLS (RFC 3207): after the server's 220 the same TCP connection carries
+   * TLS, and the client says EHLO again (the server forgot the plaintext part).
+   * Pass `ca` (the server's certificate) to check who the server is.
+   */
+  async startTls(options: { ca?: string | Buffer } = {}): Promise<SmtpReply> {
+    expectReply(await this.command("STARTTLS"), "STARTTLS");
+    await this.channel.startTls({ ca: options.ca, servername: options.ca ? this.greeting.lines[0].split(" ")[0] : undefined });
+    this.options.trace?.note(this.me, "TLS on");
+    return this.hello(this.heloName);
   }
 
   /** AUTH PLAIN (RFC 4616) with the password in the initial response. */
@@ -184,11 +199,7 @@ export class SmtpClient implements Closable {
   }
 
   close(): Promise<void> {
-    return new Promise((resolve) => {
-      if (this.socket.destroyed) return resolve();
-      this.socket.once("close", () => resolve());
-      this.socket.end();
-    });
+    return this.channel.close();
   }
 }
 
@@ -199,10 +210,14 @@ export class SmtpClient implements Closable {
  */
 export async function sendMail(options: CallOptions & {
   server: Address; from: string; to: string[]; message: Uint8Array | string; helo?: string; auth?: { user: string; password: string }; trace?: Trace; eightBit?: boolean;
+  /** Use STARTTLS: "if-offered" (the default, as mail software does), "always" (fail without it), or "never". */
+  starttls?: "if-offered" | "always" | "never";
 }): Promise<{ reply: SmtpReply; refused: Array<{ to: string; reply: SmtpReply }> }> {
   const client = await SmtpClient.connect(options);
   try {
     await client.hello(options.helo ?? options.from.split("@")[1] ?? "localhost");
+    const starttls = options.starttls ?? "if-offered";
+    if (starttls === "always" || (starttls === "if-offered" && client.extensions.has("STARTTLS"))) await client.startTls();
     if (options.auth) await client.login(options.auth.user, options.auth.password);
     return await client.send({ from: options.from, to: options.to }, options.message, { eightBit: options.eightBit });
   } finally {

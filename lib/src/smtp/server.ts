@@ -1,6 +1,9 @@
-import * as net from "node:net";
 import { Address } from "../net/address";
-import { Closable, ListenOptions, bindTcp, closeTcpServer, releaseAddress, resolveListen, track, untrack } from "../net/lifecycle";
+import * as net from "node:net";
+import * as tls from "node:tls";
+import { AppLayerError } from "../errors";
+import { Certificate } from "../net/certificate";
+import { Closable, ListenOptions, serveTcp } from "../net/lifecycle";
 import { Trace, preview } from "../lab/trace";
 import { IDLE_TIMEOUT_MS } from "./limits";
 import { formatReply } from "./reply";
@@ -10,6 +13,8 @@ export interface SmtpServerOptions extends ListenOptions {
   session: SmtpSessionConfig;
   /** Stores a message; resolve only once it is durable (the server answers 250 after that, 451 if it throws). */
   store(envelope: Envelope, message: Buffer): Promise<void>;
+  /** Key and certificate for STARTTLS (when session.tls is on); see selfSignedCertificate. */
+  certificate?: Certificate;
   /** Checks a password for AUTH PLAIN (when session.auth is on). */
   checkPassword?(user: string, password: string): Promise<boolean>;
   idleTimeoutMs?: number;
@@ -42,20 +47,15 @@ export function receivedHeader(envelope: Envelope, peer: string, hostname: strin
  *   store: (env, msg) => maildir.deliver(env.rcptTo[0].split("@")[0], msg) });
  */
 export async function serveSmtp(options: SmtpServerOptions): Promise<SmtpServer> {
-  const where = resolveListen(options);
-  if (where.port !== 0) await releaseAddress("smtp", where);
-  const stats = { connections: 0, accepted: 0, refused: 0 };
-  const sockets = new Set<net.Socket>();
+  const counts = { accepted: 0, refused: 0 };
   const hostname = options.session.hostname;
   const trace = options.trace;
-
-  // noDelay: each reply goes out at once; with Nagle's algorithm it would wait for the
-  // client's delayed ACK (~40 ms), which dominated a pipelined dialogue's time.
-  const server = net.createServer({ noDelay: true }, (socket) => {
-    stats.connections++;
-    sockets.add(socket);
-    const peer = socket.remoteAddress ?? "?";
-    const who = `${peer}:${socket.remotePort}`;
+  if (options.session.tls && !options.certificate) throw new AppLayerError("BAD_ARGUMENT", "session.tls needs a certificate: pass certificate: await selfSignedCertificate(hostname)");
+  const context = options.certificate && tls.createSecureContext(options.certificate);
+  const service = await serveTcp("smtp", options, (plain) => {
+    let socket: net.Socket = plain;
+    const peer = plain.remoteAddress ?? "?";
+    const who = `${peer}:${plain.remotePort}`;
     const session = new SmtpSession(options.session);
     const send = (text: string) => {
       if (socket.writable) socket.write(text);
@@ -63,7 +63,7 @@ export async function serveSmtp(options: SmtpServerOptions): Promise<SmtpServer>
     };
     const handle = (out: SessionOutput): void => {
       for (const r of out.replies) {
-        if (r.code >= 500) stats.refused++;
+        if (r.code >= 500) counts.refused++;
         send(formatReply(r));
       }
       if (out.close) {
@@ -74,9 +74,18 @@ export async function serveSmtp(options: SmtpServerOptions): Promise<SmtpServer>
         const { envelope, message } = out.deliver;
         const stamped = Buffer.concat([Buffer.from(receivedHeader(envelope, peer, hostname)), message]);
         options.store(envelope, stamped).then(
-          () => (stats.accepted++, handle(session.delivered(true))),
+          () => (counts.accepted++, handle(session.delivered(true))),
           () => handle(session.delivered(false)),
         );
+      }
+      if (out.startTls) {
+        // The 220 is on its way; from here on the same TCP connection carries TLS records.
+        plain.removeListener("data", onData);
+        socket = new tls.TLSSocket(plain, { isServer: true, secureContext: context });
+        socket.on("error", () => plain.destroy());
+        socket.once("secure", () => handle(session.tlsStarted()));
+        socket.on("data", onData);
+        trace?.note(hostname, "TLS handshake");
       }
       if (out.authenticate) {
         const { user, password } = out.authenticate;
@@ -84,27 +93,29 @@ export async function serveSmtp(options: SmtpServerOptions): Promise<SmtpServer>
       }
     };
     send(formatReply(session.greeting()));
-    socket.setTimeout(options.idleTimeoutMs ?? IDLE_TIMEOUT_MS, () => {
+    plain.setTimeout(options.idleTimeoutMs ?? IDLE_TIMEOUT_MS, () => {
       send(formatReply({ code: 421, enhanced: "4.4.2", lines: [`${hostname} idle too long; closing`] }));
       socket.end();
     });
-    socket.on("data", (chunk) => {
+    const onData = (chunk: Buffer) => {
       if (trace) trace.record(who, hostname, preview(chunk, 60));
       handle(session.feed(chunk));
-    });
-    socket.on("error", () => undefined);
-    socket.on("close", () => sockets.delete(socket));
+    };
+    plain.on("data", onData);
   });
-  const address = await bindTcp(server, where);
-  let closing: Promise<void> | undefined;
-  const handle: SmtpServer = {
-    address,
-    stats,
-    close() {
-      untrack(handle);
-      return (closing ??= closeTcpServer(server, sockets));
+  return {
+    address: service.address,
+    stats: {
+      get connections() {
+        return service.stats.connections;
+      },
+      get accepted() {
+        return counts.accepted;
+      },
+      get refused() {
+        return counts.refused;
+      },
     },
+    close: () => service.close(),
   };
-  return track(handle, "smtp", address);
 }
-

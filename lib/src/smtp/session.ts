@@ -13,6 +13,10 @@ export interface SmtpSessionConfig {
   auth?: boolean;
   /** A submission port (RFC 6409): MAIL needs authentication first (530 5.7.0). */
   requireAuth?: boolean;
+  /** Offer STARTTLS (RFC 3207); the adapter does the handshake. */
+  tls?: boolean;
+  /** Refuse AUTH until TLS is on (538 5.7.11, RFC 4954), so passwords never cross in the clear. */
+  authNeedsTls?: boolean;
   maxMessageSize?: number;
   maxRecipients?: number;
   maxBadCommands?: number;
@@ -38,6 +42,8 @@ export interface SessionOutput {
   deliver?: { envelope: Envelope; message: Buffer };
   /** A password to check. The session waits until `authenticated()` gives the verdict. */
   authenticate?: { user: string; password: string };
+  /** Start TLS now (after sending the 220). The session waits until `tlsStarted()`. */
+  startTls?: boolean;
 }
 
 type Phase = "command" | "data" | "auth" | "waiting" | "closed";
@@ -83,6 +89,8 @@ export class SmtpSession {
   private dataSize = 0;
   private dataProblem: SmtpReply | undefined;
   private pendingAuth: { user: string; password: string } | undefined;
+  private pendingTls = false;
+  private secure = false;
   private readonly limits: Required<Pick<SmtpSessionConfig, "maxMessageSize" | "maxRecipients" | "maxBadCommands">>;
 
   constructor(private readonly config: SmtpSessionConfig) {
@@ -123,6 +131,26 @@ export class SmtpSession {
     return this.resume(ok ? reply(235, "2.7.0", "authentication succeeded") : this.bad(535, "5.7.8", "authentication credentials invalid"));
   }
 
+  /**
+   * The TLS handshake is done: RFC 3207 §4.2 says forget everything said before it
+   * (the client must EHLO again), and bytes that came after STARTTLS in plaintext are
+   * dropped — otherwise an attacker could inject commands that seem to come over TLS.
+   */
+  tlsStarted(): SessionOutput {
+    this.secure = true;
+    this.helo = undefined;
+    this.user = undefined;
+    this.resetTransaction();
+    this.buffer = Buffer.alloc(0);
+    this.phase = "command";
+    return { replies: [] };
+  }
+
+  /** True once STARTTLS has completed. */
+  get encrypted(): boolean {
+    return this.secure;
+  }
+
   private resume(first: SmtpReply): SessionOutput {
     this.phase = "command";
     const rest = this.run();
@@ -152,6 +180,10 @@ export class SmtpSession {
         this.phase = "closed";
       } else if (this.pendingAuth) {
         out.authenticate = this.pendingAuth;
+        this.phase = "waiting";
+      } else if (this.pendingTls) {
+        this.pendingTls = false;
+        out.startTls = true;
         this.phase = "waiting";
       }
     }
@@ -237,6 +269,12 @@ export class SmtpSession {
         return reply(221, "2.0.0", `${this.config.hostname} closing connection`);
       case "AUTH":
         return this.auth(arg);
+      case "STARTTLS":
+        if (!this.config.tls) return this.bad(502, "5.5.1", "STARTTLS is not offered here");
+        if (this.secure) return this.bad(503, "5.5.1", "TLS is already on");
+        if (arg) return this.bad(501, "5.5.4", "STARTTLS takes no arguments");
+        this.pendingTls = true;
+        return reply(220, "2.0.0", "ready to start TLS");
       default:
         return this.bad(500, "5.5.1", `command ${verb.slice(0, 20)} not recognized`);
     }
@@ -248,7 +286,8 @@ export class SmtpSession {
     this.resetTransaction();
     if (verb === "HELO") return reply(250, undefined, `${this.config.hostname} hello ${arg}`);
     const ext = ["PIPELINING", `SIZE ${this.limits.maxMessageSize}`, "8BITMIME", "ENHANCEDSTATUSCODES"];
-    if (this.config.auth) ext.push("AUTH PLAIN");
+    if (this.config.tls && !this.secure) ext.push("STARTTLS");
+    if (this.config.auth && (this.secure || !this.config.authNeedsTls)) ext.push("AUTH PLAIN");
     return reply(250, undefined, `${this.config.hostname} hello ${arg}`, ...ext);
   }
 
@@ -294,6 +333,7 @@ export class SmtpSession {
   private auth(arg: string): SmtpReply | undefined {
     if (!this.config.auth) return this.bad(502, "5.5.1", "AUTH is not offered here");
     if (this.user) return this.bad(503, "5.5.1", "already authenticated");
+    if (this.config.authNeedsTls && !this.secure) return reply(538, "5.7.11", "encryption required: send STARTTLS first, so the password is not sent in the clear");
     if (this.mailFrom !== undefined) return this.bad(503, "5.5.1", "AUTH is not allowed during a transaction");
     const [mech, initial] = arg.split(" ");
     if (mech?.toUpperCase() !== "PLAIN") return this.bad(504, "5.5.4", "only AUTH PLAIN is offered");

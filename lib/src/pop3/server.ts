@@ -1,0 +1,67 @@
+import { Address } from "../net/address";
+import { Closable, ListenOptions, serveTcp } from "../net/lifecycle";
+import { LineSplitter } from "../net/framing";
+import { Trace, preview } from "../lab/trace";
+import { MAX_POP3_LINE, POP3_IDLE_TIMEOUT_MS } from "../mail/limits";
+import { MailAccess } from "../mail/maildir";
+import { Pop3Session } from "./session";
+
+export interface Pop3ServerOptions extends ListenOptions {
+  access: MailAccess;
+  idleTimeoutMs?: number;
+  trace?: Trace;
+}
+
+export interface Pop3Server extends Closable {
+  readonly address: Address;
+}
+
+/**
+ * Serves POP3 on TCP: one {@link Pop3Session} per connection, commands handled
+ * one at a time in order (a pipelining client may send several at once).
+ *
+ * @example
+ * const pop = await servePop3({ port: 0, access: { hostname: "mail.umass.edu", mailboxes, checkPassword } });
+ */
+export async function servePop3(options: Pop3ServerOptions): Promise<Pop3Server> {
+  const { trace, access } = options;
+  const service = await serveTcp("pop3", options, (socket) => {
+    const who = `${socket.remoteAddress}:${socket.remotePort}`;
+    const session = new Pop3Session(access);
+    // Room for the longest line we accept plus slack, so an over-long one still gets -ERR, not a cut.
+    const splitter = new LineSplitter(MAX_POP3_LINE * 4);
+    let chain = Promise.resolve();
+    const send = (text: string) => {
+      if (socket.writable) socket.write(text, "latin1");
+      trace?.record(access.hostname, who, preview(text, 60));
+    };
+    send(session.greeting());
+    socket.setTimeout(options.idleTimeoutMs ?? POP3_IDLE_TIMEOUT_MS, () => {
+      send("-ERR idle too long; closing\r\n");
+      session.release();
+      socket.end();
+    });
+    socket.on("data", (chunk) => {
+      let lines: Buffer[];
+      try {
+        lines = splitter.push(chunk);
+      } catch {
+        send(`-ERR line longer than ${MAX_POP3_LINE} octets; closing\r\n`);
+        session.release();
+        socket.end();
+        return;
+      }
+      for (const line of lines) {
+        const text = line.toString("latin1");
+        trace?.record(who, access.hostname, text.startsWith("PASS ") ? "PASS ••••" : text);
+        chain = chain.then(async () => {
+          const out = await session.handle(text);
+          send(out.text);
+          if (out.close) socket.end();
+        });
+      }
+    });
+    socket.on("close", () => session.release());
+  });
+  return { address: service.address, close: () => service.close() };
+}
