@@ -1,3 +1,4 @@
+import * as net from "node:net";
 import { spawn, ChildProcess, execFile } from "node:child_process";
 import { join, resolve } from "node:path";
 import { Address } from "../lib/src/net/address";
@@ -51,4 +52,13 @@ export function run(cmd: string, args: string[], input = "", options: { timeoutM
     });
     child.stdin!.end(input, encoding);
   });
+}
+
+/** A TCP port that is free on `host` right now (for servers started with a fixed port). */
+export async function freePort(host = "127.0.0.1"): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, host, r));
+  const p = (s.address() as net.AddressInfo).port;
+  await new Promise((r) => s.close(r));
+  return p;
 }

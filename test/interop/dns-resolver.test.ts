@@ -4,25 +4,16 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { join } from "node:path";
-import * as net from "node:net";
-import { CLI, CliServer, run, startCli } from "../helpers";
+import { CLI, CliServer, freePort, run, startCli } from "../helpers";
 import { FIXTURES } from "../dns/fixtures";
 
 const servers: CliServer[] = [];
 let resolver: CliServer;
 let port = 0;
 
-/** A port free on every address we use (one port for the whole hierarchy, as 53 would be). */
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, "127.0.0.2", r));
-  const p = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return p;
-}
 
 beforeAll(async () => {
-  port = await freePort();
+  port = await freePort("127.0.0.2"); // one port for the whole hierarchy, as 53 would be
   for (const [host, zone] of [["127.0.0.2", "root.zone"], ["127.0.0.3", "edu.zone"], ["127.0.0.4", "umass.edu.zone"]]) {
     servers.push(await startCli(["dns-server", "--zone", join(FIXTURES, zone), "--listen", `${host}:${port}`]));
   }

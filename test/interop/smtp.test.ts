@@ -8,7 +8,7 @@ import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as net from "node:net";
-import { CliServer, run, startCli } from "../helpers";
+import { CliServer, freePort, run, startCli } from "../helpers";
 import { sendMail } from "../../lib/src/smtp/client";
 
 let server: CliServer;
@@ -72,10 +72,7 @@ describe("the lib's client delivers to aiosmtpd", () => {
   let port = 0;
   let received = "";
   beforeAll(async () => {
-    const probe = net.createServer();
-    await new Promise<void>((r) => probe.listen(0, "127.0.0.1", r));
-    port = (probe.address() as net.AddressInfo).port;
-    await new Promise((r) => probe.close(r));
+    port = await freePort();
     // The Debugging handler prints each message it receives on stdout.
     proc = spawn("/usr/bin/python3", ["-u", "-m", "aiosmtpd", "-n", "-l", `127.0.0.1:${port}`, "-c", "aiosmtpd.handlers.Debugging"], { stdio: ["ignore", "pipe", "pipe"] });
     proc.stdout!.on("data", (d) => (received += d));

@@ -6,7 +6,9 @@ import { SmtpServer, serveSmtp } from "../smtp/server";
 import { Envelope } from "../smtp/session";
 import { DeliveryEvent, MxLookup, OutgoingQueue } from "../smtp/queue";
 import { join } from "node:path";
-import { Maildir } from "./maildir";
+import { ImapServer, serveImap } from "../imap/server";
+import { Pop3Server, servePop3 } from "../pop3/server";
+import { MailAccess, Maildir } from "./maildir";
 import { Users } from "./users";
 
 /** One domain's mail server: its SMTP receiver and the mailboxes behind it. */
@@ -15,6 +17,9 @@ export interface MailServer extends Closable {
   readonly smtp: SmtpServer;
   /** The submission port for the domain's own users (AUTH required), if started. */
   readonly submission?: SmtpServer;
+  /** Mail access for the domain's users, if started. */
+  readonly imap?: ImapServer;
+  readonly pop3?: Pop3Server;
   /** Mail waiting to go to other domains' servers. */
   readonly queue: OutgoingQueue;
   readonly mailboxes: Maildir;
@@ -33,6 +38,9 @@ export interface MailServerOptions {
   smtpPort?: number;
   /** Start a submission port (RFC 6409) for the domain's users; 0 = any free port. */
   submissionPort?: number;
+  /** Start IMAP / POP3 for the domain's users; 0 = any free port. */
+  imapPort?: number;
+  pop3Port?: number;
   /** How to find other domains' mail servers (staticMx or dnsMx). Without it, mail to other domains bounces. */
   mx?: MxLookup;
   /** Called for every delivery attempt of the outgoing queue. */
@@ -84,16 +92,22 @@ export async function startMailServer(options: MailServerOptions): Promise<MailS
       if (remote.length) await queue.enqueue(envelope.mailFrom, remote, message); // on disk before the 250
     },
   });
+  const access: MailAccess = { hostname, mailboxes, checkPassword: (user, password) => users.check(user, password) };
+  const imap = options.imapPort === undefined ? undefined : await serveImap({ host: options.host, port: options.imapPort, access, trace: options.trace });
+  const pop3 = options.pop3Port === undefined ? undefined : await servePop3({ host: options.host, port: options.pop3Port, access, trace: options.trace });
+  const services = { smtp, submission, imap, pop3 };
   return {
     domain,
     smtp,
     submission,
+    imap,
+    pop3,
     queue,
     mailboxes,
     users,
-    services: [{ name: "smtp", address: smtp.address }, ...(submission ? [{ name: "submission", address: submission.address }] : [])],
+    services: Object.entries(services).flatMap(([name, s]) => (s ? [{ name, address: s.address }] : [])),
     async close() {
-      await Promise.all([smtp.close(), submission?.close(), queue.close()]);
+      await Promise.all([...Object.values(services).map((s) => s?.close()), queue.close()]);
     },
   };
 }

@@ -21,6 +21,7 @@ let counter = 0;
  */
 export class Maildir {
   private readonly open = new Map<string, Promise<Folder>>();
+  private readonly watchers = new Set<(user: string) => void>();
   constructor(readonly root: string) {}
 
   /** The directory of a folder; names are checked (no "/", no "..", printable ASCII). */
@@ -103,7 +104,14 @@ export class Maildir {
     } finally {
       await newDir.close();
     }
+    for (const w of this.watchers) w(user);
     return name;
+  }
+
+  /** Calls `watcher(user)` after each delivery (IMAP IDLE tells the client at once). Returns the way to stop. */
+  watch(watcher: (user: string) => void): () => void {
+    this.watchers.add(watcher);
+    return () => this.watchers.delete(watcher);
   }
 
   /** The file names of a user's messages in new/ and cur/, oldest first. */

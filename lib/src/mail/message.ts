@@ -27,6 +27,9 @@ export interface MimePart {
   body: Buffer;
   /** For multipart/*: the parts, in order. */
   parts: MimePart[];
+  /** The bytes as they were: the header block with its blank line, and the still-encoded body (IMAP's BODY[n.MIME] and BODY[n]). */
+  rawHeader: Buffer;
+  rawBody: Buffer;
 }
 
 /** An attachment as a user agent lists it. */
@@ -58,15 +61,18 @@ export interface ParsedMessage extends MimePart {
 const first = (headers: HeaderField[], name: string) => headers.find((h) => h.name.toLowerCase() === name)?.value;
 
 /** Where the header block ends: the first empty line (CRLF CRLF, or LF LF in files stored with Unix line ends). */
-function splitHeaderBody(bytes: Buffer): { header: string; body: Buffer } {
-  if (/^\r?\n/.test(bytes.subarray(0, 2).toString("latin1"))) return { header: "", body: bytes.subarray(bytes[0] === 0x0d ? 2 : 1) };
+export function splitHeaderBody(bytes: Buffer): { header: string; rawHeader: Buffer; body: Buffer } {
+  if (/^\r?\n/.test(bytes.subarray(0, 2).toString("latin1"))) {
+    const gap = bytes[0] === 0x0d ? 2 : 1;
+    return { header: "", rawHeader: bytes.subarray(0, gap), body: bytes.subarray(gap) };
+  }
   const crlf = bytes.indexOf("\r\n\r\n");
   const lf = bytes.indexOf("\n\n");
   const [at, gap] = crlf >= 0 && (lf < 0 || crlf < lf) ? [crlf, 4] : lf >= 0 ? [lf, 2] : [bytes.length, 0];
   // Header bytes in 8-bit charsets (no encoded words) are read as UTF-8 when they are, Latin-1 otherwise.
   const raw = bytes.subarray(0, at);
   const utf8 = raw.toString("utf8");
-  return { header: utf8.includes("\uFFFD") ? raw.toString("latin1") : utf8, body: bytes.subarray(at + gap) };
+  return { header: utf8.includes("\uFFFD") ? raw.toString("latin1") : utf8, rawHeader: bytes.subarray(0, at + gap), body: bytes.subarray(at + gap) };
 }
 
 /** The parts of a multipart body: the text between `--boundary` lines, up to `--boundary--` (RFC 2046 §5.1.1). */
@@ -87,7 +93,7 @@ function splitMultipart(body: Buffer, boundary: string): Buffer[] {
 
 function parsePart(bytes: Buffer, depth: number, budget: { parts: number }, defaultType = "text/plain"): MimePart {
   if (++budget.parts > MAX_MIME_PARTS) throw new AppLayerError("MIME_LIMIT", `the message has more than ${MAX_MIME_PARTS} MIME parts (MAX_MIME_PARTS); refusing it as a MIME bomb`, { limit: MAX_MIME_PARTS });
-  const { header, body } = splitHeaderBody(bytes);
+  const { header, rawHeader, body } = splitHeaderBody(bytes);
   const headers = parseHeaderBlock(header);
   const typeField = first(headers, "content-type");
   let contentType = parseParameterized(typeField ?? defaultType);
@@ -102,6 +108,8 @@ function parsePart(bytes: Buffer, depth: number, budget: { parts: number }, defa
     transferEncoding,
     body: decodeTransfer(body, transferEncoding),
     parts: [],
+    rawHeader,
+    rawBody: body,
   };
   const boundary = contentType.params.boundary;
   if (contentType.value.startsWith("multipart/") && boundary && depth < MAX_MIME_DEPTH) {

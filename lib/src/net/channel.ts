@@ -93,6 +93,15 @@ export class Channel {
     });
   }
 
+  /** Says goodbye (QUIT, LOGOUT) and closes, even if the goodbye fails. */
+  async closeAfter(goodbye: () => Promise<unknown>): Promise<void> {
+    try {
+      await goodbye();
+    } finally {
+      await this.close();
+    }
+  }
+
   /** Ends the connection (FIN) and resolves once it is closed. */
   close(): Promise<void> {
     const socket = this.socket;

@@ -54,11 +54,13 @@ export async function servePop3(options: Pop3ServerOptions): Promise<Pop3Server>
       for (const line of lines) {
         const text = line.toString("latin1");
         trace?.record(who, access.hostname, text.startsWith("PASS ") ? "PASS ••••" : text);
-        chain = chain.then(async () => {
-          const out = await session.handle(text);
-          send(out.text);
-          if (out.close) socket.end();
-        });
+        chain = chain
+          .then(async () => {
+            const out = await session.handle(text);
+            send(out.text);
+            if (out.close) socket.end();
+          })
+          .catch((e) => send(`-ERR the server failed (${(e as Error).message}); try again\r\n`));
       }
     });
     socket.on("close", () => session.release());

@@ -190,12 +190,8 @@ export class SmtpClient implements Closable {
   }
 
   /** QUIT, then close. */
-  async quit(): Promise<void> {
-    try {
-      await this.command("QUIT");
-    } finally {
-      await this.close();
-    }
+  quit(): Promise<void> {
+    return this.channel.closeAfter(() => this.command("QUIT"));
   }
 
   close(): Promise<void> {
