@@ -62,6 +62,7 @@ export * from "./mail/message";
 export * from "./mail/mail-server";
 export * from "./smtp/queue";
 export * from "./mail/mx";
+export * from "./mail/webmail";
 export * from "./imap/syntax";
 export * from "./imap/fetch";
 export * from "./imap/session";

@@ -12,10 +12,11 @@ export const mailCommands: Command[] = [
   {
     name: "mail-server",
     summary: "one domain's mail server: SMTP into per-user Maildirs, submission, IMAP, POP3, webmail (try: swaks --server H:N --to bob@DOMAIN)",
-    usage: "--domain D --data DIR --user NAME:PASSWORD [--user …] [--host H] [--smtp-port N] [--submission-port N] [--imap-port N] [--pop3-port N] [--mx DOMAIN=HOST:PORT …]",
+    usage: "--domain D --data DIR --user NAME:PASSWORD [--user …] [--host H] [--smtp-port N] [--submission-port N] [--imap-port N] [--pop3-port N] [--http-port N] [--mx DOMAIN=HOST:PORT …]",
     options: {
       domain: { type: "string" }, data: { type: "string" }, user: { type: "string", multiple: true }, host: { type: "string" },
-      "smtp-port": { type: "string" }, "submission-port": { type: "string" }, "imap-port": { type: "string" }, "pop3-port": { type: "string" }, mx: { type: "string", multiple: true },
+      "smtp-port": { type: "string" }, "submission-port": { type: "string" }, "imap-port": { type: "string" }, "pop3-port": { type: "string" },
+      "http-port": { type: "string" }, mx: { type: "string", multiple: true },
     },
     async run(v) {
       if (typeof v.domain !== "string" || typeof v.data !== "string") throw new Error("--domain and --data are required");
@@ -25,6 +26,7 @@ export const mailCommands: Command[] = [
         submissionPort: optionalPort("submission-port"),
         imapPort: optionalPort("imap-port"),
         pop3Port: optionalPort("pop3-port"),
+        httpPort: optionalPort("http-port"),
         mx: staticMx(Object.fromEntries(((v.mx as string[] | undefined) ?? []).map((m) => {
           const [d, a] = m.split("=");
           if (!a) throw new Error(`--mx wants DOMAIN=HOST:PORT, not "${m}"`);

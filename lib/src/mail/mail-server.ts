@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { ImapServer, serveImap } from "../imap/server";
 import { Pop3Server, servePop3 } from "../pop3/server";
 import { MailAccess, Maildir } from "./maildir";
+import { Webmail, serveWebmail } from "./webmail";
 import { Users } from "./users";
 
 /** One domain's mail server: its SMTP receiver and the mailboxes behind it. */
@@ -20,6 +21,8 @@ export interface MailServer extends Closable {
   /** Mail access for the domain's users, if started. */
   readonly imap?: ImapServer;
   readonly pop3?: Pop3Server;
+  /** The webmail (HTTP), if started. */
+  readonly http?: Webmail;
   /** Mail waiting to go to other domains' servers. */
   readonly queue: OutgoingQueue;
   readonly mailboxes: Maildir;
@@ -41,6 +44,8 @@ export interface MailServerOptions {
   /** Start IMAP / POP3 for the domain's users; 0 = any free port. */
   imapPort?: number;
   pop3Port?: number;
+  /** Start the webmail on HTTP (it also starts IMAP and submission, which it uses). */
+  httpPort?: number;
   /** How to find other domains' mail servers (staticMx or dnsMx). Without it, mail to other domains bounces. */
   mx?: MxLookup;
   /** Called for every delivery attempt of the outgoing queue. */
@@ -79,9 +84,10 @@ export async function startMailServer(options: MailServerOptions): Promise<MailS
   };
   const smtp = await serveSmtp({ host: options.host, port: options.smtpPort ?? 0, trace: options.trace, session, certificate, store: deliverLocal });
   self = smtp.address;
-  const submission = options.submissionPort === undefined ? undefined : await serveSmtp({
+  const wantsWeb = options.httpPort !== undefined;
+  const submission = options.submissionPort === undefined && !wantsWeb ? undefined : await serveSmtp({
     host: options.host,
-    port: options.submissionPort,
+    port: options.submissionPort ?? 0,
     trace: options.trace,
     session: { ...session, auth: true, requireAuth: true, authNeedsTls: true },
     certificate,
@@ -93,15 +99,17 @@ export async function startMailServer(options: MailServerOptions): Promise<MailS
     },
   });
   const access: MailAccess = { hostname, mailboxes, checkPassword: (user, password) => users.check(user, password) };
-  const imap = options.imapPort === undefined ? undefined : await serveImap({ host: options.host, port: options.imapPort, access, trace: options.trace });
+  const imap = options.imapPort === undefined && !wantsWeb ? undefined : await serveImap({ host: options.host, port: options.imapPort ?? 0, access, trace: options.trace });
   const pop3 = options.pop3Port === undefined ? undefined : await servePop3({ host: options.host, port: options.pop3Port, access, trace: options.trace });
-  const services = { smtp, submission, imap, pop3 };
+  const http = wantsWeb ? await serveWebmail({ host: options.host, port: options.httpPort, domain, imap: imap!.address, submission: submission!.address }) : undefined;
+  const services = { smtp, submission, imap, pop3, http };
   return {
     domain,
     smtp,
     submission,
     imap,
     pop3,
+    http,
     queue,
     mailboxes,
     users,

@@ -1,0 +1,192 @@
+import * as http from "node:http";
+import { randomBytes } from "node:crypto";
+import { AppLayerError, isAppLayerError } from "../errors";
+import { Address } from "../net/address";
+import { Closable, ListenOptions, serveTcp } from "../net/lifecycle";
+import { ImapClient } from "../imap/client";
+import { sendMail } from "../smtp/client";
+import { MAX_WEBMAIL_BODY } from "./limits";
+import { decodeWords } from "./header";
+import { composeMessage, parseMessage } from "./message";
+
+/**
+ * Webmail: mail read and sent through a web page. The browser speaks only HTTP to
+ * this server; this server is an IMAP client (to read Bob's folders) and an SMTP
+ * client (to submit what he writes). "HTTP on top of IMAP and SMTP", as the
+ * textbook puts it — Bob's browser never talks to a mail server itself.
+ *
+ * Sessions: after LOGIN succeeds over IMAP, the browser gets a random session id in
+ * an HttpOnly, SameSite=Strict cookie; each form also carries a per-session token,
+ * so another site cannot submit it (CSRF). Everything shown is HTML-escaped.
+ */
+export interface WebmailOptions extends ListenOptions {
+  /** The domain's name, shown on the page and appended to user names for From. */
+  domain: string;
+  /** The IMAP server the webmail reads from. */
+  imap: Address;
+  /** The submission port the webmail sends through (STARTTLS + AUTH PLAIN). */
+  submission: Address;
+}
+
+export interface Webmail extends Closable {
+  readonly address: Address;
+}
+
+interface Session {
+  user: string;
+  password: string;
+  token: string;
+}
+
+const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+const STYLE = `body{font:15px/1.4 system-ui,sans-serif;margin:0;color:#222}header{background:#1f4e79;color:#fff;padding:10px 20px;display:flex;gap:16px;align-items:center}
+header a,header button{color:#fff;background:none;border:0;font:inherit;cursor:pointer;text-decoration:underline}main{padding:16px 20px;max-width:900px}
+table{border-collapse:collapse;width:100%}td,th{padding:6px 8px;border-bottom:1px solid #ddd;text-align:left}tr.unseen td{font-weight:600}
+label{display:block;margin:8px 0 2px}input,textarea{width:100%;box-sizing:border-box;padding:6px;font:inherit}pre{white-space:pre-wrap;background:#f6f6f6;padding:12px}
+.note{background:#e8f4e8;padding:8px 12px}.error{background:#fbe9e9;padding:8px 12px}`;
+
+function page(title: string, body: string, session?: Session, domain = ""): string {
+  const nav = session
+    ? `<a href="/inbox">Inbox</a><a href="/compose">Compose</a><form method="post" action="/logout" style="margin-left:auto"><input type="hidden" name="token" value="${session.token}"><button>Log out ${escape(session.user)}</button></form>`
+    : "";
+  return `<!doctype html><html><head><meta charset="utf-8"><title>${escape(title)}</title><style>${STYLE}</style></head>
+<body><header><strong>${escape(domain)} webmail</strong>${nav}</header><main>${body}</main></body></html>`;
+}
+
+/** Reads a form body (application/x-www-form-urlencoded), refusing more than MAX_WEBMAIL_BODY bytes. */
+function readForm(req: http.IncomingMessage): Promise<URLSearchParams> {
+  return new Promise((resolve, reject) => {
+    const tooBig = new AppLayerError("BAD_ARGUMENT", `the form is larger than ${MAX_WEBMAIL_BODY} bytes (MAX_WEBMAIL_BODY)`);
+    if (Number(req.headers["content-length"] ?? 0) > MAX_WEBMAIL_BODY) return reject(tooBig);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (c: Buffer) => {
+      size += c.length;
+      if (size <= MAX_WEBMAIL_BODY) chunks.push(c); // past the limit: read on, keep nothing
+    });
+    req.on("end", () => (size > MAX_WEBMAIL_BODY ? reject(tooBig) : resolve(new URLSearchParams(Buffer.concat(chunks).toString("utf8")))));
+    req.on("error", reject);
+  });
+}
+
+/**
+ * Starts the webmail on HTTP. Pages: / (log in), /inbox, /message/UID, /compose.
+ *
+ * @example
+ * const web = await serveWebmail({ port: 0, domain: "umass.edu", imap: server.imap!.address, submission: server.submission!.address });
+ * // open http://127.0.0.1:PORT/ and log in as bob / bobpass
+ */
+export async function serveWebmail(options: WebmailOptions): Promise<Webmail> {
+  const sessions = new Map<string, Session>();
+  const imapFor = async (s: Session) => {
+    const c = await ImapClient.connect({ server: options.imap });
+    await c.login(s.user, s.password);
+    return c;
+  };
+  const cookieSession = (req: http.IncomingMessage) => {
+    const id = /(?:^|;\s*)webmail=([A-Za-z0-9_-]+)/.exec(req.headers.cookie ?? "")?.[1];
+    return id ? sessions.get(id) : undefined;
+  };
+  const send = (res: http.ServerResponse, status: number, html: string) => {
+    // After 413 the unread body is still coming: close rather than read it as the next request.
+    const close = status === 413 ? { connection: "close" } : {};
+    res.writeHead(status, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store", "x-frame-options": "DENY", ...close });
+    res.end(html);
+  };
+  const redirect = (res: http.ServerResponse, to: string, cookie?: string) => {
+    res.writeHead(303, { location: to, ...(cookie ? { "set-cookie": cookie } : {}) });
+    res.end();
+  };
+  const loginPage = (error = "") =>
+    page("Log in", `${error ? `<p class="error">${escape(error)}</p>` : ""}<form method="post" action="/login"><label>User<input name="user" autofocus></label><label>Password<input name="password" type="password"></label><p><button>Log in</button></p></form>`, undefined, options.domain);
+
+  async function route(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? "/", "http://webmail");
+    const session = cookieSession(req);
+    if (req.method === "POST") {
+      const form = await readForm(req);
+      if (url.pathname === "/login") {
+        const s: Session = { user: (form.get("user") ?? "").trim().toLowerCase(), password: form.get("password") ?? "", token: randomBytes(16).toString("base64url") };
+        try {
+          await (await imapFor(s)).logout();
+        } catch (e) {
+          if (!isAppLayerError(e, "IMAP_REPLY")) throw e;
+          return send(res, 401, loginPage("Wrong user name or password."));
+        }
+        const id = randomBytes(18).toString("base64url");
+        sessions.set(id, s);
+        return redirect(res, "/inbox", `webmail=${id}; HttpOnly; SameSite=Strict; Path=/`);
+      }
+      if (!session || form.get("token") !== session.token) return send(res, 403, page("Forbidden", `<p class="error">This form is not from your session. <a href="/">Log in</a> again.</p>`, undefined, options.domain));
+      if (url.pathname === "/logout") {
+        for (const [id, s] of sessions) if (s === session) sessions.delete(id);
+        return redirect(res, "/", "webmail=; Max-Age=0; Path=/");
+      }
+      if (url.pathname === "/send") {
+        const from = `${session.user}@${options.domain}`;
+        const to = (form.get("to") ?? "").split(",").map((t) => t.trim()).filter(Boolean);
+        if (!to.length) return send(res, 400, page("Compose", `<p class="error">Say who the message is for.</p>`, session, options.domain));
+        const message = composeMessage({ from, to, subject: form.get("subject") ?? "", text: form.get("body") ?? "" });
+        try {
+          await sendMail({ server: options.submission, from, to, message, auth: { user: session.user, password: session.password } });
+        } catch (e) {
+          if (!isAppLayerError(e, "SMTP_REPLY")) throw e;
+          return send(res, 502, page("Not sent", `<p class="error">The mail server refused it: ${escape(e.message)}</p>`, session, options.domain));
+        }
+        return redirect(res, "/inbox?sent=1");
+      }
+      return send(res, 404, page("Not found", "<p>No such page.</p>", session, options.domain));
+    }
+    if (req.method !== "GET") return send(res, 405, page("Method not allowed", "<p>Use GET or POST.</p>"));
+    if (!session) return url.pathname === "/" ? send(res, 200, loginPage()) : redirect(res, "/");
+    if (url.pathname === "/") return redirect(res, "/inbox");
+    if (url.pathname === "/inbox") {
+      const imap = await imapFor(session);
+      try {
+        const box = await imap.select("INBOX", true);
+        const rows = box.exists ? await imap.fetch("1:*", "(UID FLAGS ENVELOPE)") : [];
+        const list = rows.reverse().map((m) => {
+          const env = m.items.ENVELOPE as Array<unknown>;
+          const from = (env[2] as Array<Array<unknown>> | null)?.[0];
+          const who = from ? decodeWords(String(from[0] ?? `${from[2]}@${from[3]}`)) : "";
+          const unseen = !(m.items.FLAGS as string[]).includes("\\Seen");
+          const subject = decodeWords(String(env[1] ?? "")) || "(no subject)";
+          return `<tr class="${unseen ? "unseen" : ""}"><td>${escape(who)}</td><td><a href="/message/${m.items.UID}">${escape(subject)}</a></td><td>${escape(String(env[0] ?? ""))}</td></tr>`;
+        });
+        const note = url.searchParams.has("sent") ? `<p class="note">Message sent.</p>` : "";
+        return send(res, 200, page("Inbox", `${note}<h1>Inbox (${box.exists})</h1><table><tr><th>From</th><th>Subject</th><th>Date</th></tr>${list.join("")}</table>`, session, options.domain));
+      } finally {
+        await imap.logout();
+      }
+    }
+    const m = /^\/message\/(\d+)$/.exec(url.pathname);
+    if (m) {
+      const imap = await imapFor(session);
+      try {
+        await imap.select("INBOX");
+        const [r] = await imap.fetch(m[1], "BODY[]", { uid: true }); // not PEEK: reading marks it \Seen
+        if (!r) return send(res, 404, page("Not found", "<p>No such message.</p>", session, options.domain));
+        const msg = parseMessage(r.items["BODY[]"] as Buffer);
+        const header = (["From", "To", "Date", "Subject"] as const).map((h) => `<tr><th>${h}</th><td>${escape(msg.header(h) ?? "")}</td></tr>`).join("");
+        const files = msg.attachments.map((a) => `<li>${escape(a.filename || "(unnamed)")} — ${escape(a.contentType)}, ${a.content.length} bytes</li>`).join("");
+        return send(res, 200, page(msg.subject, `<table>${header}</table><pre>${escape(msg.text ?? "(no plain-text part)")}</pre>${files ? `<ul>${files}</ul>` : ""}`, session, options.domain));
+      } finally {
+        await imap.logout();
+      }
+    }
+    if (url.pathname === "/compose") {
+      return send(res, 200, page("Compose", `<form method="post" action="/send"><input type="hidden" name="token" value="${session.token}"><label>To<input name="to"></label><label>Subject<input name="subject"></label><label>Message<textarea name="body" rows="10"></textarea></label><p><button>Send</button></p></form>`, session, options.domain));
+    }
+    return send(res, 404, page("Not found", "<p>No such page.</p>", session, options.domain));
+  }
+
+  const server = http.createServer((req, res) => {
+    route(req, res).catch((e) => {
+      if (!res.headersSent) send(res, isAppLayerError(e, "BAD_ARGUMENT") ? 413 : 502, page("Error", `<p class="error">${escape((e as Error).message)}</p>`, undefined, options.domain));
+    });
+  });
+  // The TCP side is the lib's, like every other server's; node:http parses the requests.
+  const service = await serveTcp("http", options, (socket) => server.emit("connection", socket));
+  return { address: service.address, close: () => service.close() };
+}
