@@ -27,23 +27,25 @@ afterAll(async () => {
   await server?.close();
 });
 
+/** A new browser tab that has submitted the login form as bob. */
+async function logIn(password: string) {
+  const page = await browser.newPage();
+  await page.goto(base);
+  await page.fill("input[name=user]", "bob");
+  await page.fill("input[name=password]", password);
+  await page.click("button");
+  return page;
+}
+
 describe("webmail in headless Chromium", () => {
   it("refuses a wrong password", async () => {
-    const page = await browser.newPage();
-    await page.goto(base);
-    await page.fill("input[name=user]", "bob");
-    await page.fill("input[name=password]", "guess");
-    await page.click("button");
+    const page = await logIn("guess");
     expect(await page.textContent(".error")).toMatch(/Wrong user name or password/);
     await page.close();
   });
 
   it("logs in, lists the inbox, shows a message (escaped), and sends a reply that arrives", async () => {
-    const page = await browser.newPage();
-    await page.goto(base);
-    await page.fill("input[name=user]", "bob");
-    await page.fill("input[name=password]", "bobpass");
-    await page.click("button");
+    const page = await logIn("bobpass");
     await page.waitForURL(/\/inbox$/);
     expect(await page.textContent("h1")).toBe("Inbox (1)");
     expect(await page.textContent("tr.unseen")).toMatch(/Alice\s*Lunch <today>\?/);
@@ -64,11 +66,7 @@ describe("webmail in headless Chromium", () => {
   });
 
   it("refuses a form without the session's token (CSRF) and a form over the size limit", async () => {
-    const page = await browser.newPage();
-    await page.goto(base);
-    await page.fill("input[name=user]", "bob");
-    await page.fill("input[name=password]", "bobpass");
-    await page.click("button");
+    const page = await logIn("bobpass");
     await page.waitForURL(/\/inbox$/);
     const forged = await page.request.post(`${base}/send`, { form: { to: "bob@umass.edu", subject: "forged", body: "x" } });
     expect(forged.status()).toBe(403);
