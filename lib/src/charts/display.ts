@@ -22,3 +22,17 @@ export async function show(spec: VegaLiteSpec): Promise<void> {
     "text/plain": `[chart${title ? `: ${title}` : ""}]`,
   });
 }
+
+/**
+ * Shows a whole web page (a server's HTML) in the notebook, boxed in an iframe so
+ * its styles cannot touch the notebook's. Outside a kernel it shows nothing.
+ *
+ * @example showHtml(await (await fetch(url)).text(), { height: 320 });
+ */
+export function showHtml(html: string, options: { height?: number } = {}): void {
+  const srcdoc = html.replace(/&/g, "&amp;").replace(/"/g, "&quot;");
+  displayBundle({
+    "text/html": `<iframe sandbox srcdoc="${srcdoc}" style="width:100%;height:${options.height ?? 360}px;border:1px solid #ccc;border-radius:4px"></iframe>`,
+    "text/plain": html.replace(/<style>[\s\S]*?<\/style>/g, "").replace(/<[^>]+>/g, " ").replace(/\s+/g, " ").trim(),
+  });
+}

@@ -265,3 +265,16 @@ export function composeMessage(m: ComposeOptions): string {
 export function envelopeRecipients(m: Pick<ComposeOptions, "to" | "cc" | "bcc">): string[] {
   return [...m.to, ...(m.cc ?? []), ...(m.bcc ?? [])].map((a) => (typeof a === "string" ? parseAddressList(a)[0]?.address ?? a : a.address));
 }
+
+/**
+ * The MIME tree as indented lines, each part with the number IMAP uses for it
+ * (`BODY[2.1]`): `2.2 image/gif "dingusfish.gif" — base64, 3,102 bytes`.
+ */
+export function mimeOutline(part: MimePart, number = "", depth = 0): string[] {
+  const name = partFilename(part);
+  const charset = part.contentType.params.charset;
+  const what = [part.contentType.value, charset && `(${charset})`, name && `"${name}"`].filter(Boolean).join(" ");
+  const size = part.parts.length ? `${part.parts.length} parts` : `${part.transferEncoding}, ${part.body.length.toLocaleString("en-US")} bytes`;
+  const line = `${"  ".repeat(depth)}${number ? `${number} ` : ""}${what} — ${size}`;
+  return [line, ...part.parts.flatMap((p, i) => mimeOutline(p, number ? `${number}.${i + 1}` : `${i + 1}`, depth + 1))];
+}
