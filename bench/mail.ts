@@ -4,13 +4,19 @@
  *   - the lib's mail server (fsync + rename into a Maildir for every message);
  *   - smtp-server (npm) storing with the same Maildir code, so only the SMTP layer differs;
  *   - Postfix accepting and delivering into Maildir (the shared recipe), timed until delivered.
+ * Then the time to FETCH the headers of a 10,000-message mailbox over IMAP, from the
+ * lib's server and from Dovecot holding the same Maildir files, read by the same client.
  */
 import { execFile } from "node:child_process";
-import { mkdtempSync, readdirSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startMailServer } from "../lib/src/mail/mail-server";
 import { Maildir } from "../lib/src/mail/maildir";
+import { composeMessage } from "../lib/src/mail/message";
+import { ImapClient } from "../lib/src/imap/client";
+import { serveImap } from "../lib/src/imap/server";
+import { startDovecot } from "../test/interop/dovecot";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { SMTPServer } = require("smtp-server");
@@ -70,5 +76,57 @@ async function main(): Promise<void> {
   row("Postfix 3.7 (accepted only, smtp-source's view)", postfixAccepted);
   row("applayer mail-server (fsync + rename per message)", oursMs, postfixMs);
   row("smtp-server 3.21 (npm) + the same Maildir code", npmMs, postfixMs);
+
+  await imapHeaders();
+}
+
+const MAILBOX = Number(process.env.BENCH_MAILBOX ?? 10_000);
+
+/** Writes MAILBOX messages (about 1 KiB each) straight into a Maildir's new/. */
+function fillMaildir(dir: string): void {
+  for (const d of ["tmp", "new", "cur"]) mkdirSync(join(dir, d), { recursive: true });
+  const body = "Lorem ipsum dolor sit amet, consectetur adipiscing elit.\n".repeat(12);
+  for (let i = 0; i < MAILBOX; i++) {
+    const m = composeMessage({ from: "alice@cs.umass.edu", to: ["bob@umass.edu"], subject: `message ${i}`, text: body, date: new Date(Date.UTC(2026, 0, 1) + i * 60_000) });
+    writeFileSync(join(dir, "new", `${1_700_000_000 + i}.M${i}P1.bench`), m);
+  }
+}
+
+/** Connects, logs in, selects, and times FETCH 1:* (UID FLAGS BODY.PEEK[HEADER]); returns ms for [first session, second session]. */
+async function fetchHeaders(server: { host: string; port: number }, user: string): Promise<number[]> {
+  const times: number[] = [];
+  for (const _ of [1, 2]) {
+    const t = performance.now();
+    const c = await ImapClient.connect({ server, timeoutMs: 120_000 });
+    await c.login(user, "bobpass");
+    await c.select("INBOX");
+    const got = await c.fetch("1:*", "(UID FLAGS BODY.PEEK[HEADER])");
+    await c.logout();
+    times.push(performance.now() - t);
+    if (got.length !== MAILBOX) throw new Error(`${user}: fetched ${got.length} of ${MAILBOX} headers`);
+  }
+  return times;
+}
+
+async function imapHeaders(): Promise<void> {
+  console.log(`\n2. IMAP: log in, SELECT, FETCH 1:* (UID FLAGS BODY.PEEK[HEADER]) of a ${MAILBOX.toLocaleString("en-US")}-message mailbox, the lib's client against both`);
+  const oursDir = mkdtempSync(join(tmpdir(), "applayer-bench-imap-"));
+  fillMaildir(join(oursDir, "bob"));
+  const mailboxes = new Maildir(oursDir);
+  const ours = await serveImap({ port: 0, access: { hostname: "mail.umass.edu", mailboxes, checkPassword: async (u, p) => u === "bob" && p === "bobpass" } });
+  const oursMs = await fetchHeaders(ours.address, "bob");
+  await ours.close();
+
+  const dovecot = await startDovecot(["bob@umass.edu:bobpass"]);
+  const box = dovecot.maildir("bob", "umass.edu");
+  fillMaildir(box);
+  await sh("chown", ["-R", "5000:5000", join(box, "..", "..")]); // Dovecot's mail processes run as uid 5000
+  const dovecotMs = await fetchHeaders(dovecot.imap, "bob@umass.edu");
+  await dovecot.stop();
+
+  const line = (name: string, ms: number[], base?: number[]) =>
+    console.log(`   ${name.padEnd(40)} first session ${(ms[0] / 1000).toFixed(2).padStart(5)} s   second ${(ms[1] / 1000).toFixed(2).padStart(5)} s${base ? `   (${(base[0] / ms[0]).toFixed(2)}× / ${(base[1] / ms[1]).toFixed(2)}× Dovecot's speed)` : ""}`);
+  line("Dovecot 2.3 (builds its index first)", dovecotMs);
+  line("applayer IMAP server", oursMs, dovecotMs);
 }
 main().then(() => process.exit(0), (e) => { console.error(e); process.exit(1); });

@@ -1,5 +1,5 @@
 import { encodeWords, parseAddressList } from "../mail/header";
-import { MimePart, parseMessage, splitHeaderBody } from "../mail/message";
+import { MimePart, headerLength, parseMessage, splitHeaderBody } from "../mail/message";
 import { ImapSyntaxError, imapList, imapString } from "./syntax";
 
 /**
@@ -62,10 +62,10 @@ function filterHeader(rawHeader: Buffer, fields: string[], not: boolean): Buffer
 export function sectionBytes(message: Buffer, item: Extract<FetchItem, { kind: "section" }>): Buffer {
   if (!item.part.length) {
     if (item.spec === "") return message;
-    const { rawHeader, body } = splitHeaderBody(message);
-    if (item.spec === "TEXT") return body;
-    if (item.spec === "HEADER") return rawHeader;
-    return filterHeader(rawHeader, item.fields, item.spec.endsWith(".NOT"));
+    const at = headerLength(message);
+    if (item.spec === "TEXT") return message.subarray(at);
+    if (item.spec === "HEADER") return message.subarray(0, at);
+    return filterHeader(message.subarray(0, at), item.fields, item.spec.endsWith(".NOT"));
   }
   let node: MimePart | undefined = parseMessage(message);
   for (const n of item.part) {

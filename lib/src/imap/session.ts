@@ -1,4 +1,4 @@
-import { Folder, MAILDIR_FLAGS, StoredMessage } from "../mail/folder";
+import { FOLDER_IO_PARALLEL, Folder, MAILDIR_FLAGS, StoredMessage } from "../mail/folder";
 import { MAX_IMAP_BAD_COMMANDS } from "../mail/limits";
 import { MailAccess } from "../mail/maildir";
 import { parseMessage } from "../mail/message";
@@ -447,35 +447,42 @@ export class ImapSession {
     if (uid && !items.some((i) => i.kind === "UID")) items = [{ kind: "UID" }, ...items];
     const setsSeen = !this.readOnly && items.some((i) => i.kind === "section" && !i.peek);
     const chunks: string[] = [];
-    for (const { seq, message } of targets) {
-      const bytes = needsBytes(items) ? await this.folder!.read(message) : undefined;
-      let seenNow = false;
-      if (setsSeen && !message.flags.has("\\Seen")) {
-        await this.folder!.setFlags(message, new Set([...message.flags, "\\Seen"]));
-        seenNow = true;
-      }
-      const parts = items.map((item) => {
-        switch (item.kind) {
-          case "UID":
-            return `UID ${message.uid}`;
-          case "FLAGS":
-            return this.flagList(message);
-          case "INTERNALDATE":
-            return `INTERNALDATE ${imapDateTime(message.internalDate)}`;
-          case "RFC822.SIZE":
-            return `RFC822.SIZE ${message.size}`;
-          case "ENVELOPE":
-            return `ENVELOPE ${envelope(bytes!)}`;
-          case "BODYSTRUCTURE":
-            return `BODYSTRUCTURE ${bodyStructure(parseMessage(bytes!))}`;
-          default:
-            return sectionResponse(bytes!, item);
-        }
-      });
-      if (seenNow && !items.some((i) => i.kind === "FLAGS")) parts.push(this.flagList(message));
-      chunks.push(`* ${seq} FETCH (${parts.join(" ")})\r\n`);
+    // Read the files a batch at a time, in parallel: the disk waits overlap, and memory stays bounded.
+    for (let at = 0; at < targets.length; at += FOLDER_IO_PARALLEL) {
+      const batch = targets.slice(at, at + FOLDER_IO_PARALLEL);
+      const contents = needsBytes(items) ? await Promise.all(batch.map((t) => this.folder!.read(t.message))) : [];
+      for (const [i, { seq, message }] of batch.entries()) chunks.push(await this.fetchOne(seq, message, items, contents[i], setsSeen));
     }
     return chunks.join("") + (await this.updates(false));
+  }
+
+  /** One message's `* n FETCH (…)` response. */
+  private async fetchOne(seq: number, message: StoredMessage, items: FetchItem[], bytes: Buffer | undefined, setsSeen: boolean): Promise<string> {
+    let seenNow = false;
+    if (setsSeen && !message.flags.has("\\Seen")) {
+      await this.folder!.setFlags(message, new Set([...message.flags, "\\Seen"]));
+      seenNow = true;
+    }
+    const parts = items.map((item) => {
+      switch (item.kind) {
+        case "UID":
+          return `UID ${message.uid}`;
+        case "FLAGS":
+          return this.flagList(message);
+        case "INTERNALDATE":
+          return `INTERNALDATE ${imapDateTime(message.internalDate)}`;
+        case "RFC822.SIZE":
+          return `RFC822.SIZE ${message.size}`;
+        case "ENVELOPE":
+          return `ENVELOPE ${envelope(bytes!)}`;
+        case "BODYSTRUCTURE":
+          return `BODYSTRUCTURE ${bodyStructure(parseMessage(bytes!))}`;
+        default:
+          return sectionResponse(bytes!, item);
+      }
+    });
+    if (seenNow && !items.some((i) => i.kind === "FLAGS")) parts.push(this.flagList(message));
+    return `* ${seq} FETCH (${parts.join(" ")})\r\n`;
   }
 
   /** STORE set [+|-]FLAGS[.SILENT] flags. */

@@ -43,6 +43,16 @@ function infoSuffix(flags: Set<string>): string {
 export const isStorableFlag = (flag: string) => LETTER[flag.toLowerCase()] !== undefined;
 
 const UIDLIST = "applayer-uidlist";
+
+/** How many file operations a folder keeps in flight at once (Node's thread pool works them in parallel). */
+export const FOLDER_IO_PARALLEL = 64;
+
+/** `work` on every item, at most FOLDER_IO_PARALLEL at a time; results in order. */
+export async function inBatches<T, R>(items: T[], work: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = [];
+  for (let i = 0; i < items.length; i += FOLDER_IO_PARALLEL) out.push(...(await Promise.all(items.slice(i, i + FOLDER_IO_PARALLEL).map(work))));
+  return out;
+}
 let unique = 0;
 
 export class Folder {
@@ -106,11 +116,11 @@ export class Folder {
       const seen = new Set<string>();
       let changed = false;
       const arrivals: Array<{ base: string; file: string; flags: Set<string>; recent: boolean }> = [];
-      for (const name of fresh) {
+      await inBatches(fresh, async (name) => {
         const [base] = splitName(name);
         await fs.rename(join(this.dir, "new", name), join(this.dir, "cur", `${base}:2,`)).catch(() => undefined);
         arrivals.push({ base, file: `cur/${base}:2,`, flags: new Set(), recent: true });
-      }
+      });
       for (const name of current) {
         const [base, flags] = splitName(name);
         const m = this.byBase.get(base);
@@ -122,10 +132,12 @@ export class Folder {
         arrivals.push({ base, file: `cur/${name}`, flags, recent: false });
       }
       arrivals.sort((a, b) => a.base.localeCompare(b.base, undefined, { numeric: true }));
-      for (const a of arrivals) {
-        if (seen.has(a.base) || this.byBase.has(a.base)) continue;
+      const unknown = arrivals.filter((a) => !seen.has(a.base) && !this.byBase.has(a.base));
+      const stats = await inBatches(unknown, (a) => fs.stat(join(this.dir, a.file)).catch(() => undefined));
+      for (const [i, a] of unknown.entries()) {
+        if (seen.has(a.base)) continue;
         seen.add(a.base);
-        const stat = await fs.stat(join(this.dir, a.file)).catch(() => undefined);
+        const stat = stats[i];
         if (!stat) continue;
         let uid = this.known.get(a.base);
         if (uid === undefined) {

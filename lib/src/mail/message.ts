@@ -60,19 +60,26 @@ export interface ParsedMessage extends MimePart {
 
 const first = (headers: HeaderField[], name: string) => headers.find((h) => h.name.toLowerCase() === name)?.value;
 
-/** Where the header block ends: the first empty line (CRLF CRLF, or LF LF in files stored with Unix line ends). */
-export function splitHeaderBody(bytes: Buffer): { header: string; rawHeader: Buffer; body: Buffer } {
-  if (/^\r?\n/.test(bytes.subarray(0, 2).toString("latin1"))) {
-    const gap = bytes[0] === 0x0d ? 2 : 1;
-    return { header: "", rawHeader: bytes.subarray(0, gap), body: bytes.subarray(gap) };
-  }
+/**
+ * How long the header block is, its blank line included: up to the first empty line
+ * (CRLF CRLF, or LF LF in files stored with Unix line ends). No decoding: fast enough
+ * to cut the headers off ten thousand messages.
+ */
+export function headerLength(bytes: Buffer): number {
+  if (bytes[0] === 0x0a) return 1;
+  if (bytes[0] === 0x0d && bytes[1] === 0x0a) return 2;
   const crlf = bytes.indexOf("\r\n\r\n");
   const lf = bytes.indexOf("\n\n");
-  const [at, gap] = crlf >= 0 && (lf < 0 || crlf < lf) ? [crlf, 4] : lf >= 0 ? [lf, 2] : [bytes.length, 0];
-  // Header bytes in 8-bit charsets (no encoded words) are read as UTF-8 when they are, Latin-1 otherwise.
-  const raw = bytes.subarray(0, at);
-  const utf8 = raw.toString("utf8");
-  return { header: utf8.includes("\uFFFD") ? raw.toString("latin1") : utf8, rawHeader: bytes.subarray(0, at + gap), body: bytes.subarray(at + gap) };
+  if (crlf >= 0 && (lf < 0 || crlf < lf)) return crlf + 4;
+  return lf >= 0 ? lf + 2 : bytes.length;
+}
+
+/** The header block as text (UTF-8 when it is, Latin-1 for other 8-bit bytes), its bytes, and the body. */
+export function splitHeaderBody(bytes: Buffer): { header: string; rawHeader: Buffer; body: Buffer } {
+  const at = headerLength(bytes);
+  const rawHeader = bytes.subarray(0, at);
+  const text = rawHeader.toString("utf8");
+  return { header: (text.includes("\uFFFD") ? rawHeader.toString("latin1") : text).replace(/\r?\n$/, "").replace(/\r?\n$/, ""), rawHeader, body: bytes.subarray(at) };
 }
 
 /** The parts of a multipart body: the text between `--boundary` lines, up to `--boundary--` (RFC 2046 §5.1.1). */
