@@ -124,6 +124,25 @@ describe("IMAP server with the lib's client", () => {
     await c.logout();
   });
 
+  it("logs in with AUTHENTICATE PLAIN, with the initial response (SASL-IR) and after a '+'", async () => {
+    const plain = Buffer.from("\u0000bob\u0000bobpass").toString("base64");
+    const got = await raw([`a1 AUTHENTICATE PLAIN ${plain}\r\n`, "a2 LOGOUT\r\n"], /a2 OK/);
+    expect(got).toMatch(/^a1 OK \[CAPABILITY [^\]]*\] AUTHENTICATE completed/m);
+    const stepwise = await raw(["b1 AUTHENTICATE PLAIN\r\n", `${plain}\r\n`, "b2 SELECT INBOX\r\n"], /b2 OK/);
+    expect(stepwise).toMatch(/^\+ \r\nb1 OK/m);
+    expect(stepwise).toMatch(/^b2 OK \[READ-WRITE\]/m);
+  });
+
+  it("EXAMINE opens read-only: no flag changes, no expunge, and \\Recent stays for the next session", async () => {
+    const c = await login();
+    const box = await c.select("INBOX", true);
+    expect([box.readOnly, box.recent]).toEqual([true, 3]);
+    expect(String(await c.store("1", "+FLAGS", ["\\Seen"]).catch((e) => e))).toMatch(/read-only/);
+    await c.fetch("1", "BODY[]"); // does not set \Seen when read-only
+    expect((await c.fetch("1", "FLAGS"))[0].items.FLAGS).toEqual([]);
+    await c.logout();
+  });
+
   it("appends with a literal, and gives the new UID", async () => {
     const c = await login();
     const r = await c.append("INBOX", message("appended"), ["\\Seen"]);
