@@ -71,3 +71,8 @@ export * from "./imap/client";
 export * from "./pop3/session";
 export * from "./pop3/server";
 export * from "./pop3/client";
+export * from "./bt/picker";
+export * from "./bt/choker";
+export * from "./p2p/distribution";
+export * from "./p2p/swarm";
+export * from "./p2p/charts";

@@ -96,3 +96,22 @@ export function layer(first: VegaLiteSpec, ...rest: VegaLiteSpec[]): VegaLiteSpe
     layer: [first, ...rest].map(strip),
   };
 }
+
+/**
+ * A heat map: one coloured cell per (x, y) pair, the colour showing `value`.
+ * `x` is quantitative (time) and binned into cells of `xStep`; `y` is ordinal.
+ *
+ * @example heatmapChart(rows, { x: "t", y: "pieces", value: "copies", xStep: 5, title: "Copies of each piece" })
+ */
+export function heatmapChart(rows: Row[], o: { x: string; y: string; value: string; xStep: number; title?: string; subtitle?: string; xTitle?: string; yTitle?: string; valueTitle?: string; width?: number; height?: number }): VegaLiteSpec {
+  return {
+    ...frame(rows, { x: o.x, y: o.y, title: o.title, subtitle: o.subtitle, width: o.width, height: o.height }),
+    mark: { type: "rect" },
+    encoding: {
+      x: { field: o.x, type: "quantitative", bin: { step: o.xStep }, title: o.xTitle ?? o.x },
+      y: { field: o.y, type: "ordinal", sort: null, title: o.yTitle ?? o.y, axis: { labelOverlap: true } },
+      color: { field: o.value, type: "quantitative", title: o.valueTitle ?? o.value, scale: { scheme: "viridis" } },
+      tooltip: [{ field: o.x }, { field: o.y }, { field: o.value, format: ".1f" }],
+    },
+  };
+}

@@ -5,8 +5,9 @@ import { Command } from "./command";
 import { socketCommands } from "./sockets";
 import { dnsCommands } from "./dns";
 import { mailCommands } from "./mail";
+import { p2pCommands } from "./p2p";
 
-const commands: Command[] = [...socketCommands, ...mailCommands, ...dnsCommands];
+const commands: Command[] = [...socketCommands, ...mailCommands, ...dnsCommands, ...p2pCommands];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -1,0 +1,68 @@
+import { VegaLiteSpec } from "../charts/render";
+import { barChart, heatmapChart, layer, lineChart, scatterChart } from "../charts/specs";
+import { SwarmResult } from "./swarm";
+
+/**
+ * The P2P lesson's charts: pure functions from results to Vega-Lite specs.
+ */
+
+/**
+ * Distribution time against N: client-server, the P2P bound, the fluid model
+ * (lines) and measured swarms (points). Times in units of F/u (see distributionCurves).
+ */
+export function distributionTimeChart(model: Array<{ peers: number; curve: string; time: number }>, measured: Array<{ peers: number; curve: string; time: number }> = []): VegaLiteSpec {
+  const o = {
+    x: "peers", y: "time", color: "curve", xScale: "log" as const, yScale: "log" as const, xTitle: "N (peers)", yTitle: "distribution time, in units of F/u",
+    title: "Time to give N peers the file", subtitle: "client-server grows with N; P2P stays bounded (self-scalability). Both axes logarithmic; with F/u = 1 hour, read hours.",
+  };
+  const lines = lineChart(model, o);
+  (lines.mark as Record<string, unknown>).point = false;
+  return measured.length ? layer(lines, scatterChart(measured, o)) : lines;
+}
+
+/** The CDF of download times, one line per class of peer. */
+export function completionCdfChart(result: SwarmResult, title = "When did each peer finish?"): VegaLiteSpec {
+  const rows: Array<{ seconds: number; fraction: number; class: string }> = [];
+  const classes = [...new Set(result.peers.filter((p) => p.class !== "seed").map((p) => p.class))];
+  for (const klass of classes) {
+    const all = result.peers.filter((p) => p.class === klass);
+    const times = all.filter((p) => p.finished !== undefined).map((p) => p.finished! - p.arrived).sort((a, b) => a - b);
+    const step = Math.max(1, Math.floor(times.length / 60)); // at most ~60 points a line
+    times.forEach((t, i) => {
+      if (i % step === 0 || i === times.length - 1) rows.push({ seconds: t, fraction: (i + 1) / all.length, class: klass });
+    });
+  }
+  const spec = lineChart(rows, { x: "seconds", y: "fraction", color: "class", title, subtitle: "fraction of the peers of each kind that had the whole file, by time since they arrived", xTitle: "download time (s)", yTitle: "fraction done" });
+  (spec.mark as Record<string, unknown>).point = false;
+  return spec;
+}
+
+/** Seeds and leechers present over time. */
+export function populationChart(result: SwarmResult, title = "Seeds and leechers in the swarm"): VegaLiteSpec {
+  const rows = result.population.flatMap((s) => [{ t: s.t, kind: "leechers", peers: s.leechers }, { t: s.t, kind: "seeds", peers: s.seeds }]);
+  const spec = lineChart(rows, { x: "t", y: "peers", color: "kind", title, xTitle: "time (s)", yTitle: "peers present" });
+  (spec.mark as Record<string, unknown>).point = false;
+  return spec;
+}
+
+/** Copies of each range of pieces over time: the rarest-first picture. */
+export function availabilityHeatmap(result: SwarmResult, title = "How many copies of each piece?"): VegaLiteSpec {
+  const times = [...new Set(result.availability.map((a) => a.t))];
+  const xStep = times.length > 1 ? times[1] - times[0] : 1;
+  return heatmapChart(result.availability, { x: "t", y: "pieces", value: "copies", xStep, title, subtitle: "dark cells are pieces few peers hold; a black row is a piece lost", xTitle: "time (s)", yTitle: "pieces", valueTitle: "copies" });
+}
+
+/** Bytes uploaded and downloaded per peer, by class. */
+export function contributionChart(result: SwarmResult, title = "Who gives, who takes"): VegaLiteSpec {
+  const classes = [...new Set(result.peers.map((p) => p.class))];
+  const MiB = 1 << 20;
+  const rows = classes.flatMap((klass) => {
+    const ps = result.peers.filter((p) => p.class === klass);
+    const avg = (f: (p: (typeof ps)[number]) => number) => ps.reduce((s, p) => s + f(p), 0) / ps.length / MiB;
+    return [
+      { class: klass, direction: "uploaded", MiB: avg((p) => p.uploaded) },
+      { class: klass, direction: "downloaded", MiB: avg((p) => p.downloaded) },
+    ];
+  });
+  return barChart(rows, { x: "class", y: "MiB", color: "direction", title, subtitle: "mean per peer", xTitle: null, yTitle: "MiB per peer" });
+}
