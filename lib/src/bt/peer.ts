@@ -1,0 +1,115 @@
+import * as net from "node:net";
+import { AppLayerError, isAppLayerError } from "../errors";
+import { HANDSHAKE_LENGTH, Handshake, WireDecoder, WireMessage, decodeHandshake, encodeHandshake, encodeWireMessage, encodePieceHeader } from "./wire";
+
+/**
+ * One connection to another peer: the handshake, the four state bits of BEP 3
+ * (am choking / am interested / peer choking / peer interested), the peer's
+ * pieces, and counters for the choker. It frames and checks; the torrent session
+ * decides. Anything malformed ends this connection only, with a reason.
+ */
+export class Peer {
+  amChoking = true;
+  amInterested = false;
+  peerChoking = true;
+  peerInterested = false;
+  /** The peer's pieces, as Uint32 words (set once its bitfield or haves arrive). */
+  have: Uint32Array;
+  haveCount = 0;
+  /** Its peer id, once the handshake came. */
+  id?: Buffer;
+  /** Bytes of verified or requested data, each way, in total and since the last rechoke. */
+  downloaded = 0;
+  uploaded = 0;
+  recentDown = 0;
+  recentUp = 0;
+  /** Our requests in flight to it: "piece:begin" → length. */
+  readonly requests = new Map<string, number>();
+  /** Pieces we are fetching from it, with the blocks received so far. */
+  readonly fetching = new Map<number, { data: Buffer; received: number; next: number }>();
+  /** Set once a message after the handshake arrived (its pieces are then counted in the swarm's copies). */
+  started = false;
+  closed = false;
+  readonly label: string;
+  private readonly decoder = new WireDecoder();
+  private handshook = false;
+  private pendingBytes = Buffer.alloc(0);
+
+  constructor(
+    readonly socket: net.Socket,
+    pieces: number,
+    private readonly hooks: {
+      infoHash: Buffer;
+      peerId: Buffer;
+      onHandshake(peer: Peer, h: Handshake): void;
+      onMessage(peer: Peer, m: WireMessage): void;
+      onClose(peer: Peer, reason: string): void;
+    },
+  ) {
+    this.have = new Uint32Array(Math.ceil(pieces / 32));
+    this.label = `${socket.remoteAddress}:${socket.remotePort}`;
+    socket.setNoDelay(true);
+    socket.on("data", (chunk: Buffer) => this.receive(chunk));
+    socket.on("error", (e) => this.close(`socket error: ${e.message}`));
+    socket.on("close", () => this.close("the peer closed the connection"));
+    this.write(encodeHandshake(hooks.infoHash, hooks.peerId));
+  }
+
+  private receive(chunk: Buffer): void {
+    if (this.closed) return;
+    try {
+      if (!this.handshook) {
+        this.pendingBytes = Buffer.concat([this.pendingBytes, chunk]);
+        if (this.pendingBytes.length < HANDSHAKE_LENGTH) return;
+        const h = decodeHandshake(this.pendingBytes);
+        if (!h.infoHash.equals(this.hooks.infoHash)) throw new AppLayerError("PEER_WIRE", "the handshake is for another torrent");
+        this.handshook = true;
+        this.id = Buffer.from(h.peerId);
+        const rest = this.pendingBytes.subarray(HANDSHAKE_LENGTH);
+        this.pendingBytes = Buffer.alloc(0);
+        this.hooks.onHandshake(this, h);
+        if (this.closed || !rest.length) return;
+        chunk = Buffer.from(rest);
+      }
+      for (const m of this.decoder.push(chunk)) {
+        if (this.closed) return;
+        this.hooks.onMessage(this, m);
+      }
+    } catch (e) {
+      if (!isAppLayerError(e)) throw e;
+      this.close(e.message);
+    }
+  }
+
+  write(bytes: Buffer): void {
+    if (!this.closed && this.socket.writable) this.socket.write(bytes);
+  }
+
+  send(m: WireMessage): void {
+    this.write(encodeWireMessage(m));
+  }
+
+  /** A piece message, the block written after its header without copying it. */
+  sendBlock(piece: number, begin: number, block: Buffer): void {
+    this.write(encodePieceHeader(piece, begin, block.length));
+    this.write(block);
+    this.uploaded += block.length;
+    this.recentUp += block.length;
+  }
+
+  /** Bytes queued in the socket and not yet sent (the upload's back-pressure). */
+  get backlog(): number {
+    return this.socket.writableLength;
+  }
+
+  hasPiece(p: number): boolean {
+    return ((this.have[p >>> 5] >>> (p & 31)) & 1) === 1;
+  }
+
+  close(reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.socket.destroy();
+    this.hooks.onClose(this, reason);
+  }
+}

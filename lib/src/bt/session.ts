@@ -1,0 +1,366 @@
+import * as net from "node:net";
+import { randomBytes } from "node:crypto";
+import { AppLayerError } from "../errors";
+import { Address } from "../net/address";
+import { Closable, ListenOptions, serveTcp } from "../net/lifecycle";
+import { Random } from "../sim/random";
+import { OPTIMISTIC_UNCHOKE_SECONDS, REGULAR_SLOTS, REGULAR_UNCHOKE_SECONDS, chooseOptimistic, chooseRegular } from "./choker";
+import { Torrent, pieceSize } from "./metainfo";
+import { Peer } from "./peer";
+import { PickerStrategy, pickPiece } from "./picker";
+import { Storage } from "./storage";
+import { announce } from "./tracker";
+import { BLOCK_SIZE, MAX_REQUEST_LENGTH, WireMessage, bitfieldToWords, wordsToBitfield } from "./wire";
+
+/**
+ * A torrent being downloaded and seeded: the peer that BitTorrent clients see.
+ * It announces to the tracker, connects to the peers it is given and accepts
+ * others, and runs the same picker and choker as the swarm simulator:
+ *  - requests BLOCK_SIZE blocks, PIPELINE of them in flight per peer;
+ *  - checks every piece's SHA-1 before writing it; a peer that sent a bad piece is
+ *    banned, and the piece is fetched again from the others;
+ *  - tit-for-tat every 10 s, an optimistic unchoke every 30 s, and an empty slot
+ *    given at once to a peer that asks.
+ */
+export const PIPELINE = 64;
+/** At most this many connections. */
+export const MAX_PEERS = 50;
+
+export type SessionEvent =
+  | { type: "connected"; peer: string }
+  | { type: "closed"; peer: string; reason: string }
+  | { type: "piece"; piece: number; from: string; have: number }
+  | { type: "banned"; peer: string; reason: string }
+  | { type: "complete" }
+  | { type: "tracker"; peers: number; error?: string };
+
+export interface SessionOptions extends ListenOptions {
+  torrent: Torrent;
+  /** Where the files are (a seed) or go (a download). */
+  dir: string;
+  /** Tracker URL; default the torrent's announce. */
+  announceUrl?: string;
+  peerId?: Buffer;
+  picker?: PickerStrategy;
+  /** Seconds between announces when the tracker does not say. */
+  interval?: number;
+  /** Extra peers to connect to (no tracker needed). */
+  peers?: Address[];
+  onEvent?: (e: SessionEvent) => void;
+  seed?: number;
+}
+
+export interface TorrentSession extends Closable {
+  readonly address: Address;
+  readonly peerId: Buffer;
+  /** Resolves once every piece is on disk and verified. */
+  readonly complete: Promise<void>;
+  stats(): { pieces: number; have: number; downloaded: number; uploaded: number; peers: number; banned: number };
+  /** Connects to one more peer. */
+  connect(address: Address): void;
+}
+
+/** A peer id in Azureus style: "-AL0100-" and 12 random bytes. */
+export function newPeerId(): Buffer {
+  return Buffer.concat([Buffer.from("-AL0100-"), randomBytes(12)]);
+}
+
+export async function startSession(options: SessionOptions): Promise<TorrentSession> {
+  const t = options.torrent;
+  const n = t.pieces.length;
+  const W = Math.ceil(n / 32);
+  const storage = await Storage.open(t, options.dir);
+  const peerId = options.peerId ?? newPeerId();
+  const random = new Random(options.seed ?? (Date.now() & 0xffff));
+  const strategy = options.picker ?? "rarest";
+  const have = new Uint32Array(W);
+  const pending = new Uint32Array(W);
+  const copies = new Int32Array(n);
+  let haveCount = 0;
+  const good = await storage.check();
+  good.forEach((ok, p) => ok && ((have[p >>> 5] |= 1 << (p & 31)), haveCount++));
+  const peers = new Set<Peer>();
+  const banned = new Set<string>();
+  const connecting = new Set<string>();
+  let downloaded = 0;
+  let uploaded = 0;
+  let closed = false;
+  let resolveComplete!: () => void;
+  const complete = new Promise<void>((r) => (resolveComplete = r));
+  if (haveCount === n) resolveComplete();
+  const emit = (e: SessionEvent) => options.onEvent?.(e);
+  const hasPiece = (p: number) => ((have[p >>> 5] >>> (p & 31)) & 1) === 1;
+
+  const wantsFrom = (peer: Peer) => {
+    if (haveCount === n) return false;
+    for (let w = 0; w < W; w++) if (peer.have[w] & ~have[w]) return true;
+    return false;
+  };
+  const updateInterest = (peer: Peer) => {
+    const want = wantsFrom(peer);
+    if (want !== peer.amInterested) {
+      peer.amInterested = want;
+      peer.send({ type: want ? "interested" : "not-interested" });
+    }
+  };
+
+  // --- the downloader: which blocks to ask whom for ---
+  const pickInput = { words: W, pieces: n, theirs: have, mine: have, pending, copies };
+  const fill = (peer: Peer) => {
+    if (peer.peerChoking || !peer.amInterested || peer.closed) return;
+    while (peer.requests.size < PIPELINE) {
+      let target: { piece: number; state: { data: Buffer; received: number; next: number } } | undefined;
+      for (const [piece, state] of peer.fetching) if (state.next < state.data.length) target = { piece, state };
+      if (!target) {
+        const p = pickPiece(strategy, { ...pickInput, theirs: peer.have }, random);
+        if (p < 0 || peer.fetching.has(p)) return;
+        pending[p >>> 5] |= 1 << (p & 31);
+        target = { piece: p, state: { data: Buffer.allocUnsafe(pieceSize(t, p)), received: 0, next: 0 } };
+        peer.fetching.set(p, target.state);
+      }
+      const { piece, state } = target;
+      const length = Math.min(BLOCK_SIZE, state.data.length - state.next);
+      peer.requests.set(`${piece}:${state.next}`, length);
+      peer.send({ type: "request", piece, begin: state.next, length });
+      state.next += length;
+    }
+  };
+  /** Forget what we were fetching from a peer (choked, gone, or a piece done elsewhere). */
+  const release = (peer: Peer, piece?: number) => {
+    for (const p of piece === undefined ? [...peer.fetching.keys()] : [piece]) {
+      peer.fetching.delete(p);
+      for (const key of [...peer.requests.keys()]) if (key.startsWith(`${p}:`)) peer.requests.delete(key);
+      let elsewhere = false;
+      for (const q of peers) if (q !== peer && q.fetching.has(p)) elsewhere = true;
+      if (!elsewhere) pending[p >>> 5] &= ~(1 << (p & 31));
+    }
+  };
+
+  const finishPiece = async (peer: Peer, piece: number, data: Buffer) => {
+    peer.fetching.delete(piece);
+    if (hasPiece(piece)) return;
+    if (!storage.verify(piece, data)) {
+      // The SHA-1 does not match: this peer sent all of the piece, so it lied (or is broken). Ban it.
+      banned.add(peer.label);
+      if (peer.id) banned.add(peer.id.toString("hex"));
+      emit({ type: "banned", peer: peer.label, reason: `piece ${piece} failed its SHA-1 check` });
+      release(peer);
+      pending[piece >>> 5] &= ~(1 << (piece & 31));
+      peer.close(`sent a corrupt piece ${piece}; banned`);
+      for (const q of peers) fill(q);
+      return;
+    }
+    await storage.writePiece(piece, data);
+    if (hasPiece(piece)) return;
+    have[piece >>> 5] |= 1 << (piece & 31);
+    pending[piece >>> 5] &= ~(1 << (piece & 31));
+    haveCount++;
+    downloaded += data.length;
+    emit({ type: "piece", piece, from: peer.label, have: haveCount });
+    for (const q of peers) {
+      if (q.fetching.has(piece)) {
+        // Endgame: the same piece was on its way from others too. Cancel those requests.
+        for (const [key, length] of q.requests) if (key.startsWith(`${piece}:`)) q.send({ type: "cancel", piece, begin: Number(key.split(":")[1]), length });
+        release(q, piece);
+      }
+      q.send({ type: "have", piece });
+      updateInterest(q);
+    }
+    if (haveCount === n) {
+      emit({ type: "complete" });
+      resolveComplete();
+      reannounce("completed");
+    }
+    for (const q of peers) fill(q);
+  };
+
+  // --- the choker ---
+  const unchoked = () => [...peers].filter((p) => !p.amChoking);
+  const setChoke = (peer: Peer, choke: boolean) => {
+    if (peer.amChoking === choke) return;
+    peer.amChoking = choke;
+    peer.send({ type: choke ? "choke" : "unchoke" });
+  };
+  let optimistic: Peer | undefined;
+  const rechoke = (rotateOptimistic: boolean) => {
+    const list = [...peers].filter((p) => !p.closed && p.id);
+    const seeding = haveCount === n;
+    const picks: number[] = [];
+    const count = chooseRegular(list.length, (k) => (seeding ? list[k].recentUp : list[k].recentDown), (k) => list[k].peerInterested, REGULAR_SLOTS, random, picks);
+    const chosen = new Set(picks.slice(0, count).map((k) => list[k]));
+    if (rotateOptimistic || !optimistic || optimistic.closed || chosen.has(optimistic)) {
+      const k = chooseOptimistic(list.length, (i) => list[i].peerInterested, (i) => chosen.has(list[i]), random);
+      optimistic = k >= 0 ? list[k] : undefined;
+    }
+    if (optimistic) chosen.add(optimistic);
+    for (const p of list) {
+      setChoke(p, !chosen.has(p));
+      p.recentDown = 0;
+      p.recentUp = 0;
+    }
+  };
+  let ticks = 0;
+  const choker = setInterval(() => {
+    ticks++;
+    rechoke(ticks % (OPTIMISTIC_UNCHOKE_SECONDS / REGULAR_UNCHOKE_SECONDS) === 0);
+  }, REGULAR_UNCHOKE_SECONDS * 1000);
+  choker.unref();
+
+  // --- messages ---
+  const onMessage = (peer: Peer, m: WireMessage) => {
+    peer.started = true;
+    switch (m.type) {
+      case "bitfield": {
+        // BEP 3 sends it first and once; aria2 sends another later, so a later one replaces the first.
+        const bits = bitfieldToWords(m.bits, n);
+        for (let p = 0; p < n; p++) if (peer.hasPiece(p)) copies[p]--;
+        peer.have = bits;
+        peer.haveCount = 0;
+        for (let p = 0; p < n; p++) if (peer.hasPiece(p)) (copies[p]++, peer.haveCount++);
+        updateInterest(peer);
+        break;
+      }
+      case "have":
+        if (m.piece >= n) throw new AppLayerError("PEER_WIRE", `have for piece ${m.piece}; the torrent has ${n}`);
+        if (!peer.hasPiece(m.piece)) {
+          peer.have[m.piece >>> 5] |= 1 << (m.piece & 31);
+          peer.haveCount++;
+          copies[m.piece]++;
+          updateInterest(peer);
+          fill(peer);
+        }
+        break;
+      case "choke":
+        peer.peerChoking = true;
+        release(peer);
+        break;
+      case "unchoke":
+        peer.peerChoking = false;
+        fill(peer);
+        break;
+      case "interested":
+        peer.peerInterested = true;
+        // A free slot is given at once, rather than at the next rechoke.
+        if (peer.amChoking && unchoked().length < REGULAR_SLOTS + 1) setChoke(peer, false);
+        break;
+      case "not-interested":
+        peer.peerInterested = false;
+        break;
+      case "request": {
+        if (m.piece >= n || m.length === 0 || m.length > MAX_REQUEST_LENGTH || m.begin + m.length > pieceSize(t, m.piece)) {
+          throw new AppLayerError("PEER_WIRE", `a request for ${m.length} bytes at ${m.begin} of piece ${m.piece} is outside the piece (or over ${MAX_REQUEST_LENGTH} bytes)`);
+        }
+        if (peer.amChoking || !hasPiece(m.piece)) break; // BEP 3: requests while choked are dropped
+        storage.readPiece(m.piece).then((data) => {
+          peer.sendBlock(m.piece, m.begin, data.subarray(m.begin, m.begin + m.length));
+          uploaded += m.length;
+        }, () => peer.close("could not read a piece to send"));
+        break;
+      }
+      case "piece": {
+        const key = `${m.piece}:${m.begin}`;
+        const length = peer.requests.get(key);
+        if (length === undefined || length !== m.block.length) break; // not asked for (or cancelled): ignore it
+        peer.requests.delete(key);
+        peer.recentDown += length;
+        peer.downloaded += length;
+        const state = peer.fetching.get(m.piece);
+        if (state) {
+          m.block.copy(state.data, m.begin);
+          state.received += length;
+          if (state.received === state.data.length) void finishPiece(peer, m.piece, state.data);
+        }
+        fill(peer);
+        break;
+      }
+      case "cancel":
+      case "keep-alive":
+      case "port":
+      case "unknown":
+        break;
+    }
+  };
+
+  const hooks = {
+    infoHash: t.infoHashBytes,
+    peerId,
+    onHandshake(peer: Peer) {
+      const id = peer.id!.toString("hex");
+      if (peer.id!.equals(peerId)) return peer.close("that was ourselves");
+      if (banned.has(id) || banned.has(peer.label)) return peer.close("banned");
+      for (const q of peers) if (q !== peer && q.id?.equals(peer.id!)) return peer.close("already connected to that peer");
+      emit({ type: "connected", peer: peer.label });
+      if (haveCount > 0) peer.send({ type: "bitfield", bits: wordsToBitfield(have, n) });
+    },
+    onMessage,
+    onClose(peer: Peer, reason: string) {
+      peers.delete(peer);
+      if (peer.started) for (let p = 0; p < n; p++) if (peer.hasPiece(p)) copies[p]--;
+      release(peer);
+      if (optimistic === peer) optimistic = undefined;
+      emit({ type: "closed", peer: peer.label, reason });
+      for (const q of peers) fill(q);
+    },
+  };
+  const adopt = (socket: net.Socket) => {
+    if (closed || peers.size >= MAX_PEERS) return socket.destroy();
+    const peer = new Peer(socket, n, hooks);
+    peers.add(peer);
+  };
+
+  const service = await serveTcp("bittorrent", options, adopt);
+  const connect = (a: Address) => {
+    const key = `${a.host}:${a.port}`;
+    if (closed || banned.has(key) || connecting.has(key) || (a.port === service.address.port && a.host === service.address.host)) return;
+    for (const p of peers) if (p.label === key) return;
+    connecting.add(key);
+    const socket = net.connect({ host: a.host, port: a.port });
+    socket.once("connect", () => {
+      connecting.delete(key);
+      adopt(socket);
+    });
+    socket.once("error", () => {
+      connecting.delete(key);
+      socket.destroy();
+    });
+  };
+  for (const a of options.peers ?? []) connect(a);
+
+  // --- the tracker ---
+  const announceUrl = options.announceUrl ?? t.announce;
+  let timer: NodeJS.Timeout | undefined;
+  const left = () => t.length - (haveCount === n ? t.length : [...Array(n).keys()].filter(hasPiece).reduce((s, p) => s + pieceSize(t, p), 0));
+  const reannounce = (event?: "started" | "stopped" | "completed"): Promise<void> => {
+    if (!announceUrl) return Promise.resolve();
+    return announce(announceUrl, { infoHash: t.infoHashBytes, peerId, port: service.address.port, uploaded, downloaded, left: left(), event }).then(
+      (r) => {
+        emit({ type: "tracker", peers: r.peers.length });
+        if (event !== "stopped") for (const a of r.peers) connect(a);
+        if (event === "started" && !closed) {
+          timer = setInterval(() => void reannounce(), Math.max(1, r.interval ?? options.interval ?? 30) * 1000);
+          timer.unref();
+        }
+      },
+      (e: Error) => emit({ type: "tracker", peers: 0, error: e.message }),
+    );
+  };
+  await reannounce("started");
+
+  return {
+    address: service.address,
+    peerId,
+    complete,
+    stats: () => ({ pieces: n, have: haveCount, downloaded, uploaded, peers: peers.size, banned: banned.size }),
+    connect,
+    async close() {
+      if (closed) return;
+      closed = true;
+      clearInterval(choker);
+      if (timer) clearInterval(timer);
+      await reannounce("stopped").catch(() => undefined);
+      for (const p of peers) p.close("closing");
+      await service.close();
+      await storage.close();
+    },
+  };
+}

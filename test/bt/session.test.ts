@@ -1,0 +1,104 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import * as net from "node:net";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createTorrent, parseTorrent, Torrent } from "../../lib/src/bt/metainfo";
+import { serveTracker, Tracker } from "../../lib/src/bt/tracker";
+import { SessionEvent, TorrentSession, startSession } from "../../lib/src/bt/session";
+import { encodeHandshake, encodeWireMessage } from "../../lib/src/bt/wire";
+
+let dir: string;
+let data: Buffer;
+let tracker: Tracker;
+let torrent: Torrent;
+const sessions: TorrentSession[] = [];
+const start = async (o: Parameters<typeof startSession>[0]) => {
+  const s = await startSession(o);
+  sessions.push(s);
+  return s;
+};
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), "applayer-bt-"));
+  data = randomBytes(3 * 1024 * 1024 + 999);
+  writeFileSync(join(dir, "lesson.bin"), data);
+  tracker = await serveTracker({ port: 0, interval: 1 });
+  torrent = parseTorrent(await createTorrent(join(dir, "lesson.bin"), { announce: tracker.announceUrl }));
+});
+afterEach(async () => {
+  for (const s of sessions.splice(0)) await s.close();
+  await tracker.close();
+});
+
+describe("a swarm of lib peers", () => {
+  it("one seed and five leechers: everyone ends with the same bytes, and leechers upload to each other", async () => {
+    await start({ torrent, dir, port: 0 });
+    const outs = Array.from({ length: 5 }, () => mkdtempSync(join(tmpdir(), "applayer-bt-out-")));
+    const leechers = await Promise.all(outs.map((out) => start({ torrent, dir: out, port: 0 })));
+    await Promise.all(leechers.map((l) => l.complete));
+    for (const out of outs) expect(readFileSync(join(out, "lesson.bin")).equals(data)).toBe(true);
+    expect(leechers.reduce((s, l) => s + l.stats().uploaded, 0)).toBeGreaterThan(0);
+  }, 60_000);
+
+  it("a lying peer is caught by the SHA-1 check and banned; the piece comes from others and the download completes", async () => {
+    const liarDir = mkdtempSync(join(tmpdir(), "applayer-bt-liar-"));
+    writeFileSync(join(liarDir, "lesson.bin"), data);
+    const liar = await start({ torrent, dir: liarDir, port: 0 });
+    // Now that it has checked its pieces and claims them all, its disk goes bad.
+    writeFileSync(join(liarDir, "lesson.bin"), randomBytes(data.length));
+    const events: SessionEvent[] = [];
+    const out = mkdtempSync(join(tmpdir(), "applayer-bt-victim-"));
+    const victim = await start({ torrent, dir: out, port: 0, announceUrl: "", peers: [liar.address], onEvent: (e) => events.push(e) });
+    // Only the liar is known at first; an honest seed joins a moment later.
+    const honest = await start({ torrent, dir, port: 0, announceUrl: "" });
+    await new Promise((r) => setTimeout(r, 300));
+    victim.connect(honest.address);
+    await victim.complete;
+    expect(readFileSync(join(out, "lesson.bin")).equals(data)).toBe(true);
+    const bans = events.filter((e) => e.type === "banned");
+    expect(bans).toHaveLength(1);
+    expect(bans[0]).toMatchObject({ peer: `127.0.0.1:${liar.address.port}` });
+    expect(victim.stats().banned).toBeGreaterThan(0);
+    // A banned peer is not taken back.
+    victim.connect(liar.address);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(events.filter((e) => e.type === "connected" && e.peer === `127.0.0.1:${liar.address.port}`)).toHaveLength(1);
+  }, 60_000);
+
+  it.each([
+    ["an oversized length prefix", Buffer.from([0xff, 0xff, 0xff, 0xff]), /over the limit/],
+    ["a bitfield of the wrong size", encodeWireMessage({ type: "bitfield", bits: Buffer.alloc(3) }), /bitfield for \d+ pieces/],
+    ["a request outside the piece", encodeWireMessage({ type: "request", piece: 0, begin: 256 * 1024, length: 16384 }), /outside the piece/],
+    ["a have for a piece that does not exist", encodeWireMessage({ type: "have", piece: 99999 }), /the torrent has/],
+    ["a choke with a payload", Buffer.from([0, 0, 0, 2, 0, 1]), /must carry 0 bytes/],
+  ])("%s closes that connection with a reason; the swarm goes on", async (_what, bad, reason) => {
+    const events: SessionEvent[] = [];
+    const seed = await start({ torrent, dir, port: 0, onEvent: (e) => events.push(e) });
+    const socket = net.connect(seed.address.port, "127.0.0.1");
+    await new Promise((r) => socket.once("connect", r));
+    socket.on("error", () => undefined);
+    socket.resume(); // read (and drop) what the seed says, so its close is seen
+    socket.write(Buffer.concat([encodeHandshake(torrent.infoHashBytes, Buffer.from("-EV0000-000000000000")), bad]));
+    await new Promise((r) => socket.once("close", r));
+    expect(events.find((e) => e.type === "closed")).toMatchObject({ reason: expect.stringMatching(reason) });
+    const out = mkdtempSync(join(tmpdir(), "applayer-bt-after-"));
+    const leecher = await start({ torrent, dir: out, port: 0 });
+    await leecher.complete;
+    expect(readFileSync(join(out, "lesson.bin")).equals(data)).toBe(true);
+  }, 30_000);
+
+  it("a seed that leaves mid-download costs time, not data: another seed finishes the job", async () => {
+    const first = await start({ torrent, dir, port: 0, announceUrl: "" });
+    const out = mkdtempSync(join(tmpdir(), "applayer-bt-churn-"));
+    let pieces = 0;
+    const leecher = await start({ torrent, dir: out, port: 0, announceUrl: "", peers: [first.address], onEvent: (e) => e.type === "piece" && pieces++ });
+    while (pieces < 3) await new Promise((r) => setTimeout(r, 5));
+    await first.close();
+    const second = await start({ torrent, dir, port: 0, announceUrl: "" });
+    leecher.connect(second.address);
+    await leecher.complete;
+    expect(readFileSync(join(out, "lesson.bin")).equals(data)).toBe(true);
+  }, 30_000);
+});
