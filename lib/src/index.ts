@@ -78,6 +78,7 @@ export * from "./bt/wire";
 export * from "./bt/storage";
 export * from "./bt/peer";
 export * from "./bt/session";
+export * from "./bt/loopback-swarm";
 export * from "./bt/picker";
 export * from "./bt/choker";
 export * from "./p2p/distribution";

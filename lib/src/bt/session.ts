@@ -48,6 +48,8 @@ export interface SessionOptions extends ListenOptions {
   peers?: Address[];
   onEvent?: (e: SessionEvent) => void;
   seed?: number;
+  /** Cap the upload, bytes/s (a lesson's slow uplink); default: as fast as the peers take it. */
+  uploadRate?: number;
 }
 
 export interface TorrentSession extends Closable {
@@ -251,10 +253,8 @@ export async function startSession(options: SessionOptions): Promise<TorrentSess
           throw new AppLayerError("PEER_WIRE", `a request for ${m.length} bytes at ${m.begin} of piece ${m.piece} is outside the piece (or over ${MAX_REQUEST_LENGTH} bytes)`);
         }
         if (peer.amChoking || !hasPiece(m.piece)) break; // BEP 3: requests while choked are dropped
-        storage.readPiece(m.piece).then((data) => {
-          peer.sendBlock(m.piece, m.begin, data.subarray(m.begin, m.begin + m.length));
-          uploaded += m.length;
-        }, () => peer.close("could not read a piece to send"));
+        if (options.uploadRate) uploads.push({ peer, piece: m.piece, begin: m.begin, length: m.length });
+        else serve(peer, m.piece, m.begin, m.length);
         break;
       }
       case "piece": {
@@ -280,6 +280,27 @@ export async function startSession(options: SessionOptions): Promise<TorrentSess
         break;
     }
   };
+
+  const serve = (peer: Peer, piece: number, begin: number, length: number) =>
+    storage.readPiece(piece).then((data) => {
+      if (peer.amChoking) return;
+      peer.sendBlock(piece, begin, data.subarray(begin, begin + length));
+      uploaded += length;
+    }, () => peer.close("could not read a piece to send"));
+  // With an upload cap, requests wait in a queue that a timer drains at the allowed rate.
+  const uploads: Array<{ peer: Peer; piece: number; begin: number; length: number }> = [];
+  let credit = 0;
+  const drain = options.uploadRate
+    ? setInterval(() => {
+        credit = Math.min(credit + options.uploadRate! / 20, options.uploadRate!);
+        while (uploads.length && credit >= uploads[0].length) {
+          const u = uploads.shift()!;
+          credit -= u.length;
+          if (!u.peer.closed) void serve(u.peer, u.piece, u.begin, u.length);
+        }
+      }, 50)
+    : undefined;
+  drain?.unref();
 
   const hooks = {
     infoHash: t.infoHashBytes,
@@ -356,6 +377,7 @@ export async function startSession(options: SessionOptions): Promise<TorrentSess
       if (closed) return;
       closed = true;
       clearInterval(choker);
+      if (drain) clearInterval(drain);
       if (timer) clearInterval(timer);
       await reannounce("stopped").catch(() => undefined);
       for (const p of peers) p.close("closing");

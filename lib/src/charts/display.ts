@@ -11,17 +11,28 @@ export const VEGALITE_MIME = "application/vnd.vegalite.v5+json";
  * it interactively. Outside a kernel it renders (so a bad spec still throws) and
  * shows nothing; use renderSvg() to get the SVG itself.
  *
+ * With `live: "some-id"`, later calls with the same id redraw the chart in place
+ * (download curves that grow as the download runs).
+ *
  * @example await show(lineChart(rows, { x: "seq", y: "rttMs", title: "RTT per ping" }));
  */
-export async function show(spec: VegaLiteSpec): Promise<void> {
+export async function show(spec: VegaLiteSpec, options: { live?: string } = {}): Promise<void> {
   const svg = await renderSvg(spec);
   const title = typeof spec.title === "string" ? spec.title : (spec.title as { text?: string } | undefined)?.text;
-  displayBundle({
-    "image/svg+xml": svg,
-    [VEGALITE_MIME]: spec,
-    "text/plain": `[chart${title ? `: ${title}` : ""}]`,
-  });
+  // A live chart: the first call with an id shows it, later calls redraw it in place.
+  const update = options.live !== undefined && shownLive.has(options.live);
+  if (options.live !== undefined) shownLive.add(options.live);
+  displayBundle(
+    {
+      "image/svg+xml": svg,
+      [VEGALITE_MIME]: spec,
+      "text/plain": `[chart${title ? `: ${title}` : ""}]`,
+    },
+    { displayId: options.live, update },
+  );
 }
+
+const shownLive = new Set<string>();
 
 /**
  * Shows a whole web page (a server's HTML) in the notebook, boxed in an iframe so

@@ -66,3 +66,19 @@ export function contributionChart(result: SwarmResult, title = "Who gives, who t
   });
   return barChart(rows, { x: "class", y: "MiB", color: "direction", title, subtitle: "mean per peer", xTitle: null, yTitle: "MiB per peer" });
 }
+
+/** Download curves of a real swarm: each leecher's share of the file over time. */
+export function downloadCurvesChart(samples: Array<{ ms: number; peer: string; fraction: number }>, title = "Download curves, as the peers report them"): VegaLiteSpec {
+  const rows = samples.map((s) => ({ seconds: s.ms / 1000, peer: s.peer, fraction: s.fraction }));
+  const spec = lineChart(rows, { x: "seconds", y: "fraction", color: "peer", title, subtitle: "each verified piece moves a peer's line up", xTitle: "time (s)", yTitle: "share of the file verified" });
+  (spec.mark as Record<string, unknown>).point = false;
+  return spec;
+}
+
+/** The copies of the rarest piece over time, one line per run: when it hits 0, a piece is gone and nobody can finish. */
+export function rarestCopiesChart(runs: Array<{ label: string; result: SwarmResult }>, title = "Copies of the rarest piece"): VegaLiteSpec {
+  const rows = runs.flatMap(({ label, result }) => result.population.map((s) => ({ t: s.t, run: label, copies: s.rarestCopies })));
+  const spec = lineChart(rows, { x: "t", y: "copies", color: "run", title, subtitle: "at 0, some piece exists nowhere in the swarm: nobody can finish", xTitle: "time (s)", yTitle: "copies of the rarest piece" });
+  (spec.mark as Record<string, unknown>).point = false;
+  return spec;
+}

@@ -86,8 +86,8 @@ export interface SwarmResult {
   finishTime: number;
   /** max{F/u_s, F/d_min, N·F/(u_s + Σu_i)} for the peers present at time 0 (the textbook's bound). */
   lowerBound: number;
-  /** Samples over time: seeds and leechers present. */
-  population: Array<{ t: number; seeds: number; leechers: number }>;
+  /** Samples over time: seeds and leechers present, and the copies of the rarest piece (0: a piece is lost). */
+  population: Array<{ t: number; seeds: number; leechers: number; rarestCopies: number }>;
   /** Samples over time: for each bin of pieces, the mean number of copies in the swarm. */
   availability: Array<{ t: number; pieces: string; firstPiece: number; copies: number }>;
   steps: number;
@@ -103,6 +103,10 @@ const SLOTS = REGULAR_SLOTS + 1;
 const AVAILABILITY_BINS = 64;
 /** Pieces a peer may have in progress at once. */
 const IN_PROGRESS = 8;
+/** A run in which no piece moved for this long (virtual seconds) has stalled, and ends. */
+const STALL_SECONDS = 300;
+/** How often a leecher with too few neighbours (under half the tracker's share) asks the tracker again. */
+const REANNOUNCE_SECONDS = 30;
 /** Seconds a peer with no interested neighbour waits before looking again. */
 const REFILL_BACKOFF = 2;
 
@@ -161,6 +165,9 @@ export function simulateSwarm(options: SwarmOptions): SwarmResult {
   const entPiece = new Int32Array(N * IN_PROGRESS).fill(-1);
   const entBytes = new Float64Array(N * IN_PROGRESS);
   const copies = new Int32Array(M);
+  // What rarest-first ranks by: copies, plus copies on their way (pieces in progress). Without the second
+  // part, every downloader of the first seed races for the same few rarest pieces and the seed sends duplicates.
+  const rarity = new Int32Array(M);
   const strategy = options.picker ?? "rarest";
   const titForTat = options.titForTat ?? true;
 
@@ -177,24 +184,9 @@ export function simulateSwarm(options: SwarmOptions): SwarmResult {
 
   const tracker: number[] = []; // present peers, for handing out neighbours
   const trackerAt = new Int32Array(N).fill(-1);
-  const join = (i: number, t: number, klass: number) => {
-    cls[i] = klass;
-    arrived[i] = t;
-    present[i] = 1;
-    if (klass === 0) {
-      up[i] = options.seedUpload ?? valueOf(options.upload, i, 1 << 20);
-      down[i] = Infinity;
-      for (let w = 0; w < W; w++) have[i * W + w] = w === W - 1 && M % 32 ? (1 << M % 32) - 1 : 0xffffffff;
-      haveCount[i] = M;
-      for (let p = 0; p < M; p++) copies[p]++;
-      finished[i] = t;
-      leaveAt[i] = options.seedLeavesAt ?? Infinity;
-    } else {
-      up[i] = klass === 3 ? 0 : valueOf(options.upload, i, 1 << 20);
-      down[i] = valueOf(options.download, i, Infinity);
-    }
-    // The tracker's answer: random present peers; connect to those with room.
-    const want = Math.min(options.neighbors ?? 50, tracker.length);
+  /** The tracker's answer: random present peers; connect to those with room (both ends below MAX_NEIGHBORS). */
+  const meetPeers = (i: number) => {
+    const want = Math.min(options.neighbors ?? 50, tracker.length) - deg[i];
     for (let tries = 0, got = 0; got < want && tries < want * 3; tries++) {
       const j = tracker[random.int(tracker.length)];
       if (j === i || deg[i] >= D || deg[j] >= D) continue;
@@ -209,6 +201,24 @@ export function simulateSwarm(options: SwarmOptions): SwarmResult {
       rev[b] = a - i * D;
       got++;
     }
+  };
+  const join = (i: number, t: number, klass: number) => {
+    cls[i] = klass;
+    arrived[i] = t;
+    present[i] = 1;
+    if (klass === 0) {
+      up[i] = options.seedUpload ?? valueOf(options.upload, i, 1 << 20);
+      down[i] = Infinity;
+      for (let w = 0; w < W; w++) have[i * W + w] = w === W - 1 && M % 32 ? (1 << M % 32) - 1 : 0xffffffff;
+      haveCount[i] = M;
+      for (let p = 0; p < M; p++) (copies[p]++, rarity[p]++);
+      finished[i] = t;
+      leaveAt[i] = options.seedLeavesAt ?? Infinity;
+    } else {
+      up[i] = klass === 3 ? 0 : valueOf(options.upload, i, 1 << 20);
+      down[i] = valueOf(options.download, i, Infinity);
+    }
+    meetPeers(i);
     trackerAt[i] = tracker.length;
     tracker.push(i);
   };
@@ -246,7 +256,8 @@ export function simulateSwarm(options: SwarmOptions): SwarmResult {
   };
   const leave = (i: number, t: number) => {
     while (deg[i] > 0) dropEdge(i, deg[i] - 1);
-    for (let p = 0; p < M; p++) if (hasBit(have, i, p)) copies[p]--;
+    for (let p = 0; p < M; p++) if (hasBit(have, i, p)) (copies[p]--, rarity[p]--);
+    for (let x = i * IN_PROGRESS; x < (i + 1) * IN_PROGRESS; x++) if (entPiece[x] >= 0) (rarity[entPiece[x]]--, (entPiece[x] = -1));
     present[i] = 0;
     left[i] = t;
     const at = trackerAt[i];
@@ -315,7 +326,7 @@ export function simulateSwarm(options: SwarmOptions): SwarmResult {
   };
 
   /** The piece j should fetch from i, by the shared picker, or -1 if i has nothing j needs. */
-  const pickInput = { words: W, pieces: M, theirs: have, theirsAt: 0, mine: have, mineAt: 0, pending, pendingAt: 0, copies };
+  const pickInput = { words: W, pieces: M, theirs: have, theirsAt: 0, mine: have, mineAt: 0, pending, pendingAt: 0, copies: rarity };
   /** Returns the entry (index into entPiece) for the piece j should fetch from i: one in progress that i has, else a new one by the picker. -1: nothing. */
   const pick = (j: number, i: number): number => {
     const base = j * IN_PROGRESS;
@@ -333,6 +344,7 @@ export function simulateSwarm(options: SwarmOptions): SwarmResult {
     if (p < 0) return -1;
     entPiece[free] = p;
     entBytes[free] = 0;
+    rarity[p]++;
     setBit(pending, j, p);
     return free;
   };
@@ -367,6 +379,7 @@ export function simulateSwarm(options: SwarmOptions): SwarmResult {
   let t = 0;
   let steps = 0;
   let lastFinish = 0;
+  let lastProgress = 0;
   let nextSample = 0;
   const unfinished = () => {
     let n = 0;
@@ -378,7 +391,9 @@ export function simulateSwarm(options: SwarmOptions): SwarmResult {
     let seeds = 0;
     let leechers = 0;
     for (const i of tracker) haveCount[i] === M ? seeds++ : leechers++;
-    population.push({ t, seeds, leechers });
+    let rarestCopies = Infinity;
+    for (let p = 0; p < M; p++) rarestCopies = Math.min(rarestCopies, copies[p]);
+    population.push({ t, seeds, leechers, rarestCopies });
     const bin = Math.max(1, Math.ceil(M / AVAILABILITY_BINS));
     for (let b = 0; b * bin < M; b++) {
       let sum = 0;
@@ -404,7 +419,13 @@ export function simulateSwarm(options: SwarmOptions): SwarmResult {
       nextSample += sampleEvery;
     }
     if (unfinished() === 0 && (!arrivals || t > arrivals.until)) break;
+    // Nothing has moved for a long while (pieces lost, or nobody left to give): stop, rather than wait for maxTime.
+    if (t - lastProgress > STALL_SECONDS && (!arrivals || t > arrivals.until)) break;
 
+    // Leechers whose neighbours have left ask the tracker for more, as clients re-announce.
+    if (steps > 0 && Math.floor(t / REANNOUNCE_SECONDS) !== Math.floor((t - dt) / REANNOUNCE_SECONDS)) {
+      for (const i of tracker) if (haveCount[i] < M && deg[i] < (options.neighbors ?? 50) / 2) meetPeers(i);
+    }
     // Choking rounds.
     const regular = steps > 0 && Math.floor(t / REGULAR_UNCHOKE_SECONDS) !== Math.floor((t - dt) / REGULAR_UNCHOKE_SECONDS);
     if (regular) {
@@ -467,6 +488,7 @@ export function simulateSwarm(options: SwarmOptions): SwarmResult {
             clearBit(pending, j, p);
             setBit(have, j, p);
             copies[p]++;
+            lastProgress = t;
             quietUntil[j] = 0; // j has something new to offer: let it look for takers again
             if (++haveCount[j] === M) {
               finished[j] = t + dt;
