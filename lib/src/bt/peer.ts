@@ -91,8 +91,11 @@ export class Peer {
 
   /** A piece message, the block written after its header without copying it. */
   sendBlock(piece: number, begin: number, block: Buffer): void {
+    // Header and block leave in one write (cork), not two segments.
+    this.socket.cork();
     this.write(encodePieceHeader(piece, begin, block.length));
     this.write(block);
+    process.nextTick(() => this.socket.uncork());
     this.uploaded += block.length;
     this.recentUp += block.length;
   }

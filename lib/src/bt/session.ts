@@ -22,7 +22,7 @@ import { BLOCK_SIZE, MAX_REQUEST_LENGTH, WireMessage, bitfieldToWords, wordsToBi
  *  - tit-for-tat every 10 s, an optimistic unchoke every 30 s, and an empty slot
  *    given at once to a peer that asks.
  */
-export const PIPELINE = 64;
+export const PIPELINE = 128;
 /** At most this many connections. */
 export const MAX_PEERS = 50;
 
@@ -76,11 +76,13 @@ export async function startSession(options: SessionOptions): Promise<TorrentSess
   const random = new Random(options.seed ?? (Date.now() & 0xffff));
   const strategy = options.picker ?? "rarest";
   const have = new Uint32Array(W);
+  // Pieces verified and on their way to disk, or on it: never asked for again (`have` follows once written).
+  const got = new Uint32Array(W);
   const pending = new Uint32Array(W);
   const copies = new Int32Array(n);
   let haveCount = 0;
   const good = await storage.check();
-  good.forEach((ok, p) => ok && ((have[p >>> 5] |= 1 << (p & 31)), haveCount++));
+  good.forEach((ok, p) => ok && ((have[p >>> 5] |= 1 << (p & 31)), (got[p >>> 5] |= 1 << (p & 31)), haveCount++));
   const peers = new Set<Peer>();
   const banned = new Set<string>();
   const connecting = new Set<string>();
@@ -92,10 +94,11 @@ export async function startSession(options: SessionOptions): Promise<TorrentSess
   if (haveCount === n) resolveComplete();
   const emit = (e: SessionEvent) => options.onEvent?.(e);
   const hasPiece = (p: number) => ((have[p >>> 5] >>> (p & 31)) & 1) === 1;
+  const gotPiece = (p: number) => ((got[p >>> 5] >>> (p & 31)) & 1) === 1;
 
   const wantsFrom = (peer: Peer) => {
     if (haveCount === n) return false;
-    for (let w = 0; w < W; w++) if (peer.have[w] & ~have[w]) return true;
+    for (let w = 0; w < W; w++) if (peer.have[w] & ~got[w]) return true;
     return false;
   };
   const updateInterest = (peer: Peer) => {
@@ -107,7 +110,7 @@ export async function startSession(options: SessionOptions): Promise<TorrentSess
   };
 
   // --- the downloader: which blocks to ask whom for ---
-  const pickInput = { words: W, pieces: n, theirs: have, mine: have, pending, copies };
+  const pickInput = { words: W, pieces: n, theirs: have, mine: got, pending, copies };
   const fill = (peer: Peer) => {
     if (peer.peerChoking || !peer.amInterested || peer.closed) return;
     while (peer.requests.size < PIPELINE) {
@@ -140,7 +143,7 @@ export async function startSession(options: SessionOptions): Promise<TorrentSess
 
   const finishPiece = async (peer: Peer, piece: number, data: Buffer) => {
     peer.fetching.delete(piece);
-    if (hasPiece(piece)) return;
+    if (gotPiece(piece)) return;
     if (!storage.verify(piece, data)) {
       // The SHA-1 does not match: this peer sent all of the piece, so it lied (or is broken). Ban it.
       banned.add(peer.label);
@@ -152,22 +155,22 @@ export async function startSession(options: SessionOptions): Promise<TorrentSess
       for (const q of peers) fill(q);
       return;
     }
-    await storage.writePiece(piece, data);
-    if (hasPiece(piece)) return;
-    have[piece >>> 5] |= 1 << (piece & 31);
+    got[piece >>> 5] |= 1 << (piece & 31);
     pending[piece >>> 5] &= ~(1 << (piece & 31));
-    haveCount++;
-    downloaded += data.length;
-    emit({ type: "piece", piece, from: peer.label, have: haveCount });
     for (const q of peers) {
       if (q.fetching.has(piece)) {
         // Endgame: the same piece was on its way from others too. Cancel those requests.
         for (const [key, length] of q.requests) if (key.startsWith(`${piece}:`)) q.send({ type: "cancel", piece, begin: Number(key.split(":")[1]), length });
         release(q, piece);
       }
-      q.send({ type: "have", piece });
       updateInterest(q);
     }
+    await storage.writePiece(piece, data);
+    have[piece >>> 5] |= 1 << (piece & 31);
+    haveCount++;
+    downloaded += data.length;
+    emit({ type: "piece", piece, from: peer.label, have: haveCount });
+    for (const q of peers) q.send({ type: "have", piece }); // only now can we serve it
     if (haveCount === n) {
       emit({ type: "complete" });
       resolveComplete();

@@ -140,15 +140,19 @@ export class WireDecoder {
 
   private peekLength(): number {
     if (this.chunks[0].length >= 4) return this.chunks[0].readUInt32BE(0);
-    const head = Buffer.concat(this.chunks).subarray(0, 4);
+    const head = Buffer.concat(this.chunks.slice(0, 4)).subarray(0, 4); // four chunks hold at least four bytes
     return head.readUInt32BE(0);
   }
 
   private take(n: number): Buffer {
     let first = this.chunks[0];
     if (first.length < n) {
-      first = Buffer.concat(this.chunks);
-      this.chunks = [first];
+      // Join only the chunks this frame spans (joining all of them would copy the whole backlog per message).
+      let k = 0;
+      let have = 0;
+      while (have < n) have += this.chunks[k++].length;
+      first = Buffer.concat(this.chunks.slice(0, k), have);
+      this.chunks.splice(0, k, first);
     }
     const frame = first.subarray(0, n);
     if (first.length === n) this.chunks.shift();
