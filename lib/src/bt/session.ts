@@ -23,6 +23,8 @@ import { BLOCK_SIZE, MAX_REQUEST_LENGTH, WireMessage, bitfieldToWords, wordsToBi
  *    given at once to a peer that asks.
  */
 export const PIPELINE = 128;
+/** Seconds between keep-alives on every connection. */
+export const KEEPALIVE_SECONDS = 120;
 /** At most this many connections. */
 export const MAX_PEERS = 50;
 
@@ -208,6 +210,8 @@ export async function startSession(options: SessionOptions): Promise<TorrentSess
   const choker = setInterval(() => {
     ticks++;
     rechoke(ticks % (OPTIMISTIC_UNCHOKE_SECONDS / REGULAR_UNCHOKE_SECONDS) === 0);
+    // BEP 3: a keep-alive every two minutes, so quiet connections are not timed out.
+    if (ticks % (KEEPALIVE_SECONDS / REGULAR_UNCHOKE_SECONDS) === 0) for (const p of peers) p.send({ type: "keep-alive" });
   }, REGULAR_UNCHOKE_SECONDS * 1000);
   choker.unref();
 
