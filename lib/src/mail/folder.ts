@@ -167,11 +167,6 @@ export class Folder {
     this.messages = this.messages.filter((x) => x !== m);
   }
 
-  /** The message with this UID, if still here. */
-  byUid(uid: number): StoredMessage | undefined {
-    return this.messages.find((m) => m.uid === uid);
-  }
-
   /** A message's bytes. */
   read(m: StoredMessage): Promise<Buffer> {
     return fs.readFile(join(this.dir, m.file));
