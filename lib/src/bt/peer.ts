@@ -89,12 +89,13 @@ export class Peer {
     this.write(encodeWireMessage(m));
   }
 
-  /** A piece message, the block written after its header without copying it. */
-  sendBlock(piece: number, begin: number, block: Buffer): void {
-    // Header and block leave in one write (cork), not two segments.
+  /** A piece message, the block written after its header without copying it (don't reuse the block before `sent`). */
+  sendBlock(piece: number, begin: number, block: Buffer, sent: () => void): void {
+    if (this.closed || !this.socket.writable) return sent();
+    // Header and block leave in one write (cork), not two segments; `sent` runs once the kernel has the bytes.
     this.socket.cork();
-    this.write(encodePieceHeader(piece, begin, block.length));
-    this.write(block);
+    this.socket.write(encodePieceHeader(piece, begin, block.length));
+    this.socket.write(block, () => sent());
     process.nextTick(() => this.socket.uncork());
     this.uploaded += block.length;
     this.recentUp += block.length;

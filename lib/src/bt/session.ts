@@ -112,6 +112,9 @@ export async function startSession(options: SessionOptions): Promise<TorrentSess
   };
 
   // --- the downloader: which blocks to ask whom for ---
+  // Piece buffers are reused once a piece is on disk (a fresh 256 KiB buffer per piece kept the GC busy).
+  const spare: Buffer[] = [];
+  const recycle = (data: Buffer) => spare.length < 32 && data.buffer.byteLength >= t.pieceLength && spare.push(Buffer.from(data.buffer, data.byteOffset, t.pieceLength));
   const pickInput = { words: W, pieces: n, theirs: have, mine: got, pending, copies };
   const fill = (peer: Peer) => {
     if (peer.peerChoking || !peer.amInterested || peer.closed) return;
@@ -122,7 +125,7 @@ export async function startSession(options: SessionOptions): Promise<TorrentSess
         const p = pickPiece(strategy, { ...pickInput, theirs: peer.have }, random);
         if (p < 0 || peer.fetching.has(p)) return;
         pending[p >>> 5] |= 1 << (p & 31);
-        target = { piece: p, state: { data: Buffer.allocUnsafe(pieceSize(t, p)), received: 0, next: 0 } };
+        target = { piece: p, state: { data: (spare.pop() ?? Buffer.allocUnsafe(t.pieceLength)).subarray(0, pieceSize(t, p)), received: 0, next: 0 } };
         peer.fetching.set(p, target.state);
       }
       const { piece, state } = target;
@@ -168,6 +171,7 @@ export async function startSession(options: SessionOptions): Promise<TorrentSess
       updateInterest(q);
     }
     await storage.writePiece(piece, data);
+    recycle(data);
     have[piece >>> 5] |= 1 << (piece & 31);
     haveCount++;
     downloaded += data.length;
@@ -288,12 +292,15 @@ export async function startSession(options: SessionOptions): Promise<TorrentSess
     }
   };
 
-  const serve = (peer: Peer, piece: number, begin: number, length: number) =>
-    storage.readPiece(piece).then((data) => {
-      if (peer.amChoking) return;
-      peer.sendBlock(piece, begin, data.subarray(begin, begin + length));
+  const serve = (peer: Peer, piece: number, begin: number, length: number) => {
+    const hold = storage.acquire(piece);
+    hold.ready.then((data) => {
+      if (peer.amChoking || peer.closed) return hold.release();
+      // The buffer goes back to the pool only once the socket has handed the block to the kernel.
+      peer.sendBlock(piece, begin, data.subarray(begin, begin + length), hold.release);
       uploaded += length;
-    }, () => peer.close("could not read a piece to send"));
+    }, () => (hold.release(), peer.close("could not read a piece to send")));
+  };
   // With an upload cap, requests wait in a queue that a timer drains at the allowed rate.
   const uploads: Array<{ peer: Peer; piece: number; begin: number; length: number }> = [];
   let credit = 0;

@@ -6,6 +6,23 @@ import { Torrent, pieceSize } from "./metainfo";
 
 /** Pieces kept in memory by a seed (16 pieces of 256 KiB: 4 MiB). */
 export const PIECE_CACHE = 16;
+/** Spare piece buffers kept for reuse. */
+const PIECE_POOL = 64;
+
+/** A piece's bytes, valid until `release()` is called. */
+export interface PieceHold {
+  ready: Promise<Buffer>;
+  release(): void;
+}
+
+interface CacheEntry {
+  piece: number;
+  whole: Buffer;
+  data: Buffer;
+  refs: number;
+  cached: boolean;
+  ready: Promise<Buffer>;
+}
 
 /**
  * A torrent's bytes on disk: the files under `dir`, seen as one stream cut into
@@ -15,7 +32,9 @@ export const PIECE_CACHE = 16;
 export class Storage {
   private handles = new Map<string, fs.FileHandle>();
   /** Recently read pieces (a peer's requests for one piece come together, and several pieces are in flight). */
-  private cache = new Map<number, Promise<Buffer>>();
+  private cache = new Map<number, CacheEntry>();
+  /** Piece-sized buffers no longer in use. */
+  private pool: Buffer[] = [];
   private writes: Promise<unknown> = Promise.resolve();
   /** True when the files were just created: nothing on disk to check. */
   fresh = true;
@@ -54,24 +73,51 @@ export class Storage {
     }
   }
 
-  /** Reads a whole piece; the last PIECE_CACHE pieces read are kept (blocks of one piece are asked for together). */
-  readPiece(piece: number): Promise<Buffer> {
-    let data = this.cache.get(piece);
-    if (data) {
-      this.cache.delete(piece); // most recently used goes last
-      this.cache.set(piece, data);
-      return data;
-    }
-    data = (async () => {
+  /**
+   * A piece's bytes for reading, held until `release`. The last PIECE_CACHE pieces
+   * stay in memory (a peer asks for a piece's blocks together). Buffers come from a
+   * pool and go back to it once no send holds them: a seed that allocated a fresh
+   * 256 KiB buffer per piece spent much of its time collecting garbage.
+   */
+  acquire(piece: number): PieceHold {
+    let entry = this.cache.get(piece);
+    if (entry) this.cache.delete(piece); // most recently used goes last
+    else {
       const size = pieceSize(this.torrent, piece);
-      const buf = Buffer.allocUnsafe(size);
-      for (const r of this.ranges(piece * this.torrent.pieceLength, size)) await r.handle.read(buf, r.into, r.length, r.at);
-      return buf;
-    })();
-    this.cache.set(piece, data);
-    data.catch(() => this.cache.delete(piece));
-    if (this.cache.size > PIECE_CACHE) this.cache.delete(this.cache.keys().next().value!);
-    return data;
+      const whole = this.pool.pop() ?? Buffer.allocUnsafe(this.torrent.pieceLength);
+      const data = whole.subarray(0, size);
+      const e: CacheEntry = { piece, whole, data, refs: 0, cached: true, ready: Promise.resolve(data) };
+      e.ready = (async () => {
+        for (const r of this.ranges(piece * this.torrent.pieceLength, size)) await r.handle.read(data, r.into, r.length, r.at);
+        return data;
+      })();
+      e.ready.catch(() => this.evict(e));
+      entry = e;
+    }
+    this.cache.set(piece, entry);
+    entry.refs++;
+    if (this.cache.size > PIECE_CACHE) this.evict(this.cache.values().next().value!);
+    const held = entry;
+    let released = false;
+    return {
+      ready: held.ready,
+      release: () => {
+        if (released) return;
+        released = true;
+        held.refs--;
+        this.recycle(held);
+      },
+    };
+  }
+
+  private evict(e: CacheEntry): void {
+    if (this.cache.get(e.piece) === e) this.cache.delete(e.piece);
+    e.cached = false;
+    this.recycle(e);
+  }
+
+  private recycle(e: CacheEntry): void {
+    if (e.refs === 0 && !e.cached && this.pool.length < PIECE_POOL) this.pool.push(e.whole);
   }
 
   /** Writes a verified piece. Writes go one at a time: overlapping writes to one file are several times slower. */
@@ -94,10 +140,12 @@ export class Storage {
     if (this.fresh) return this.torrent.pieces.map(() => false); // files just made: nothing to find
     const good: boolean[] = [];
     for (let p = 0; p < this.torrent.pieces.length; p++) {
-      good.push(this.verify(p, await this.readPiece(p)));
+      const hold = this.acquire(p);
+      good.push(this.verify(p, await hold.ready));
+      hold.release();
       onProgress?.(p + 1);
     }
-    this.cache.clear();
+    for (const e of [...this.cache.values()]) this.evict(e); // what a peer asks for later is read then, from the disk as it is
     return good;
   }
 
