@@ -1,19 +1,21 @@
 /**
  * `npm run bench:bt`: BitTorrent figures, each against its baseline in the same run.
- *   1. Loopback download of a 256 MiB torrent from the lib's seeder (through the
+ *   1. Loopback download of a 256 MiB torrent from `applayer seed` (through the
  *      lib's tracker): by `applayer download` and by aria2c, each its own process
  *      timed from start to exit, and plain TCP moving the same bytes (the ceiling).
  *   2. The swarm simulator: wall time for 10,000 peers × 1,024 pieces, and the gap
  *      to the lower bound in the ideal case.
  */
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import * as net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 // The compiled lib, as the CLI and the notebooks run it (tsx's transform of lib/src is slower in hot loops).
-import { createTorrent, parseTorrent, serveTracker, simulateSwarm, startSession } from "../lib/dist/index.js";
+import { createTorrent, serveTracker, simulateSwarm } from "../lib/dist/index.js";
+
+const CLI = join(__dirname, "..", "lib", "dist", "cli", "main.js");
 
 const MiB = 1024 * 1024;
 const SIZE_MIB = Number(process.env.BENCH_TORRENT_MIB ?? 256);
@@ -48,15 +50,16 @@ async function main(): Promise<void> {
   const tracker = await serveTracker({ port: 0, interval: 2 });
   const torrentBytes = await createTorrent(join(dir, "big.bin"), { announce: tracker.announceUrl });
   writeFileSync(join(dir, "big.torrent"), torrentBytes);
-  const torrent = parseTorrent(torrentBytes);
-  const seed = await startSession({ torrent, dir, port: 0 });
+  // The seeder runs as its own process (`applayer seed`), as a user would run it.
+  const seed = spawn(process.execPath, [CLI, "seed", join(dir, "big.torrent"), "--data", dir], { stdio: ["ignore", "pipe", "inherit"] });
+  await new Promise<void>((resolve) => seed.stdout!.on("data", (d) => String(d).includes("listening on") && resolve()));
 
   const tcpMs = Math.min(await plainTcp(data), await plainTcp(data));
 
   // Both downloaders run as their own process, as a user would start them, against the same seeder.
   const out = mkdtempSync(join(tmpdir(), "applayer-bench-bt-lib-"));
   let t = performance.now();
-  await sh(process.execPath, [join(__dirname, "..", "lib", "dist", "cli", "main.js"), "download", join(dir, "big.torrent"), "--out", out]);
+  await sh(process.execPath, [CLI, "download", join(dir, "big.torrent"), "--out", out]);
   const libMs = performance.now() - t;
   if (!readFileSync(join(out, "big.bin")).equals(data)) throw new Error("the lib's download differs from the original");
 
@@ -66,7 +69,7 @@ async function main(): Promise<void> {
     "--summary-interval=0", "--console-log-level=warn", "--file-allocation=none", "--bt-tracker-interval=2", "--seed-time=0", "--dir", ariaOut, join(dir, "big.torrent")]);
   const ariaMs = performance.now() - t;
   if (!readFileSync(join(ariaOut, "big.bin")).equals(data)) throw new Error("aria2c's download differs from the original");
-  await seed.close();
+  seed.kill("SIGTERM");
   await tracker.close();
 
   row("plain TCP, one connection (the ceiling)", tcpMs);
