@@ -2,7 +2,7 @@ import * as net from "node:net";
 import { AppLayerError, isAppLayerError } from "../errors";
 import { Address, formatAddress } from "../net/address";
 import { LineSplitter } from "../net/framing";
-import { CallOptions, Closable, ListenOptions, bindTcp, closeTcpServer, releaseAddress, resolveListen, track, untrack, withDeadline } from "../net/lifecycle";
+import { CallOptions, Closable, ListenOptions, serveTcp, withDeadline } from "../net/lifecycle";
 import { Trace } from "../lab/trace";
 import { TCP_UPPER_IDLE_TIMEOUT_MS, TCP_UPPER_MAX_LINE } from "./limits";
 import { toUpperAscii } from "./uppercase";
@@ -44,16 +44,13 @@ const MAX_CLIENT_RECORDS = 1000;
  * await tcpUpperRequest("hello", { server: server.address }); // "HELLO"
  */
 export async function serveTcpUpper(options: TcpUpperServerOptions = {}): Promise<TcpUpperServer> {
-  const where = resolveListen(options);
-  if (where.port !== 0) await releaseAddress("tcp", where);
   const maxLine = options.maxLine ?? TCP_UPPER_MAX_LINE;
   const idle = options.idleTimeoutMs ?? TCP_UPPER_IDLE_TIMEOUT_MS;
-  const sockets = new Set<net.Socket>();
   const clients: TcpClientRecord[] = [];
   const trace = options.trace;
+  let name = "server";
 
-  const server = net.createServer((socket) => {
-    sockets.add(socket);
+  const service = await serveTcp("tcp", options, (socket) => {
     const record: TcpClientRecord = { remote: { host: socket.remoteAddress ?? "?", port: socket.remotePort ?? 0 }, lines: 0, open: true };
     if (clients.length >= MAX_CLIENT_RECORDS) clients.shift();
     clients.push(record);
@@ -83,25 +80,13 @@ export async function serveTcpUpper(options: TcpUpperServerOptions = {}): Promis
       if (rest.length) answer(rest);
       socket.end();
     });
-    socket.on("error", () => undefined); // a reset by one client concerns only that client
     socket.on("close", () => {
       record.open = false;
-      sockets.delete(socket);
       trace?.note(peer, "closed");
     });
   });
-  const address = await bindTcp(server, where);
-  const name = `server ${formatAddress(address)}`;
-  let closing: Promise<void> | undefined;
-  const handle: TcpUpperServer = {
-    address,
-    clients,
-    close() {
-      untrack(handle);
-      return (closing ??= closeTcpServer(server, sockets));
-    },
-  };
-  return track(handle, "tcp", address);
+  name = `server ${formatAddress(service.address)}`;
+  return { address: service.address, clients, close: () => service.close() };
 }
 
 /**
