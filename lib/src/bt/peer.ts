@@ -18,9 +18,7 @@ export class Peer {
   haveCount = 0;
   /** Its peer id, once the handshake came. */
   id?: Buffer;
-  /** Bytes of verified or requested data, each way, in total and since the last rechoke. */
-  downloaded = 0;
-  uploaded = 0;
+  /** Bytes each way since the last rechoke: what tit-for-tat ranks by. */
   recentDown = 0;
   recentUp = 0;
   /** Our requests in flight to it: "piece:begin" → length. */
@@ -97,13 +95,7 @@ export class Peer {
     this.socket.write(encodePieceHeader(piece, begin, block.length));
     this.socket.write(block, () => sent());
     process.nextTick(() => this.socket.uncork());
-    this.uploaded += block.length;
     this.recentUp += block.length;
-  }
-
-  /** Bytes queued in the socket and not yet sent (the upload's back-pressure). */
-  get backlog(): number {
-    return this.socket.writableLength;
   }
 
   hasPiece(p: number): boolean {

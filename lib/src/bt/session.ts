@@ -274,7 +274,6 @@ export async function startSession(options: SessionOptions): Promise<TorrentSess
         if (length === undefined || length !== m.block.length) break; // not asked for (or cancelled): ignore it
         peer.requests.delete(key);
         peer.recentDown += length;
-        peer.downloaded += length;
         const state = peer.fetching.get(m.piece);
         if (state) {
           m.block.copy(state.data, m.begin);

@@ -118,11 +118,6 @@ export class WireDecoder {
 
   constructor(readonly maxLength = MAX_WIRE_MESSAGE) {}
 
-  /** Bytes received but not yet part of a whole message. */
-  get pending(): number {
-    return this.buffered;
-  }
-
   push(chunk: Buffer): WireMessage[] {
     this.chunks.push(chunk);
     this.buffered += chunk.length;
