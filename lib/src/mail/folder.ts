@@ -1,5 +1,6 @@
 import { promises as fs } from "node:fs";
 import { join } from "node:path";
+import { writeSynced } from "./durable";
 
 /**
  * One mail folder on disk (a Maildir: tmp/, new/, cur/) as IMAP and POP3 see it:
@@ -189,13 +190,7 @@ export class Folder {
     return this.serial(async () => {
       const base = `${Date.now()}.P${process.pid}Q${++unique}.applayer`;
       const tmp = join(this.dir, "tmp", base);
-      const handle = await fs.open(tmp, "wx");
-      try {
-        await handle.writeFile(bytes);
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
+      await writeSynced(tmp, bytes);
       if (date) await fs.utimes(tmp, date, date);
       const kept = new Set([...flags].filter(isStorableFlag));
       const file = `cur/${base}${infoSuffix(kept)}`;

@@ -1,6 +1,7 @@
 import { promises as fs } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
+import { writeSynced } from "./durable";
 import { Folder } from "./folder";
 
 let counter = 0;
@@ -90,13 +91,7 @@ export class Maildir {
     await Promise.all(["tmp", "new", "cur"].map((d) => fs.mkdir(join(dir, d), { recursive: true })));
     const name = `${Date.now()}.P${process.pid}Q${++counter}.${hostname()}`;
     const tmp = join(dir, "tmp", name);
-    const file = await fs.open(tmp, "wx");
-    try {
-      await file.writeFile(message);
-      await file.sync(); // the bytes are on disk…
-    } finally {
-      await file.close();
-    }
+    await writeSynced(tmp, message); // the bytes are on disk…
     await fs.rename(tmp, join(dir, "new", name)); // …before the message appears, whole, in new/
     const newDir = await fs.open(join(dir, "new"), "r");
     try {

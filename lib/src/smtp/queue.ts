@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { isAppLayerError } from "../errors";
 import { Address, formatAddress } from "../net/address";
 import { Closable } from "../net/lifecycle";
+import { writeSynced } from "../mail/durable";
 import { sendMail } from "./client";
 import { MAX_QUEUE_AGE_MS, QUEUE_SCAN_MS, RETRY_BASE_MS, RETRY_MAX_MS } from "./limits";
 
@@ -38,13 +39,7 @@ export function staticMx(table: Record<string, Address>): MxLookup {
 /** Writes a file durably: tmp name, fsync, rename. */
 async function writeDurably(path: string, data: string | Uint8Array): Promise<void> {
   const tmp = `${path}.tmp`;
-  const f = await fs.open(tmp, "w");
-  try {
-    await f.writeFile(data);
-    await f.sync();
-  } finally {
-    await f.close();
-  }
+  await writeSynced(tmp, data, "w");
   await fs.rename(tmp, path);
 }
 
