@@ -25,7 +25,8 @@ say() { printf '[setup] %s\n' "$*"; }
 # --- 1. Debian packages --------------------------------------------------------
 # Jupyter comes from Debian because PyPI is out of reach on these machines; it runs
 # on /usr/bin/python3 (a `python3` earlier on PATH may be a separate interpreter).
-apt_pkgs=(jupyter-notebook jupyter-nbconvert python3-nbclient jupyter-client python3-ipykernel)
+# fonts-dejavu-core: the fonts charts are drawn with when the kernel renders them to PNG.
+apt_pkgs=(jupyter-notebook jupyter-nbconvert python3-nbclient jupyter-client python3-ipykernel fonts-dejavu-core)
 if [ "$want_test" = 1 ]; then
   # Standard tools and servers the interop tests run against ours.
   apt_pkgs+=(socat netcat-openbsd bind9-dnsutils bind9 nsd knot unbound dnsperf swaks libnet-ssleay-perl python3-aiosmtpd dovecot-imapd dovecot-pop3d chromium aria2 transmission-cli mktorrent opentracker)
@@ -57,7 +58,8 @@ fi
 
 # --- 2. npm dependencies ---------------------------------------------------------
 # npm ci when the lock changed since the last install (or nothing is installed yet).
-if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+# The .bin/applayer check catches a node_modules made before the command's shim existed.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ] || [ ! -e node_modules/.bin/applayer ]; then
   say "installing npm dependencies (npm ci)"
   npm ci --no-audit --no-fund --loglevel=error
 fi
@@ -67,7 +69,6 @@ fi
 # lib/dist by package name ("applayer"), because tslab cannot import ../lib sources.
 say "building lib (tsc -p lib/tsconfig.json)"
 node node_modules/typescript/bin/tsc -p lib/tsconfig.json
-chmod +x lib/dist/cli/main.js
 
 # --- 4. the tslab kernelspec, for this project only --------------------------------
 # The kernel must run *this* project's tslab: the lib's chart helper talks to the

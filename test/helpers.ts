@@ -43,10 +43,10 @@ export function startCli(args: string[], expectLines = 1): Promise<CliServer> {
  * Runs a command with stdin `input` and resolves with its stdout (rejecting on a
  * non-zero exit). Output is read as UTF-8, or byte for byte with "latin1".
  */
-export function run(cmd: string, args: string[], input = "", options: { timeoutMs?: number; encoding?: "utf8" | "latin1" } = {}): Promise<string> {
+export function run(cmd: string, args: string[], input = "", options: { timeoutMs?: number; encoding?: "utf8" | "latin1"; cwd?: string } = {}): Promise<string> {
   return new Promise((resolvePromise, reject) => {
     const encoding = options.encoding ?? "utf8";
-    const child = execFile(cmd, args, { timeout: options.timeoutMs ?? 10_000, encoding }, (error, stdout, stderr) => {
+    const child = execFile(cmd, args, { timeout: options.timeoutMs ?? 10_000, encoding, cwd: options.cwd }, (error, stdout, stderr) => {
       if (error) reject(new Error(`${cmd} ${args.join(" ")}: ${error.message}\n${stdout}${stderr}`));
       else resolvePromise(stdout);
     });
