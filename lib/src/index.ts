@@ -17,6 +17,8 @@ export * from "./charts/render";
 export * from "./charts/specs";
 export * from "./charts/sequence";
 export * from "./charts/display";
+export * from "./charts/png";
+export * from "./charts/steps";
 export * from "./lab/kernel";
 export * from "./lab/trace";
 export * from "./lab/hexdump";

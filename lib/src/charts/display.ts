@@ -1,15 +1,18 @@
-import { displayBundle } from "../lab/kernel";
+import { displayBundle, inKernel } from "../lab/kernel";
 import { VegaLiteSpec, renderSvg } from "./render";
+import { renderPng } from "./png";
 
 /** The Vega-Lite MIME type JupyterLab, VS Code and nteract render natively. */
 export const VEGALITE_MIME = "application/vnd.vegalite.v5+json";
 
 /**
- * Shows a chart in the notebook. The SVG is rendered here, in the kernel, so it
- * appears in classic Notebook, JupyterLab, VS Code, GitHub and the HTML build
- * alike; the Vega-Lite spec rides along as a JSON object for front ends that draw
- * it interactively. Outside a kernel it renders (so a bad spec still throws) and
- * shows nothing; use renderSvg() to get the SVG itself.
+ * Shows a chart in the notebook. The SVG and a PNG are rendered here, in the
+ * kernel: the SVG appears in classic Notebook, JupyterLab, VS Code, GitHub and the
+ * lesson pages; the PNG where SVG is not trusted (a notebook opened with outputs it
+ * did not make itself). The Vega-Lite spec rides along as a JSON object for front
+ * ends, and lesson pages, that draw it interactively. A chart too big for a PNG
+ * keeps its SVG and says so in its caption. Outside a kernel it renders the SVG
+ * (so a bad spec still throws) and shows nothing; use renderSvg() to get the SVG.
  *
  * With `live: "some-id"`, later calls with the same id redraw the chart in place
  * (download curves that grow as the download runs).
@@ -18,6 +21,8 @@ export const VEGALITE_MIME = "application/vnd.vegalite.v5+json";
  */
 export async function show(spec: VegaLiteSpec, options: { live?: string } = {}): Promise<void> {
   const svg = await renderSvg(spec);
+  if (!inKernel()) return;
+  const png = await renderPng(svg);
   const title = typeof spec.title === "string" ? spec.title : (spec.title as { text?: string } | undefined)?.text;
   // A live chart: the first call with an id shows it, later calls redraw it in place.
   const update = options.live !== undefined && shownLive.has(options.live);
@@ -25,10 +30,11 @@ export async function show(spec: VegaLiteSpec, options: { live?: string } = {}):
   displayBundle(
     {
       "image/svg+xml": svg,
+      ...(png.png ? { "image/png": png.png.toString("base64") } : {}),
       [VEGALITE_MIME]: spec,
-      "text/plain": `[chart${title ? `: ${title}` : ""}]`,
+      "text/plain": `[chart${title ? `: ${title}` : ""}${png.png ? "" : ` (${png.reason}; the SVG shows it)`}]`,
     },
-    { displayId: options.live, update },
+    { displayId: options.live, update, metadata: png.png ? { "image/png": { width: png.width, height: png.height } } : {} },
   );
 }
 

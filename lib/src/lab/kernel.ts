@@ -29,13 +29,14 @@ export function inKernel(): boolean {
 }
 
 /**
- * Sends one display bundle (MIME type → data) to the notebook. With `displayId`,
+ * Sends one display bundle (MIME type → data, with per-type `metadata` such as an
+ * image's display size) to the notebook. With `displayId`,
  * later calls with `update: true` replace that output in place. Returns false
  * when not running in a kernel, so callers can fall back to the console.
  */
-export function displayBundle(data: Record<string, unknown>, options: { displayId?: string; update?: boolean } = {}): boolean {
+export function displayBundle(data: Record<string, unknown>, options: { displayId?: string; update?: boolean; metadata?: Record<string, unknown> } = {}): boolean {
   const write = writer();
   if (!write) return false;
-  write({ data, metadata: {}, transient: options.displayId ? { display_id: options.displayId } : {} }, options.update ?? false);
+  write({ data, metadata: options.metadata ?? {}, transient: options.displayId ? { display_id: options.displayId } : {} }, options.update ?? false);
   return true;
 }
