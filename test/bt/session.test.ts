@@ -8,6 +8,7 @@ import { createTorrent, parseTorrent, Torrent } from "../../lib/src/bt/metainfo"
 import { serveTracker, Tracker } from "../../lib/src/bt/tracker";
 import { SessionEvent, TorrentSession, startSession } from "../../lib/src/bt/session";
 import { encodeHandshake, encodeWireMessage } from "../../lib/src/bt/wire";
+import { Trace } from "../../lib/src/lab/trace";
 
 let dir: string;
 let data: Buffer;
@@ -33,6 +34,28 @@ afterEach(async () => {
 });
 
 describe("a swarm of lib peers", () => {
+  it("a traced leecher records its side of the wire in protocol order: handshakes, bitfield, interested, unchoke, requests, pieces", async () => {
+    const seed = await start({ torrent, dir, port: 0, announceUrl: "" });
+    const trace = new Trace();
+    const out = mkdtempSync(join(tmpdir(), "applayer-bt-traced-"));
+    const leecher = await start({ torrent, dir: out, port: 0, announceUrl: "", peers: [seed.address], trace: { trace, name: "leecher" } });
+    await leecher.complete;
+    const seedName = `${seed.address.host}:${seed.address.port}`;
+    const said = (from: string, label: RegExp) => trace.entries.findIndex((e) => e.from === from && label.test(e.label));
+    const order = [
+      said("leecher", /^handshake$/),
+      said(seedName, /^handshake$/),
+      said(seedName, /^bitfield \(13 of 16 bits set\)$/), // 3 MiB + 999 B in 256 KiB pieces: 13 pieces
+      said("leecher", /^interested$/),
+      said(seedName, /^unchoke$/),
+      said("leecher", /^request piece \d+ @0 \(16384 B\)$/),
+      said(seedName, /^piece \d+ @0 \(16384 B\)$/),
+    ];
+    expect(order.every((i) => i >= 0), JSON.stringify(order)).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+    expect(trace.entries.filter((e) => e.from === seedName && e.label.startsWith("piece ")).length).toBe(Math.ceil(data.length / 16384));
+  }, 30_000);
+
   it("one seed and five leechers: everyone ends with the same bytes, and leechers upload to each other", async () => {
     // The seed's uplink is slow (1 MiB/s), so the leechers must trade to finish soon.
     await start({ torrent, dir, port: 0, uploadRate: 1024 * 1024 });

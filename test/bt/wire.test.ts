@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { WireDecoder, bitfieldToWords, decodeHandshake, encodeHandshake, encodeWireMessage, wordsToBitfield, MAX_WIRE_MESSAGE, WireMessage } from "../../lib/src/bt/wire";
+import { WireDecoder, bitfieldToWords, decodeHandshake, describeWire, encodeHandshake, encodeWireMessage, wordsToBitfield, MAX_WIRE_MESSAGE, WireMessage } from "../../lib/src/bt/wire";
 import { isAppLayerError } from "../../lib/src/errors";
 import { Random } from "../../lib/src/sim/random";
 
@@ -8,6 +8,18 @@ const all: WireMessage[] = [
   { type: "have", piece: 7 }, { type: "bitfield", bits: Buffer.from([0xa0]) }, { type: "request", piece: 1, begin: 16384, length: 16384 },
   { type: "piece", piece: 1, begin: 0, block: Buffer.from("data") }, { type: "cancel", piece: 1, begin: 16384, length: 16384 }, { type: "port", port: 6881 },
 ];
+
+describe("describeWire", () => {
+  it.each([
+    [{ type: "interested" } as const, "interested"],
+    [{ type: "have", piece: 7 } as const, "have piece 7"],
+    [{ type: "bitfield", bits: Buffer.from([0b10110000, 0x01]) } as const, "bitfield (4 of 16 bits set)"],
+    [{ type: "request", piece: 3, begin: 16384, length: 16384 } as const, "request piece 3 @16384 (16384 B)"],
+    [{ type: "cancel", piece: 3, begin: 0, length: 100 } as const, "cancel piece 3 @0 (100 B)"],
+    [{ type: "piece", piece: 1, begin: 32768, block: Buffer.alloc(10) } as const, "piece 1 @32768 (10 B)"],
+    [{ type: "unknown", id: 20, length: 5 } as const, "unknown message id 20 (5 B)"],
+  ])("%j reads %s", (m, text) => expect(describeWire(m)).toBe(text));
+});
 
 describe("peer wire codec", () => {
   it("writes the handshake of BEP 3 and reads it back", () => {

@@ -6,6 +6,7 @@ import { Closable, track, untrack } from "../net/lifecycle";
 import { createTorrent, parseTorrent, Torrent } from "./metainfo";
 import { SessionEvent, TorrentSession, startSession } from "./session";
 import { Tracker, serveTracker } from "./tracker";
+import { Trace } from "../lab/trace";
 
 /**
  * A whole swarm on loopback, for a lesson: a tracker, one seed with a file of
@@ -24,7 +25,15 @@ export interface LoopbackSwarm extends Closable {
   done: Promise<boolean[]>;
 }
 
-export async function startLoopbackSwarm(o: { leechers: number; megabytes: number; seedUploadRate?: number; leecherUploadRate?: number; onEvent?: (peer: string, e: SessionEvent) => void }): Promise<LoopbackSwarm> {
+export async function startLoopbackSwarm(o: {
+  leechers: number;
+  megabytes: number;
+  seedUploadRate?: number;
+  leecherUploadRate?: number;
+  onEvent?: (peer: string, e: SessionEvent) => void;
+  /** Records leecher 1's wire messages, both ways (its handshakes and first pieces make a good diagram). */
+  trace?: Trace;
+}): Promise<LoopbackSwarm> {
   const dir = mkdtempSync(join(tmpdir(), "applayer-swarm-"));
   const original = randomBytes(Math.round(o.megabytes * 1024 * 1024));
   writeFileSync(join(dir, "lesson.bin"), original);
@@ -41,6 +50,7 @@ export async function startLoopbackSwarm(o: { leechers: number; megabytes: numbe
     dirs.push(out);
     leechers.push(await startSession({
       torrent, dir: out, port: 0, uploadRate: o.leecherUploadRate,
+      trace: i === 0 && o.trace ? { trace: o.trace, name } : undefined,
       onEvent: (e) => {
         if (e.type === "piece") samples.push({ ms: Math.round(performance.now() - t0), peer: name, pieces: e.have, fraction: e.have / torrent.pieces.length });
         o.onEvent?.(name, e);

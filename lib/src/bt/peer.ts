@@ -1,6 +1,7 @@
 import * as net from "node:net";
 import { AppLayerError, isAppLayerError } from "../errors";
-import { HANDSHAKE_LENGTH, Handshake, WireDecoder, WireMessage, decodeHandshake, encodeHandshake, encodeWireMessage, encodePieceHeader } from "./wire";
+import { Trace } from "../lab/trace";
+import { HANDSHAKE_LENGTH, Handshake, WireDecoder, WireMessage, decodeHandshake, describeWire, encodeHandshake, encodeWireMessage, encodePieceHeader } from "./wire";
 
 /**
  * One connection to another peer: the handshake, the four state bits of BEP 3
@@ -42,6 +43,8 @@ export class Peer {
       onHandshake(peer: Peer, h: Handshake): void;
       onMessage(peer: Peer, m: WireMessage): void;
       onClose(peer: Peer, reason: string): void;
+      /** Records every message each way, with this side named `name`. */
+      trace?: { trace: Trace; name: string };
     },
   ) {
     this.have = new Uint32Array(Math.ceil(pieces / 32));
@@ -51,6 +54,16 @@ export class Peer {
     socket.on("error", (e) => this.close(`socket error: ${e.message}`));
     socket.on("close", () => this.close("the peer closed the connection"));
     this.write(encodeHandshake(hooks.infoHash, hooks.peerId));
+    this.traced(true, "handshake");
+  }
+
+  /** Records a message in the trace, if there is one (described only then: this is the hot path). */
+  private traced(sent: boolean, m: WireMessage | string): void {
+    const t = this.hooks.trace;
+    if (!t) return;
+    const label = typeof m === "string" ? m : describeWire(m);
+    if (sent) t.trace.record(t.name, this.label, label);
+    else t.trace.record(this.label, t.name, label);
   }
 
   private receive(chunk: Buffer): void {
@@ -63,6 +76,7 @@ export class Peer {
         if (!h.infoHash.equals(this.hooks.infoHash)) throw new AppLayerError("PEER_WIRE", "the handshake is for another torrent");
         this.handshook = true;
         this.id = Buffer.from(h.peerId);
+        this.traced(false, "handshake");
         const rest = this.pendingBytes.subarray(HANDSHAKE_LENGTH);
         this.pendingBytes = Buffer.alloc(0);
         this.hooks.onHandshake(this, h);
@@ -71,6 +85,7 @@ export class Peer {
       }
       for (const m of this.decoder.push(chunk)) {
         if (this.closed) return;
+        this.traced(false, m);
         this.hooks.onMessage(this, m);
       }
     } catch (e) {
@@ -84,12 +99,14 @@ export class Peer {
   }
 
   send(m: WireMessage): void {
+    if (!this.closed) this.traced(true, m);
     this.write(encodeWireMessage(m));
   }
 
   /** A piece message, the block written after its header without copying it (don't reuse the block before `sent`). */
   sendBlock(piece: number, begin: number, block: Buffer, sent: () => void): void {
     if (this.closed || !this.socket.writable) return sent();
+    if (this.hooks.trace) this.traced(true, `piece ${piece} @${begin} (${block.length} B)`);
     // Header and block leave in one write (cork), not two segments; `sent` runs once the kernel has the bytes.
     this.socket.cork();
     this.socket.write(encodePieceHeader(piece, begin, block.length));

@@ -7,6 +7,7 @@ import { Random } from "../sim/random";
 import { OPTIMISTIC_UNCHOKE_SECONDS, REGULAR_SLOTS, REGULAR_UNCHOKE_SECONDS, chooseOptimistic, chooseRegular } from "./choker";
 import { Torrent, pieceSize } from "./metainfo";
 import { Peer } from "./peer";
+import { Trace } from "../lab/trace";
 import { PickerStrategy, pickPiece } from "./picker";
 import { Storage } from "./storage";
 import { announce } from "./tracker";
@@ -52,6 +53,8 @@ export interface SessionOptions extends ListenOptions {
   seed?: number;
   /** Cap the upload, bytes/s (a lesson's slow uplink); default: as fast as the peers take it. */
   uploadRate?: number;
+  /** Records every wire message of every connection, this peer's lifeline named `name`. */
+  trace?: { trace: Trace; name: string };
 }
 
 export interface TorrentSession extends Closable {
@@ -318,6 +321,7 @@ export async function startSession(options: SessionOptions): Promise<TorrentSess
   const hooks = {
     infoHash: t.infoHashBytes,
     peerId,
+    trace: options.trace,
     onHandshake(peer: Peer) {
       const id = peer.id!.toString("hex");
       if (peer.id!.equals(peerId)) return peer.close("that was ourselves");

@@ -38,6 +38,35 @@ export interface Handshake {
   peerId: Buffer;
 }
 
+/**
+ * One wire message in words, for a transcript or a sequence diagram:
+ * `request piece 3 @16384 (16384 B)`, `bitfield (12 of 96 pieces)`.
+ *
+ * @example describeWire({ type: "have", piece: 7 }) // "have piece 7"
+ */
+export function describeWire(m: WireMessage): string {
+  switch (m.type) {
+    case "have":
+      return `have piece ${m.piece}`;
+    case "bitfield": {
+      let count = 0;
+      for (const b of m.bits) for (let x = b; x; x &= x - 1) count++;
+      return `bitfield (${count} of ${m.bits.length * 8} bits set)`;
+    }
+    case "request":
+    case "cancel":
+      return `${m.type} piece ${m.piece} @${m.begin} (${m.length} B)`;
+    case "piece":
+      return `piece ${m.piece} @${m.begin} (${m.block.length} B)`;
+    case "port":
+      return `port ${m.port}`;
+    case "unknown":
+      return `unknown message id ${m.id} (${m.length} B)`;
+    default:
+      return m.type;
+  }
+}
+
 const wireError = (what: string) => new AppLayerError("PEER_WIRE", what);
 
 export function encodeHandshake(infoHash: Buffer, peerId: Buffer): Buffer {

@@ -2,24 +2,31 @@ import { Trace } from "../lab/trace";
 import { CHART_CONFIG, VEGALITE_SCHEMA } from "./specs";
 import { VegaLiteSpec } from "./render";
 
-const ROW_PX = 28;
+export const ROW_PX = 28;
 /** Columns are as wide as the longest label needs (about 6.6 px a character at 11 px), within these bounds. */
 const MIN_COLUMN_PX = 190;
 const MAX_COLUMN_PX = 460;
 
-/**
- * Draws a recorded exchange as a sequence diagram: one lifeline per participant,
- * one arrow per message in the order it happened, time on the left. Entries where
- * from === to are notes on that lifeline (a connection opening, a timeout).
- *
- * @example await show(sequenceDiagram(trace, { title: "UDP uppercase exchange" }));
- */
-export function sequenceDiagram(trace: Trace, options: { title?: string; maxEntries?: number } = {}): VegaLiteSpec {
+/** One row of a sequence diagram: a message (x1 → x2) or a note (x1 === x2), in columns. */
+export interface DiagramRow {
+  step: number;
+  x1: number;
+  x2: number;
+  /** Where the label sits: the arrow's middle, or just right of a note's lifeline. */
+  mid: number;
+  /** Where the arrowhead points. */
+  head: number;
+  dir: "right" | "left";
+  note: boolean;
+  label: string;
+  time: string;
+}
+
+/** The lifelines and rows of a trace's sequence diagram, shared by the Vega-Lite and the step-through drawings. */
+export function diagramRows(trace: Trace, maxEntries = 40): { names: string[]; rows: DiagramRow[]; columnPx: number } {
   const names = trace.participants();
   const col = new Map(names.map((n, i) => [n, i]));
-  const entries = trace.entries.slice(0, options.maxEntries ?? 40);
-  const steps = entries.length;
-  const rows = entries.map((e, i) => {
+  const rows = trace.entries.slice(0, maxEntries).map((e, i): DiagramRow => {
     const x1 = col.get(e.from)!;
     const x2 = col.get(e.to)!;
     return {
@@ -34,13 +41,27 @@ export function sequenceDiagram(trace: Trace, options: { title?: string; maxEntr
       time: `${e.time.toFixed(1)} ms`,
     };
   });
+  const columnPx = Math.min(MAX_COLUMN_PX, Math.max(MIN_COLUMN_PX, Math.max(0, ...rows.map((r) => r.label.length)) * 6.6 + 40));
+  return { names, rows, columnPx };
+}
+
+/**
+ * Draws a recorded exchange as a sequence diagram: one lifeline per participant,
+ * one arrow per message in the order it happened, time on the left. Entries where
+ * from === to are notes on that lifeline (a connection opening, a timeout).
+ *
+ * @example await show(sequenceDiagram(trace, { title: "UDP uppercase exchange" }));
+ */
+export function sequenceDiagram(trace: Trace, options: { title?: string; maxEntries?: number } = {}): VegaLiteSpec {
+  const { names, rows, columnPx } = diagramRows(trace, options.maxEntries);
+  const steps = rows.length;
   const x = { type: "quantitative", scale: { domain: [-0.75, names.length - 0.4] }, axis: null } as const;
   const y = { type: "quantitative", scale: { domain: [-0.9, steps + 0.6], reverse: true }, axis: null } as const;
   const messages = { filter: "!datum.note" };
   return {
     $schema: VEGALITE_SCHEMA,
     title: options.title,
-    width: Math.min(MAX_COLUMN_PX, Math.max(MIN_COLUMN_PX, Math.max(...rows.map((r) => r.label.length)) * 6.6 + 40)) * names.length + 60,
+    width: columnPx * names.length + 60,
     height: ROW_PX * (steps + 2),
     config: CHART_CONFIG,
     layer: [
