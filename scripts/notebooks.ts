@@ -26,7 +26,8 @@ export function jupyterEnv(extra: Record<string, string> = {}): NodeJS.ProcessEn
   return { ...process.env, JUPYTER_PATH: join(ROOT, ".jupyter", "share", "jupyter"), ...extra };
 }
 
-function run(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; output: string }> {
+/** Runs `jupyter ARGS…` on Debian's Python, in the notebooks folder, and collects what it prints. */
+export function jupyter(args: string[], env: NodeJS.ProcessEnv = jupyterEnv()): Promise<{ code: number; output: string }> {
   return new Promise((done) => {
     const child = spawn(PYTHON, ["-m", "jupyter", ...args], { env, cwd: NOTEBOOK_DIR });
     let output = "";
@@ -48,16 +49,16 @@ export interface Execution {
 
 /**
  * Executes one notebook into `outDir`. Self-checks run strict (a ✗ fails the cell),
- * so the reference solutions must pass their own checks.
+ * so the reference solutions must pass their own checks. `env` reaches the kernel.
  */
-export async function executeNotebook(notebook: string, outDir: string): Promise<Execution> {
+export async function executeNotebook(notebook: string, outDir: string, env: Record<string, string> = {}): Promise<Execution> {
   mkdirSync(outDir, { recursive: true });
   const start = Date.now();
   const args = ["nbconvert", "--to", "notebook", "--execute", `--ExecutePreprocessor.timeout=${CELL_TIMEOUT_S}`, "--output-dir", outDir, notebook];
-  const env = jupyterEnv({ APPLAYER_STRICT_CHECKS: "1" });
-  const { code, output } = await run(args, env);
+  const kernelEnv = jupyterEnv({ APPLAYER_STRICT_CHECKS: "1", ...env });
+  const { code, output } = await jupyter(args, kernelEnv);
   const seconds = (Date.now() - start) / 1000;
-  return { notebook, ok: code === 0, executed: join(outDir, basename(notebook)), seconds, log: code === 0 ? output : `${output}\n${await tslabError(args, env)}` };
+  return { notebook, ok: code === 0, executed: join(outDir, basename(notebook)), seconds, log: code === 0 ? output : `${output}\n${await tslabError(args, kernelEnv)}` };
 }
 
 /**
@@ -67,7 +68,7 @@ export async function executeNotebook(notebook: string, outDir: string): Promise
  */
 async function tslabError(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), "applayer-nb-error-"));
-  await run([...args.filter((a, i) => a !== "--output-dir" && args[i - 1] !== "--output-dir"), "--allow-errors", "--output-dir", dir], env);
+  await jupyter([...args.filter((a, i) => a !== "--output-dir" && args[i - 1] !== "--output-dir"), "--allow-errors", "--output-dir", dir], env);
   const cells = readCells(join(dir, basename(args[args.length - 1])));
   for (const [i, cell] of cells.entries()) {
     const err = (cell.outputs ?? []).map((o) => (o as { name?: string; text?: string | string[] })).find((o) => o.name === "stderr" && /error/i.test(mimeText(o.text)));
@@ -76,22 +77,21 @@ async function tslabError(args: string[], env: NodeJS.ProcessEnv): Promise<strin
   return "(tslab wrote no error text)";
 }
 
-/** Converts an executed notebook to a standalone HTML page beside it. */
-export async function toHtml(executed: string): Promise<{ ok: boolean; log: string }> {
-  const { code, output } = await run(["nbconvert", "--to", "html", executed], jupyterEnv());
-  return { ok: code === 0, log: output };
-}
-
 interface Cell {
   cell_type: string;
   source: string | string[];
-  metadata: { tags?: string[]; nbgrader?: Record<string, unknown> };
-  outputs?: Array<{ output_type: string; data?: Record<string, unknown>; ename?: string }>;
+  metadata: { tags?: string[]; nbgrader?: Record<string, unknown>; slideshow?: { slide_type?: string } };
+  outputs?: Array<{ output_type: string; data?: Record<string, unknown>; text?: string | string[] }>;
+}
+
+/** A notebook file, parsed. */
+export function readNotebook(path: string): { cells: Cell[]; metadata: Record<string, unknown> } {
+  return JSON.parse(readFileSync(path, "utf8")) as { cells: Cell[]; metadata: Record<string, unknown> };
 }
 
 /** The cells of a notebook file. */
 export function readCells(path: string): Cell[] {
-  return (JSON.parse(readFileSync(path, "utf8")) as { cells: Cell[] }).cells;
+  return readNotebook(path).cells;
 }
 
 export const sourceOf = (c: Cell): string => (Array.isArray(c.source) ? c.source.join("") : c.source);
@@ -101,7 +101,8 @@ const mimeText = (v: unknown): string => (Array.isArray(v) ? v.join("") : typeof
 
 /**
  * Problems with the charts of an executed notebook: a cell that calls show() but
- * produced no SVG, or a Vega-Lite output without its SVG twin.
+ * produced no SVG, or a chart without its SVG or without its PNG (what an
+ * untrusted notebook shows) unless its caption says why it has none.
  */
 export function chartProblems(executed: string): string[] {
   const problems: string[] = [];
@@ -112,8 +113,11 @@ export function chartProblems(executed: string): string[] {
     const calls = (sourceOf(cell).match(/\bshow\(/g) ?? []).length;
     if (svgs.length < calls) problems.push(`cell ${i + 1} calls show() ${calls}× but has ${svgs.length} SVG output(s)`);
     for (const o of outputs) {
-      if (o.data && Object.keys(o.data).some((k) => k.startsWith("application/vnd.vegalite")) && !mimeText(o.data["image/svg+xml"]).includes("<svg")) {
-        problems.push(`cell ${i + 1} has a Vega-Lite output without SVG`);
+      if (!o.data || !Object.keys(o.data).some((k) => k.startsWith("application/vnd.vegalite"))) continue;
+      if (!mimeText(o.data["image/svg+xml"]).includes("<svg")) problems.push(`cell ${i + 1} has a Vega-Lite output without SVG`);
+      const png = o.data["image/png"];
+      if (!(typeof png === "string" && png.startsWith("iVBORw0KGgo")) && !/too big for a PNG/.test(mimeText(o.data["text/plain"]))) {
+        problems.push(`cell ${i + 1} has a chart without its PNG (an untrusted notebook would show no chart)`);
       }
     }
   });

@@ -1,21 +1,34 @@
 /**
  * Every lesson notebook executes headless through Jupyter with the project's tslab
- * kernel (self-checks strict), every chart carries its SVG, and every notebook has
- * at least two graded exercises marked the nbgrader way.
+ * kernel (self-checks strict), every chart carries its SVG and PNG, and every
+ * notebook has at least two graded exercises marked the nbgrader way and is
+ * curated for slides. Then the lecture builds of those executed notebooks (the
+ * lesson pages, the decks and the site, as `npm run site` makes them) are opened
+ * in headless Chromium, served over HTTP, and decks from disk too.
  */
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { chartProblems, executeNotebook, listNotebooks, readCells, sourceOf } from "../scripts/notebooks";
+import { basename, join } from "node:path";
+import { pathToFileURL } from "node:url";
+import type { Browser } from "playwright-core";
+import type { Server } from "node:http";
+import { listNotebooks, readCells, sourceOf } from "../scripts/notebooks";
+import { Built, buildPages, buildSite, buildSlides, executeLesson, layout } from "../scripts/build";
+import { serveStatic } from "../scripts/static-server";
+import { STEPS_MIME } from "../lib/src/charts/steps";
+import { currentSlide, launchChromium, saveChartShot, undrawnCharts, visit } from "./lectures";
 
 const notebooks = listNotebooks();
-const out = mkdtempSync(join(tmpdir(), "applayer-nb-"));
+const names = notebooks.map((p) => basename(p, ".ipynb"));
+const out = layout(mkdtempSync(join(tmpdir(), "applayer-build-")));
+const built: Built[] = [];
+const slideType = (c: ReturnType<typeof readCells>[number]) => c.metadata.slideshow?.slide_type;
 
 describe("lesson notebooks", () => {
   it("exist", () => expect(notebooks.length).toBeGreaterThan(0));
 
-  describe.each(notebooks.map((p) => [p.split("/").pop()!, p]))("%s", (_name, path) => {
+  describe.each(notebooks.map((p) => [basename(p), p]))("%s", (_name, path) => {
     it("opens with a question and has at least two graded exercises with solution markers", () => {
       const cells = readCells(path);
       expect(cells[0].cell_type).toBe("markdown");
@@ -28,10 +41,115 @@ describe("lesson notebooks", () => {
       for (const c of graded) expect(sourceOf(c)).toMatch(/\bcheck\(/);
     });
 
-    it("executes through Jupyter + tslab without a failing cell, every chart with its SVG", { timeout: 300_000 }, async () => {
-      const ex = await executeNotebook(path, out);
-      expect(ex.ok, ex.log).toBe(true);
-      expect(chartProblems(ex.executed)).toEqual([]);
+    it("is curated for a lecture: the question on the first slide, each exercise on its own, speaker notes, no solution shown", () => {
+      const cells = readCells(path);
+      expect(cells.every((c) => slideType(c) !== undefined)).toBe(true);
+      expect(slideType(cells[0])).toBe("slide");
+      for (const c of cells.filter((x) => /^## Exercise/.test(sourceOf(x)))) expect(slideType(c)).toBe("slide");
+      for (const c of cells.filter((x) => x.metadata.nbgrader?.solution)) expect(slideType(c)).toBe("skip");
+      const notes = cells.filter((c) => slideType(c) === "notes");
+      expect(notes.length).toBeGreaterThanOrEqual(3);
+      expect(notes.some((c) => /Ask/.test(sourceOf(c)))).toBe(true);
     });
+
+    it("executes through Jupyter + tslab without a failing cell, every chart with its SVG and PNG", { timeout: 300_000 }, async () => {
+      const lesson = await executeLesson(path, out, { fresh: true });
+      built.push(lesson);
+      expect(lesson.problems).toEqual([]);
+      expect(lesson.ok).toBe(true);
+    });
+  });
+});
+
+describe("the lecture builds, in headless Chromium", () => {
+  let browser: Browser;
+  let server: Server;
+  let base: string;
+
+  beforeAll(async () => {
+    expect(await buildPages(built, out)).toBe(0);
+    expect(await buildSlides(built, out)).toBe(0);
+    buildSite(built, out);
+    ({ server, url: base } = await serveStatic(out.site));
+    browser = await launchChromium();
+  }, 300_000);
+  afterAll(async () => {
+    await browser?.close();
+    server?.close();
+  });
+
+  it.each(names)("the lesson page of %s draws every chart, loads everything it asks for, and steps through exchanges", { timeout: 60_000 }, async (name) => {
+    const { page, problems } = await visit(browser, `${base}lessons/${name}.html`);
+    expect(await undrawnCharts(page, { live: true })).toEqual([]);
+    await saveChartShot(page, name);
+    for (const box of await page.locator(".applayer-steps").all()) {
+      expect(await box.getAttribute("data-shown")).toBe("1");
+      await box.locator("button", { hasText: "next" }).click();
+      await box.locator("button", { hasText: "next" }).click();
+      expect(await box.getAttribute("data-shown")).toBe("3");
+      expect(await box.locator('g.step:not([style*="hidden"])').count()).toBe(3);
+    }
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it.each(["21", "32", "42"])("lesson %s has an exchange to step through (SMTP, iterated resolution, the BitTorrent wire)", (n) => {
+    const lesson = built.find((b) => b.name.startsWith(n));
+    expect(lesson?.ok).toBe(true);
+    const outputs = readCells(lesson!.executed).flatMap((c) => c.outputs ?? []);
+    expect(outputs.filter((o) => o.data?.[STEPS_MIME]).length).toBeGreaterThanOrEqual(1);
+  });
+
+  it.each(names)("the deck of %s starts, advances, has speaker notes and a speaker view, offline", { timeout: 60_000 }, async (name) => {
+    const { page, problems } = await visit(browser, `${base}slides/${name}.slides.html`);
+    await page.waitForFunction(`document.querySelector(".reveal.ready") !== null`, undefined, { timeout: 20_000 });
+    expect(await undrawnCharts(page, { live: false })).toEqual([]);
+    expect(await page.locator("aside.notes").count()).toBeGreaterThanOrEqual(3);
+    expect(await currentSlide(page)).toBe(0);
+    await page.keyboard.press("ArrowRight");
+    expect(await currentSlide(page)).toBe(1);
+    // Step-through exchanges: one message more per press.
+    const fragments = page.locator("g.step.fragment");
+    if ((await fragments.count()) > 0) {
+      const where = (await page.evaluate(`(() => {
+        const top = document.querySelector("g.step.fragment").closest(".slides > section");
+        const sub = document.querySelector("g.step.fragment").closest("section");
+        return [[...document.querySelectorAll(".slides > section")].indexOf(top), Math.max(0, [...top.querySelectorAll(":scope > section")].indexOf(sub))];
+      })()`)) as [number, number];
+      await page.evaluate(`location.hash = "#/${where[0]}/${where[1]}"`);
+      await page.waitForFunction(`document.querySelector("g.step.fragment").closest("section").classList.contains("present")`);
+      for (let i = 1; i <= 3; i++) {
+        await page.keyboard.press("Space");
+        expect(await page.locator("g.step.fragment.visible").count()).toBe(i);
+      }
+    }
+    // The speaker view opens in its own window, with the current slide's notes: the question slide's.
+    await page.evaluate(`location.hash = "#/0"`);
+    await page.waitForFunction(`document.querySelector(".reveal .slides > section").classList.contains("present")`);
+    const popup = page.context().waitForEvent("page");
+    await page.keyboard.press("s");
+    const speaker = await popup;
+    await speaker.waitForFunction(`document.querySelector(".speaker-controls-notes .value") && document.querySelector(".speaker-controls-notes .value").textContent.length > 20`, undefined, { timeout: 20_000 });
+    expect(await speaker.locator(".speaker-controls-notes .value").textContent()).toMatch(/Ask/);
+    await speaker.close();
+    expect(problems).toEqual([]);
+    await page.close();
+    // Opened from disk too: every asset is beside the deck.
+    const fromDisk = await visit(browser, pathToFileURL(join(out.slides, `${name}.slides.html`)).href);
+    await fromDisk.page.waitForFunction(`document.querySelector(".reveal.ready") !== null`, undefined, { timeout: 20_000 });
+    expect(fromDisk.problems).toEqual([]);
+    await fromDisk.page.close();
+  });
+
+  it("the site's index lists every lesson with its question, and every link it has is served", { timeout: 60_000 }, async () => {
+    const { page, problems } = await visit(browser, base);
+    const rows = page.locator("tbody tr");
+    expect(await rows.count()).toBe(names.length);
+    expect(await rows.first().textContent()).toMatch(/\?/);
+    const links = (await page.evaluate(`[...document.querySelectorAll("tbody a")].map((a) => a.href)`)) as string[];
+    expect(links.filter((l) => l.endsWith(".html")).length).toBe(2 * names.length);
+    for (const link of links) expect((await page.request.get(link)).status(), link).toBe(200);
+    expect(problems).toEqual([]);
+    await page.close();
   });
 });
