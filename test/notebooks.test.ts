@@ -18,8 +18,12 @@ import { Built, buildPages, buildSite, buildSlides, executeLesson, layout } from
 import { serveStatic } from "../scripts/static-server";
 import { STEPS_MIME } from "../lib/src/charts/steps";
 import { currentSlide, launchChromium, saveChartShot, undrawnCharts, visit } from "./lectures";
+import { captureProblems, dissect } from "./tshark";
+import { capturesOf } from "../scripts/export";
 
 const notebooks = listNotebooks();
+/** The lessons whose exchanges are saved as Wireshark captures (41 runs no protocol; 22 and 33 reuse 21's and 31's). */
+const CAPTURED = ["01", "21", "23", "31", "32", "34", "42"];
 const names = notebooks.map((p) => basename(p, ".ipynb"));
 const out = layout(mkdtempSync(join(tmpdir(), "applayer-build-")));
 const built: Built[] = [];
@@ -89,8 +93,23 @@ describe("the lecture builds, in headless Chromium", () => {
       expect(await box.getAttribute("data-shown")).toBe("3");
       expect(await box.locator('g.step:not([style*="hidden"])').count()).toBe(3);
     }
+    // Its captures are linked from the page, and served.
+    for (const href of (await page.evaluate(`[...document.querySelectorAll('a[href^="captures/"]')].map((a) => a.href)`)) as string[]) {
+      expect((await page.request.get(href)).status(), href).toBe(200);
+    }
     expect(problems).toEqual([]);
     await page.close();
+  });
+
+  it.each(CAPTURED)("lesson %s offers captures, and tshark dissects every packet of them cleanly", async (n) => {
+    const name = names.find((x) => x.startsWith(n))!;
+    const files = capturesOf(out.captures, name);
+    expect(files.length).toBeGreaterThanOrEqual(1);
+    for (const file of files) {
+      const frames = await dissect(join(out.captures, file));
+      expect(frames.length, file).toBeGreaterThan(3);
+      expect(captureProblems(frames), file).toEqual([]);
+    }
   });
 
   it.each(["21", "32", "42"])("lesson %s has an exchange to step through (SMTP, iterated resolution, the BitTorrent wire)", (n) => {

@@ -21,6 +21,8 @@ export * from "./charts/png";
 export * from "./charts/steps";
 export * from "./lab/kernel";
 export * from "./lab/trace";
+export * from "./lab/capture";
+export * from "./lab/pcapng";
 export * from "./lab/hexdump";
 export * from "./lab/progress";
 export * from "./lab/check";

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync, readFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Closable, track, untrack } from "../net/lifecycle";
+import { Closable, ListenOptions, track, untrack } from "../net/lifecycle";
 import { createTorrent, parseTorrent, Torrent } from "./metainfo";
 import { SessionEvent, TorrentSession, startSession } from "./session";
 import { Tracker, serveTracker } from "./tracker";
@@ -33,13 +33,15 @@ export async function startLoopbackSwarm(o: {
   onEvent?: (peer: string, e: SessionEvent) => void;
   /** Records leecher 1's wire messages, both ways (its handshakes and first pieces make a good diagram). */
   trace?: Trace;
+  /** Records every announce and every peer connection (keep the torrent small: see MAX_CAPTURE_BYTES). */
+  capture?: ListenOptions["capture"];
 }): Promise<LoopbackSwarm> {
   const dir = mkdtempSync(join(tmpdir(), "applayer-swarm-"));
   const original = randomBytes(Math.round(o.megabytes * 1024 * 1024));
   writeFileSync(join(dir, "lesson.bin"), original);
-  const tracker = await serveTracker({ port: 0, interval: 2 });
+  const tracker = await serveTracker({ port: 0, interval: 2, capture: o.capture });
   const torrent = parseTorrent(await createTorrent(join(dir, "lesson.bin"), { announce: tracker.announceUrl }));
-  const seed = await startSession({ torrent, dir, port: 0, uploadRate: o.seedUploadRate, onEvent: (e) => o.onEvent?.("seed", e) });
+  const seed = await startSession({ torrent, dir, port: 0, uploadRate: o.seedUploadRate, capture: o.capture, onEvent: (e) => o.onEvent?.("seed", e) });
   const samples: LoopbackSwarm["samples"] = [];
   const t0 = performance.now();
   const leechers: TorrentSession[] = [];
@@ -49,7 +51,7 @@ export async function startLoopbackSwarm(o: {
     const out = mkdtempSync(join(tmpdir(), "applayer-swarm-leecher-"));
     dirs.push(out);
     leechers.push(await startSession({
-      torrent, dir: out, port: 0, uploadRate: o.leecherUploadRate,
+      torrent, dir: out, port: 0, uploadRate: o.leecherUploadRate, capture: o.capture,
       trace: i === 0 && o.trace ? { trace: o.trace, name } : undefined,
       onEvent: (e) => {
         if (e.type === "piece") samples.push({ ms: Math.round(performance.now() - t0), peer: name, pieces: e.have, fraction: e.have / torrent.pieces.length });

@@ -353,6 +353,7 @@ export async function startSession(options: SessionOptions): Promise<TorrentSess
     for (const p of peers) if (p.label === key) return;
     connecting.add(key);
     const socket = net.connect({ host: a.host, port: a.port });
+    options.capture?.tapTcp(socket, "client");
     socket.once("connect", () => {
       connecting.delete(key);
       adopt(socket);

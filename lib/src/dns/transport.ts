@@ -71,6 +71,7 @@ export async function serveDnsTransport(options: ListenOptions & { network?: Net
   const network = options.network ?? loopback;
   if (network === loopback && options.port) await releaseAddress(kind, resolveListen(options)); // a re-run cell's old server
   const udp = await network.openUdp(options);
+  options.capture?.serves(udp.address, "dns");
   udp.onMessage((bytes, from) => {
     // A synchronous handler (the authoritative server's) replies at once: no promise per datagram.
     const reply = handler(bytes, from, "udp");
@@ -85,6 +86,7 @@ export async function serveDnsTransport(options: ListenOptions & { network?: Net
     await releaseAddress("tcp", where);
     tcp = net.createServer({ noDelay: true }, (socket) => {
       sockets.add(socket);
+      options.capture?.tapTcp(socket, "server");
       const from = { host: socket.remoteAddress ?? "?", port: socket.remotePort ?? 0 };
       const frames = new FrameDecoder(2, TCP_MESSAGE_MAX);
       socket.setTimeout(TCP_IDLE_TIMEOUT_MS, () => socket.destroy());

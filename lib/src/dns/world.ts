@@ -146,6 +146,8 @@ export async function startWorld(
     mode?: "iterative" | "recursive";
     /** Let the authoritative servers accept dynamic UPDATEs from loopback clients. */
     allowUpdate?: boolean;
+    /** Records every query and reply each server sees (see the lab's Capture; on a SimNetwork, use capture.watch(sim)). */
+    capture?: ListenOptions["capture"];
   } = {},
 ): Promise<World> {
   const recursive = options.mode === "recursive";
@@ -154,7 +156,7 @@ export async function startWorld(
   const servers: World["servers"] = [];
   for (const spec of worldSpec()) {
     const zone = parseZone(spec.zoneText, { file: spec.zone });
-    const server = await serveDns({ network, host: spec.address, port, zones: [zone], name: spec.name, recursive, allowUpdate: options.allowUpdate });
+    const server = await serveDns({ network, host: spec.address, port, zones: [zone], name: spec.name, recursive, allowUpdate: options.allowUpdate, capture: options.capture });
     port = server.address.port; // port 0 → the first server's free port, then the same port for all
     servers.push({ ...spec, server });
   }
@@ -168,6 +170,7 @@ export async function startWorld(
       recursionDesired: recursive, sourceHost: options.resolverHost ?? WORLD_RESOLVER_ADDRESS,
     }),
     trace: options.trace,
+    capture: options.capture,
     allow: campusOnly,
   });
   return {

@@ -1,6 +1,6 @@
 import { Address } from "../net/address";
 import { selfSignedCertificate } from "../net/certificate";
-import { Closable } from "../net/lifecycle";
+import { Closable, ListenOptions } from "../net/lifecycle";
 import { Trace } from "../lab/trace";
 import { SmtpServer, serveSmtp } from "../smtp/server";
 import { Envelope } from "../smtp/session";
@@ -51,6 +51,8 @@ export interface MailServerOptions {
   /** Called for every delivery attempt of the outgoing queue. */
   onDelivery?: (e: DeliveryEvent) => void;
   trace?: Trace;
+  /** Records what every service of this server sends and receives (see the lab's Capture). */
+  capture?: ListenOptions["capture"];
 }
 
 /**
@@ -82,13 +84,14 @@ export async function startMailServer(options: MailServerOptions): Promise<MailS
   const deliverLocal = async (envelope: Envelope, message: Buffer) => {
     for (const rcpt of new Set(envelope.rcptTo.filter(isLocal).map(localPart))) await mailboxes.deliver(rcpt, message);
   };
-  const smtp = await serveSmtp({ host: options.host, port: options.smtpPort ?? 0, trace: options.trace, session, certificate, store: deliverLocal });
+  const smtp = await serveSmtp({ host: options.host, port: options.smtpPort ?? 0, trace: options.trace, capture: options.capture, session, certificate, store: deliverLocal });
   self = smtp.address;
   const wantsWeb = options.httpPort !== undefined;
   const submission = options.submissionPort === undefined && !wantsWeb ? undefined : await serveSmtp({
     host: options.host,
     port: options.submissionPort ?? 0,
     trace: options.trace,
+    capture: options.capture,
     session: { ...session, auth: true, requireAuth: true, authNeedsTls: true },
     certificate,
     checkPassword: (user, password) => users.check(user.split("@")[0], password),
@@ -99,9 +102,9 @@ export async function startMailServer(options: MailServerOptions): Promise<MailS
     },
   });
   const access: MailAccess = { hostname, mailboxes, checkPassword: (user, password) => users.check(user, password) };
-  const imap = options.imapPort === undefined && !wantsWeb ? undefined : await serveImap({ host: options.host, port: options.imapPort ?? 0, access, trace: options.trace });
-  const pop3 = options.pop3Port === undefined ? undefined : await servePop3({ host: options.host, port: options.pop3Port, access, trace: options.trace });
-  const http = wantsWeb ? await serveWebmail({ host: options.host, port: options.httpPort, domain, imap: imap!.address, submission: submission!.address }) : undefined;
+  const imap = options.imapPort === undefined && !wantsWeb ? undefined : await serveImap({ host: options.host, port: options.imapPort ?? 0, access, trace: options.trace, capture: options.capture });
+  const pop3 = options.pop3Port === undefined ? undefined : await servePop3({ host: options.host, port: options.pop3Port, access, trace: options.trace, capture: options.capture });
+  const http = wantsWeb ? await serveWebmail({ host: options.host, port: options.httpPort, capture: options.capture, domain, imap: imap!.address, submission: submission!.address }) : undefined;
   const services = { smtp, submission, imap, pop3, http };
   return {
     domain,

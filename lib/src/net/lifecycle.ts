@@ -10,10 +10,26 @@ export interface Closable {
   close(): Promise<void>;
 }
 
+/**
+ * Something that records what crosses a server's sockets, both ways: the lab's
+ * `Capture`, which writes it as a Wireshark capture. (An interface here, so that
+ * net/ needs nothing from lab/.)
+ */
+export interface WireTap {
+  /** Learns that a server of `kind` ("smtp", "dns", …) listens at `address`. */
+  serves(address: Address, kind: string): void;
+  /** Records a TCP connection: its opening, every byte each way, and how it ended. */
+  tapTcp(socket: net.Socket, role: "client" | "server"): void;
+  /** Records one UDP datagram. */
+  udp(src: Address, dst: Address, payload: Uint8Array): void;
+}
+
 /** Options every `listen()` in the lib takes. Port 0 asks the OS for a free port. */
 export interface ListenOptions {
   host?: string;
   port?: number;
+  /** Records everything the server sends and receives (see the lab's `Capture`). */
+  capture?: WireTap;
 }
 
 /** Options every client call in the lib takes. */
@@ -202,9 +218,11 @@ export async function serveTcp(kind: string, options: ListenOptions, onConnectio
     sockets.add(socket);
     socket.on("error", () => undefined);
     socket.on("close", () => sockets.delete(socket));
+    options.capture?.tapTcp(socket, "server");
     onConnection(socket);
   });
   const address = await bindTcp(server, where);
+  options.capture?.serves(address, kind);
   let closing: Promise<void> | undefined;
   const service: TcpService = {
     address,

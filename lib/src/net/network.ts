@@ -1,7 +1,7 @@
 import * as dgram from "node:dgram";
 import { Address } from "./address";
 import { Clock, realClock } from "./clock";
-import { Closable, ListenOptions, bindUdp, resolveListen, track, untrack, releaseAddress } from "./lifecycle";
+import { Closable, ListenOptions, WireTap, bindUdp, resolveListen, track, untrack, releaseAddress } from "./lifecycle";
 
 /** A UDP socket, real or simulated: no connection, the destination rides on every datagram. */
 export interface DatagramSocket extends Closable {
@@ -26,13 +26,16 @@ export interface Network {
 
 class RealDatagramSocket implements DatagramSocket {
   private closed = false;
-  constructor(private readonly socket: dgram.Socket, readonly address: Address) {
+  constructor(private readonly socket: dgram.Socket, readonly address: Address, private readonly capture?: WireTap) {
     // ICMP port-unreachable surfaces as an error on some systems; a datagram
     // service shrugs it off, just as a lost datagram would be.
     socket.on("error", () => undefined);
+    if (capture) socket.on("message", (msg, rinfo) => capture.udp({ host: rinfo.address, port: rinfo.port }, address, msg));
   }
   send(data: Uint8Array, to: Address): void {
-    if (!this.closed) this.socket.send(data, to.port, to.host);
+    if (this.closed) return;
+    this.capture?.udp(this.address, to, data);
+    this.socket.send(data, to.port, to.host);
   }
   onMessage(handler: (data: Uint8Array, from: Address) => void): void {
     this.socket.on("message", (msg, rinfo) => handler(msg, { host: rinfo.address, port: rinfo.port }));
@@ -57,7 +60,7 @@ export async function openUdp(options: ListenOptions = {}): Promise<DatagramSock
   if (where.port !== 0) await releaseAddress("udp", where);
   const socket = dgram.createSocket("udp4");
   const address = await bindUdp(socket, where);
-  return track(new RealDatagramSocket(socket, address), "udp", address);
+  return track(new RealDatagramSocket(socket, address, options.capture), "udp", address);
 }
 
 /** The real network: loopback sockets and the wall clock. */
