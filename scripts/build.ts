@@ -8,8 +8,11 @@
  * than its notebook and the lib is reused; --fresh runs them all again), and exits
  * non-zero, naming the notebook and its failing cell, when a lesson fails.
  */
-import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { basename, join, relative } from "node:path";
+import { formatNotebook, readNotebook } from "../lib/src/course/notebook";
+import { releaseNotebook } from "../lib/src/course/release";
 import { ROOT, chartProblems, executeNotebook, listNotebooks } from "./notebooks";
 import { LessonEntry, capturesOf, copyAssets, exportPage, exportSlides, indexPage, lessonHeading } from "./export";
 
@@ -72,12 +75,22 @@ export async function executeLesson(notebook: string, out: Layout, options: { fr
   return { name, notebook, executed, ok, seconds: ex.seconds, problems };
 }
 
+/**
+ * What pages and decks are made from: the executed lesson as a student gets it,
+ * solutions stubbed and hidden tests removed, with the outputs of the run.
+ */
+function studentView(executed: string): string {
+  const path = join(mkdtempSync(join(tmpdir(), "applayer-public-")), basename(executed));
+  writeFileSync(path, formatNotebook(releaseNotebook(readNotebook(executed), { keepOutputs: true })));
+  return path;
+}
+
 /** Writes a page per executed lesson into build/lessons/, with its assets. */
 export async function buildPages(lessons: Built[], out: Layout): Promise<number> {
   copyAssets(out.lessons, "page");
   let failed = 0;
   for (const l of lessons.filter((x) => x.ok)) {
-    const page = await exportPage(l.executed, out.lessons);
+    const page = await exportPage(studentView(l.executed), out.lessons);
     console.log(`${page.ok ? "ok  " : "FAIL"} ${show(page.path)}`);
     if (!page.ok) (failed++, console.log(`${l.name}: ${page.log}`));
   }
@@ -90,7 +103,7 @@ export async function buildSlides(lessons: Built[], out: Layout): Promise<number
   copyAssets(out.slides, "slides");
   let failed = 0;
   for (const l of lessons.filter((x) => x.ok)) {
-    const deck = await exportSlides(l.executed, out.slides);
+    const deck = await exportSlides(studentView(l.executed), out.slides);
     for (const w of deck.warnings) console.warn(`warning: ${w}`);
     console.log(`${deck.ok ? "ok  " : "FAIL"} ${show(deck.path)}`);
     if (!deck.ok) (failed++, console.log(`${l.name}: ${deck.log}`));

@@ -71,7 +71,8 @@ async function tslabError(args: string[], env: NodeJS.ProcessEnv): Promise<strin
   await jupyter([...args.filter((a, i) => a !== "--output-dir" && args[i - 1] !== "--output-dir"), "--allow-errors", "--output-dir", dir], env);
   const cells = readCells(join(dir, basename(args[args.length - 1])));
   for (const [i, cell] of cells.entries()) {
-    const err = (cell.outputs ?? []).map((o) => (o as { name?: string; text?: string | string[] })).find((o) => o.name === "stderr" && /error/i.test(mimeText(o.text)));
+    // tslab writes a type error as "3:7 - Type … is not assignable …", a runtime one as a stack: any stderr.
+    const err = (cell.outputs ?? []).find((o) => o.output_type === "stream" && (o as { name?: string }).name === "stderr" && mimeText(o.text).trim());
     if (err) return `tslab's message for cell ${i + 1}:\n${mimeText(err.text).slice(0, 2000)}`;
   }
   return "(tslab wrote no error text)";

@@ -31,6 +31,8 @@ export const ERROR_CODES = {
   TORRENT: "a .torrent file is not valid metainfo (BEP 3)",
   TRACKER: "a tracker refused an announce (failure reason) or answered with something that is not a tracker response",
   PEER_WIRE: "a peer broke the BitTorrent wire protocol (bad handshake, bad message, wrong data)",
+  NOTEBOOK: "a file is not a Jupyter notebook the course tools can read (not JSON, not nbformat 4, not a cell list)",
+  GRADING: "a submission could not be graded (no matching source notebook, the wrong kernel, too big, a kernel that would not start)",
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -6,8 +6,9 @@ import { socketCommands } from "./sockets";
 import { dnsCommands } from "./dns";
 import { mailCommands } from "./mail";
 import { p2pCommands } from "./p2p";
+import { courseCommands } from "./course";
 
-const commands: Command[] = [...socketCommands, ...mailCommands, ...dnsCommands, ...p2pCommands];
+const commands: Command[] = [...socketCommands, ...mailCommands, ...dnsCommands, ...p2pCommands, ...courseCommands];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -1,0 +1,62 @@
+/**
+ * `npm run bench:grading`: the grader against plain execution, in one run.
+ *   - the baseline: 40 submissions of one notebook executed one after another by
+ *     Jupyter's nbconvert (what grading one by one would cost);
+ *   - `applayer course autograde --jobs 2` on the same 40 submissions;
+ *   - the grader with one job on 10 of them, for its overhead per submission.
+ * The submissions are copies of the reference notebook, so every run does the
+ * same work. Prints the speed-up and the overhead.
+ */
+import { cpSync, mkdirSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { autograde } from "../lib/src/course/autograde";
+import { NOTEBOOK_DIR, executeNotebook } from "../scripts/notebooks";
+
+const NOTEBOOK = "22-email-message-format";
+const SUBMISSIONS = 40;
+const OVERHEAD_SAMPLE = 10;
+
+function submissions(count: number): string {
+  const dir = mkdtempSync(join(tmpdir(), "applayer-bench-subs-"));
+  for (let i = 0; i < count; i++) {
+    const student = `student-${String(i).padStart(2, "0")}`;
+    mkdirSync(join(dir, student));
+    cpSync(join(NOTEBOOK_DIR, `${NOTEBOOK}.ipynb`), join(dir, student, `${NOTEBOOK}.ipynb`));
+  }
+  return dir;
+}
+
+async function seconds(work: () => Promise<unknown>): Promise<number> {
+  const start = performance.now();
+  await work();
+  return (performance.now() - start) / 1000;
+}
+
+async function main(): Promise<void> {
+  const subs = submissions(SUBMISSIONS);
+  const scratch = mkdtempSync(join(tmpdir(), "applayer-bench-nbconvert-"));
+  console.log(`${SUBMISSIONS} submissions of ${NOTEBOOK}`);
+  const sequential = await seconds(async () => {
+    for (let i = 0; i < SUBMISSIONS; i++) {
+      const ex = await executeNotebook(join(subs, `student-${String(i).padStart(2, "0")}`, `${NOTEBOOK}.ipynb`), join(scratch, String(i)));
+      if (!ex.ok) throw new Error(ex.log);
+    }
+  });
+  console.log(`nbconvert, one after another:  ${sequential.toFixed(1)} s (${(sequential / SUBMISSIONS).toFixed(2)} s each)`);
+  const parallel = await seconds(() => autograde({ source: NOTEBOOK_DIR, submissions: subs, out: mkdtempSync(join(tmpdir(), "applayer-bench-out-")), jobs: 2 }));
+  console.log(`autograde --jobs 2:            ${parallel.toFixed(1)} s`);
+  const one = await seconds(() => autograde({ source: NOTEBOOK_DIR, submissions: submissions(OVERHEAD_SAMPLE), out: mkdtempSync(join(tmpdir(), "applayer-bench-out-")), jobs: 1 }));
+  const perGraded = one / OVERHEAD_SAMPLE;
+  const perExecuted = sequential / SUBMISSIONS;
+  console.log(`autograde --jobs 1 (${OVERHEAD_SAMPLE} of them): ${one.toFixed(1)} s (${perGraded.toFixed(2)} s each)`);
+  console.log("");
+  console.log(`speed-up of --jobs 2 over nbconvert one by one: ${(sequential / parallel).toFixed(2)}x`);
+  console.log(`grader overhead per submission (one job against nbconvert): ${(perGraded - perExecuted).toFixed(2)} s (${(((perGraded - perExecuted) / perExecuted) * 100).toFixed(0)}%)`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

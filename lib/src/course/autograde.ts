@@ -1,0 +1,143 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { cpus } from "node:os";
+import { basename, join } from "node:path";
+import { AppLayerError, isAppLayerError } from "../errors";
+import { progressBar } from "../lab/progress";
+import { gradeIdOf, isGrade } from "./format";
+import { GRADING_LIMITS, GradedNotebook, GradingLimits, gradeNotebook } from "./grade";
+import { Gradebook, gradesCsv } from "./gradebook";
+import { Notebook, TSLAB_KERNEL, parseNotebook, readNotebook } from "./notebook";
+import { sanitizeSubmission } from "./sanitize";
+
+/** One submission to grade: SUBMISSIONS/<student>/<NN-topic>.ipynb, nbgrader's collect layout. */
+export interface Submission {
+  student: string;
+  /** The notebook's name without .ipynb ("21-email-smtp"), or "-" for an empty folder. */
+  notebook: string;
+  /** The file, or undefined for an empty student folder. */
+  path?: string;
+}
+
+/** The source notebooks of a course (NN-topic.ipynb in `dir`), by name. */
+export function readSources(dir: string): Map<string, Notebook> {
+  const sources = new Map<string, Notebook>();
+  for (const f of readdirSync(dir).filter((f) => /^\d\d-.*\.ipynb$/.test(f)).sort()) sources.set(basename(f, ".ipynb"), readNotebook(join(dir, f)));
+  if (!sources.size) throw new AppLayerError("BAD_ARGUMENT", `no NN-topic.ipynb notebooks in ${dir}: --source names the folder of the course's notebooks`);
+  return sources;
+}
+
+/** Every submission under `dir`, student by student; an empty student folder is one submission with no file. */
+export function findSubmissions(dir: string, only?: string): Submission[] {
+  if (!existsSync(dir)) throw new AppLayerError("BAD_ARGUMENT", `--submissions ${dir} does not exist`);
+  const out: Submission[] = [];
+  for (const student of readdirSync(dir).sort()) {
+    const folder = join(dir, student);
+    if (!statSync(folder).isDirectory() || (only && student !== only)) continue;
+    const files = readdirSync(folder).filter((f) => f.endsWith(".ipynb")).sort();
+    if (!files.length) out.push({ student, notebook: "-" });
+    for (const f of files) out.push({ student, notebook: basename(f, ".ipynb"), path: join(folder, f) });
+  }
+  if (only && !out.length) throw new AppLayerError("BAD_ARGUMENT", `--student ${only}: no such folder in ${dir}`);
+  return out;
+}
+
+/** The check cells of a source notebook: what an ungradable submission scores 0 on. */
+const gradeCellsOf = (source?: Notebook) => (source?.cells ?? []).filter(isGrade).map((c) => ({ gradeId: gradeIdOf(c)!, maxPoints: c.metadata.nbgrader?.points ?? 0 }));
+
+/**
+ * Grades one submission against its source: checks it can be graded (size, JSON,
+ * nbformat, kernel, a matching source), sanitizes it, and runs it. Throws the
+ * GRADING or NOTEBOOK error that says why it cannot be graded.
+ */
+export async function gradeSubmission(sub: Submission, sources: Map<string, Notebook>, limits: Partial<GradingLimits> = {}, env: Record<string, string> = {}): Promise<GradedNotebook> {
+  const max = limits.maxSubmissionBytes ?? GRADING_LIMITS.maxSubmissionBytes;
+  if (!sub.path) throw new AppLayerError("GRADING", "the student's folder holds no .ipynb file");
+  const source = sources.get(sub.notebook);
+  if (!source) throw new AppLayerError("GRADING", `${basename(sub.path)} matches no notebook of the course (${[...sources.keys()].join(", ")}); was it renamed?`);
+  const size = statSync(sub.path).size;
+  if (size > max) throw new AppLayerError("GRADING", `the file is ${(size / 1048576).toFixed(1)} MiB, over the ${(max / 1048576).toFixed(0)} MiB limit; clear its outputs (Cell → All Output → Clear) and submit again`);
+  const submitted = parseNotebook(readFileSync(sub.path, "utf8"), basename(sub.path));
+  const kernel = submitted.metadata.kernelspec?.name;
+  if (kernel !== undefined && kernel !== TSLAB_KERNEL) throw new AppLayerError("GRADING", `the notebook runs on the "${kernel}" kernel, not TypeScript (tslab): was it saved from the course's notebook?`);
+  const { notebook, notes } = sanitizeSubmission(submitted, source);
+  const graded = await gradeNotebook(notebook, { limits, env });
+  graded.log.unshift(...notes);
+  return graded;
+}
+
+/** What a grading run did, for its closing line. */
+export interface AutogradeSummary {
+  graded: number;
+  skipped: number;
+  failed: number;
+  seconds: number;
+}
+
+/** Runs `work` on each item with at most `jobs` at a time. */
+export async function pool<T>(items: T[], jobs: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(jobs, items.length)) }, async () => {
+    while (next < items.length) await work(items[next++]);
+  }));
+}
+
+/** Prints a progress bar with an ETA on stderr (a terminal) or a line per submission (a log). */
+export function progressPrinter(total: number, label = "submissions") {
+  const start = Date.now();
+  let done = 0;
+  return (line: string) => {
+    done++;
+    const elapsed = Date.now() - start;
+    const eta = done < total ? `, ETA ${Math.ceil(((elapsed / done) * (total - done)) / 1000)} s` : "";
+    const bar = `${progressBar(label, done, total, elapsed)}${eta}`;
+    if (process.stderr.isTTY) process.stderr.write(`\r\x1b[K${line}\n${bar}`);
+    else process.stderr.write(`${line}  [${done}/${total}${eta}]\n`);
+  };
+}
+
+/**
+ * `applayer course autograde`: grades every submission (or one student's) in
+ * parallel kernels, records each in OUT/gradebook.sqlite as it finishes, skips
+ * what is graded already unless `force`, and writes OUT/grades.csv.
+ */
+export async function autograde(options: {
+  source: string;
+  submissions: string;
+  out: string;
+  jobs?: number;
+  student?: string;
+  force?: boolean;
+  limits?: Partial<GradingLimits>;
+}): Promise<AutogradeSummary> {
+  const started = Date.now();
+  const sources = readSources(options.source);
+  const all = findSubmissions(options.submissions, options.student);
+  mkdirSync(options.out, { recursive: true });
+  const book = Gradebook.open(join(options.out, "gradebook.sqlite"));
+  const todo = all.filter((s) => options.force || !book.isGraded(s.student, s.notebook));
+  const summary: AutogradeSummary = { graded: 0, skipped: all.length - todo.length, failed: 0, seconds: 0 };
+  const report = progressPrinter(todo.length);
+  try {
+    await pool(todo, options.jobs ?? cpus().length, async (sub) => {
+      const name = `${sub.student}/${sub.notebook}`;
+      try {
+        const graded = await gradeSubmission(sub, sources, options.limits, { APPLAYER_CAPTURE_DIR: join(options.out, ".captures") });
+        book.record(sub.student, sub.notebook, graded);
+        summary.graded++;
+        const points = graded.grades.reduce((s, g) => s + g.points, 0);
+        const max = graded.grades.reduce((s, g) => s + g.maxPoints, 0);
+        report(`graded ${name}: ${points}/${max}${graded.log.length ? ` (${graded.log.join("; ")})` : ""}`);
+      } catch (e) {
+        if (!isAppLayerError(e)) throw e;
+        book.recordError(sub.student, sub.notebook, e.message, gradeCellsOf(sources.get(sub.notebook)));
+        summary.failed++;
+        report(`error  ${name}: ${e.message}`);
+      }
+    });
+    writeFileSync(join(options.out, "grades.csv"), gradesCsv(book.grades()));
+  } finally {
+    book.close();
+  }
+  summary.seconds = (Date.now() - started) / 1000;
+  return summary;
+}

@@ -1,0 +1,38 @@
+import { BEGIN_SOLUTION, END_SOLUTION, NBGRADER_SCHEMA_VERSION, STUB_LINES, computeChecksum, isGrade, isLocked, isSolution, regions, replaceRegions, withoutHiddenTests } from "./format";
+import { Notebook, cloneNotebook, sourceLines, sourceOf } from "./notebook";
+
+/**
+ * The student's version of a lesson notebook (nbgrader's "generate assignment"):
+ * each solution region becomes a stub that keeps the function's signature and
+ * throws "not implemented yet"; hidden tests are removed; outputs are cleared;
+ * locked cells cannot be edited or deleted in the Notebook; every exercise cell
+ * carries schema version 3 metadata and its checksum. With `solutions`, the
+ * instructor's version: everything kept, outputs cleared, checksums written.
+ * With `keepOutputs`, an executed notebook keeps its outputs (the lesson pages and
+ * decks show the student's view of a lesson run with the reference solutions).
+ *
+ * @example writeFileSync(out, formatNotebook(releaseNotebook(readNotebook(source))));
+ */
+export function releaseNotebook(source: Notebook, options: { solutions?: boolean; keepOutputs?: boolean } = {}): Notebook {
+  const nb = cloneNotebook(source);
+  for (const cell of nb.cells) {
+    if (cell.cell_type === "code" && !options.keepOutputs) {
+      cell.outputs = [];
+      cell.execution_count = null;
+    }
+    const grader = cell.metadata.nbgrader;
+    if (!grader) continue;
+    let text = sourceOf(cell);
+    if (!options.solutions && isSolution(cell)) text = replaceRegions(text, regions(text, BEGIN_SOLUTION, END_SOLUTION).regions, () => STUB_LINES);
+    if (!options.solutions && isGrade(cell)) text = withoutHiddenTests(text);
+    cell.source = sourceLines(text);
+    grader.schema_version = NBGRADER_SCHEMA_VERSION;
+    grader.locked = isLocked(cell);
+    if (isLocked(cell)) {
+      cell.metadata.editable = false;
+      cell.metadata.deletable = false;
+    }
+    grader.checksum = computeChecksum(cell);
+  }
+  return nb;
+}

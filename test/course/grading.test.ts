@@ -1,0 +1,173 @@
+/**
+ * The grader end to end, on a small exercise notebook (test/fixtures/course):
+ * crafted submissions get exactly the points they deserve (a correct one, an
+ * untouched one, a half-right one, one that hangs, one that exits, one that edits
+ * its check cell, one that redefines check, one that deletes a check cell, one
+ * that duplicates it), bad files get a clear error while the class is still
+ * graded, a rerun resumes, an override survives regrading, and neither the
+ * feedback nor the Gradescope export shows hidden-test code.
+ */
+import { beforeAll, describe, expect, it } from "vitest";
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { autograde } from "../../lib/src/course/autograde";
+import { Gradebook } from "../../lib/src/course/gradebook";
+import { writeFeedback } from "../../lib/src/course/feedback";
+import { exportGradescope } from "../../lib/src/course/gradescope";
+import { releaseNotebook } from "../../lib/src/course/release";
+import { Notebook, formatNotebook, readNotebook, sourceLines, sourceOf } from "../../lib/src/course/notebook";
+import { ROOT } from "../helpers";
+
+const SOURCE = join(ROOT, "test", "fixtures", "course", "source");
+const source = readNotebook(join(SOURCE, "01-grading.ipynb"));
+const released = () => releaseNotebook(source);
+
+/** The released notebook with some cells' code replaced, by cell id. */
+function answer(nb: Notebook, code: Record<string, string>): Notebook {
+  for (const c of nb.cells) if (c.id && code[c.id] !== undefined) c.source = sourceLines(code[c.id]);
+  return nb;
+}
+const DOUBLE = "function double(n: number): number {\n  return 2 * n;\n}";
+const GREET = "function greet(name: string): string {\n  return `${greeting}, ${name}!`;\n}";
+const correct = () => answer(released(), { "double-solution": DOUBLE, "greet-solution": GREET });
+
+/** Each crafted submission and the points it must get (double-check: 2 points in 4 checks; greet-check: 3 in 3). */
+const crafted: Record<string, { nb: () => Notebook; points: Record<string, number> }> = {
+  correct: { nb: correct, points: { "double-check": 2, "greet-check": 3 } },
+  untouched: { nb: released, points: { "double-check": 0, "greet-check": 0 } },
+  // Passes the two visible checks by special-casing their inputs; the hidden ones catch it.
+  "half-right": { nb: () => answer(released(), { "double-solution": "function double(n: number): number {\n  return n === 2 ? 4 : 0;\n}" }), points: { "double-check": 1, "greet-check": 0 } },
+  hangs: { nb: () => answer(correct(), { "double-solution": "function double(n: number): number {\n  while (true) {}\n}" }), points: { "double-check": 0, "greet-check": 3 } },
+  exits: { nb: () => answer(correct(), { "greet-solution": "function greet(name: string): string {\n  process.exit(0);\n}" }), points: { "double-check": 2, "greet-check": 0 } },
+  "edits its check cell": {
+    nb: () => answer(released(), { "double-check": 'console.log("✓ double(2) is 4");', "greet-solution": GREET }),
+    points: { "double-check": 0, "greet-check": 3 },
+  },
+  "redefines check": {
+    nb: () => {
+      const nb = released();
+      nb.cells.splice(2, 0, { cell_type: "code", id: "cheat", metadata: {}, outputs: [], execution_count: null, source: sourceLines('(globalThis as any).check = async (name: string) => console.log(`✓ ${name}`);\nconst expectEqual = () => undefined;') });
+      return nb;
+    },
+    points: { "double-check": 0, "greet-check": 0 },
+  },
+  "deletes a check cell": { nb: () => { const nb = answer(released(), { "greet-solution": GREET }); nb.cells = nb.cells.filter((c) => c.id !== "greet-check"); return nb; }, points: { "double-check": 0, "greet-check": 3 } },
+  "duplicates a check cell": {
+    nb: () => {
+      const nb = answer(released(), { "double-solution": DOUBLE });
+      const at = nb.cells.findIndex((c) => c.id === "double-check");
+      const copy = JSON.parse(JSON.stringify(nb.cells[at]));
+      copy.source = sourceLines('console.log("✓ all good");');
+      nb.cells.splice(at + 1, 0, copy);
+      return nb;
+    },
+    points: { "double-check": 2, "greet-check": 0 },
+  },
+};
+
+const bad: Record<string, (dir: string) => void> = {
+  "not JSON": (d) => writeFileSync(join(d, "01-grading.ipynb"), "{ this is not json"),
+  "nbformat 3": (d) => writeFileSync(join(d, "01-grading.ipynb"), JSON.stringify({ nbformat: 3, worksheets: [] })),
+  "a notebook of another course": (d) => writeFileSync(join(d, "07-renamed.ipynb"), formatNotebook(correct())),
+  "an empty folder": () => undefined,
+  "the wrong kernel": (d) => writeFileSync(join(d, "01-grading.ipynb"), formatNotebook({ ...correct(), metadata: { kernelspec: { name: "python3" } } })),
+  "a huge file": (d) => writeFileSync(join(d, "01-grading.ipynb"), formatNotebook(answer(correct(), { imports: `import { check, expect, expectEqual } from "applayer";\nconst greeting = "Hello";\n// ${"x".repeat(3 * 1024 * 1024)}` }))),
+};
+
+const root = mkdtempSync(join(tmpdir(), "applayer-grading-"));
+const submissions = join(root, "submitted");
+const out = join(root, "out");
+const limits = { cellTimeoutMs: 5_000, maxSubmissionBytes: 2 * 1024 * 1024 };
+let first: Awaited<ReturnType<typeof autograde>>;
+
+beforeAll(async () => {
+  for (const [student, c] of Object.entries(crafted)) {
+    mkdirSync(join(submissions, student), { recursive: true });
+    writeFileSync(join(submissions, student, "01-grading.ipynb"), formatNotebook(c.nb()));
+  }
+  for (const [student, make] of Object.entries(bad)) {
+    mkdirSync(join(submissions, student), { recursive: true });
+    make(join(submissions, student));
+  }
+  first = await autograde({ source: SOURCE, submissions, out, jobs: 2, limits });
+}, 240_000);
+
+describe("autograde, crafted submissions", () => {
+  it.each(Object.keys(crafted))("%s gets exactly its points", (student) => {
+    const book = Gradebook.open(join(out, "gradebook.sqlite"));
+    const rows = book.grades().filter((r) => r.student === student);
+    book.close();
+    expect(Object.fromEntries(rows.map((r) => [r.grade_id, r.points]))).toEqual(crafted[student].points);
+  });
+
+  it("says why a hanging or exiting submission lost its exercise", () => {
+    const book = Gradebook.open(join(out, "gradebook.sqlite"));
+    const reasons = Object.fromEntries(book.grades().filter((r) => r.points === 0).map((r) => [`${r.student}/${r.grade_id}`, r.reason]));
+    book.close();
+    expect(reasons["hangs/double-check"]).toMatch(/timed out after 5 s/);
+    expect(reasons["exits/greet-check"]).toMatch(/exited with code 0/);
+  });
+
+  it.each(Object.keys(bad))("%s: a clear error in the gradebook, and the rest of the class graded", (student) => {
+    const book = Gradebook.open(join(out, "gradebook.sqlite"));
+    const sub = book.submissions().filter((s) => s.student === student);
+    book.close();
+    expect(sub).toHaveLength(1);
+    expect(sub[0].status).toBe("error");
+    const expected: Record<string, RegExp> = {
+      "not JSON": /not JSON/, "nbformat 3": /nbformat 3/, "a notebook of another course": /matches no notebook/,
+      "an empty folder": /no \.ipynb file/, "the wrong kernel": /"python3" kernel/, "a huge file": /over the 2 MiB limit/,
+    };
+    expect(sub[0].reason).toMatch(expected[student]);
+    expect(first).toMatchObject({ graded: Object.keys(crafted).length, failed: Object.keys(bad).length });
+  });
+
+  it("writes grades.csv with exactly its header and one row per student, notebook and check cell", () => {
+    const csv = readFileSync(join(out, "grades.csv"), "utf8").trimEnd().split("\r\n");
+    expect(csv[0]).toBe("student,notebook,grade_id,points,max_points,reason");
+    expect(csv).toContain("correct,01-grading,double-check,2,2,");
+    // 9 crafted × 2 check cells; the 6 bad ones score 0 on the 2 cells of the notebook they name, or on one "-" row.
+    expect(csv.length - 1).toBe(9 * 2 + 2 * 4 + 2);
+  });
+});
+
+describe("after grading", () => {
+  it("a rerun skips what is graded; --force regrades; an override survives it", { timeout: 240_000 }, async () => {
+    const again = await autograde({ source: SOURCE, submissions, out, jobs: 2, limits });
+    expect(again).toMatchObject({ graded: 0, skipped: Object.keys(crafted).length, failed: Object.keys(bad).length });
+    const book = Gradebook.open(join(out, "gradebook.sqlite"));
+    book.override("untouched", "01-grading", "greet-check", 1.5, "partial credit by hand");
+    book.close();
+    const forced = await autograde({ source: SOURCE, submissions, out, jobs: 2, student: "untouched", force: true, limits });
+    expect(forced).toMatchObject({ graded: 1, skipped: 0 });
+    const after = Gradebook.open(join(out, "gradebook.sqlite"));
+    const rows = after.grades().filter((r) => r.student === "untouched");
+    after.close();
+    expect(rows.map((r) => [r.grade_id, r.points, r.reason])).toEqual([["double-check", 0, expect.any(String)], ["greet-check", 1.5, "set by hand: partial credit by hand"]]);
+  });
+
+  it("feedback shows every check by name, hidden ones without their code or message", () => {
+    expect(writeFeedback(out)).toBe(Object.keys(crafted).length + Object.keys(bad).length);
+    const page = readFileSync(join(out, "feedback", "half-right", "01-grading.html"), "utf8");
+    expect(page).toContain("double(21) is 42");
+    expect(page).toMatch(/✗<\/span> double\(21\) is 42 <span class="hidden">\(hidden test\)<\/span><\/li>/);
+    const hiddenCode = sourceOf(source.cells.find((c) => c.id === "double-check")!).split("// BEGIN HIDDEN TESTS")[1];
+    for (const dir of readdirSync(join(out, "feedback"))) {
+      for (const f of readdirSync(join(out, "feedback", dir))) {
+        const html = readFileSync(join(out, "feedback", dir, f), "utf8");
+        for (const line of hiddenCode.split("\n").filter((l) => l.includes("expectEqual"))) expect(html).not.toContain(line.trim());
+        expect(html).not.toContain("expected 42");
+      }
+    }
+  });
+
+  it("exports Gradescope's results.json, hidden tests visible after publishing", () => {
+    exportGradescope(out);
+    const r = JSON.parse(readFileSync(join(out, "gradescope", "half-right", "01-grading", "results.json"), "utf8"));
+    expect([r.score, r.max_score, r.tests.length]).toEqual([1, 5, 7]);
+    const hidden = r.tests.find((t: { name: string }) => t.name === "double-check: double(21) is 42");
+    expect(hidden).toMatchObject({ status: "failed", visibility: "after_published" });
+    expect(hidden.output).toBeUndefined();
+  });
+});

@@ -1,0 +1,75 @@
+/**
+ * Every lesson notebook as a graded assignment: its release holds no solution
+ * line and no hidden test; through `autograde`, the source earns full marks
+ * (hidden tests included) and the untouched release runs to its end with every
+ * exercise failing on its stub, and nothing else going wrong.
+ */
+import { beforeAll, describe, expect, it } from "vitest";
+import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, join } from "node:path";
+import { autograde } from "../../lib/src/course/autograde";
+import { BEGIN_HIDDEN, BEGIN_SOLUTION, END_HIDDEN, END_SOLUTION, regions } from "../../lib/src/course/format";
+import { Gradebook, GradeRow } from "../../lib/src/course/gradebook";
+import { formatNotebook, readNotebook, sourceOf } from "../../lib/src/course/notebook";
+import { releaseNotebook } from "../../lib/src/course/release";
+import { NOTEBOOK_DIR, listNotebooks } from "../../scripts/notebooks";
+
+const notebooks = listNotebooks();
+const names = notebooks.map((p) => basename(p, ".ipynb"));
+const root = mkdtempSync(join(tmpdir(), "applayer-course-"));
+let rows: GradeRow[] = [];
+let submissions: Array<{ student: string; notebook: string; status: string; reason: string }> = [];
+let checks = new Map<string, Array<{ passed: number; reason: string }>>();
+
+/** The lines a region hides, trimmed, that would give the answer away (not braces or blank lines). */
+function secretLines(text: string, begin: string, end: string): string[] {
+  const lines = text.split("\n");
+  return regions(text, begin, end).regions.flatMap((r) => lines.slice(r.begin + 1, r.end)).map((l) => l.trim()).filter((l) => l.length > 3);
+}
+
+beforeAll(async () => {
+  for (const path of notebooks) {
+    for (const student of ["reference", "untouched"]) mkdirSync(join(root, "submitted", student), { recursive: true });
+    cpSync(path, join(root, "submitted", "reference", basename(path)));
+    writeFileSync(join(root, "submitted", "untouched", basename(path)), formatNotebook(releaseNotebook(readNotebook(path))));
+  }
+  await autograde({ source: NOTEBOOK_DIR, submissions: join(root, "submitted"), out: join(root, "out"), jobs: 2 });
+  const book = Gradebook.open(join(root, "out", "gradebook.sqlite"));
+  rows = book.grades();
+  submissions = book.submissions();
+  checks = new Map(submissions.map((s) => [`${s.student}/${s.notebook}`, book.checks(s.student, s.notebook)]));
+  book.close();
+}, 1_200_000);
+
+describe.each(names)("%s as an assignment", (name) => {
+  it("its release holds no solution line and no hidden test", () => {
+    const source = readNotebook(join(NOTEBOOK_DIR, `${name}.ipynb`));
+    const released = releaseNotebook(source).cells.map(sourceOf).join("\n");
+    // A line that also stands outside the regions (a close() both checks use) gives nothing away.
+    const everywhere = new Set(source.cells.flatMap((c) => {
+      const text = sourceOf(c);
+      const inside = [BEGIN_SOLUTION, BEGIN_HIDDEN].flatMap((begin) => regions(text, begin, begin === BEGIN_SOLUTION ? END_SOLUTION : END_HIDDEN).regions);
+      return text.split("\n").filter((_, i) => !inside.some((r) => i >= r.begin && i <= r.end)).map((l) => l.trim());
+    }));
+    const secrets = source.cells.flatMap((c) => [...secretLines(sourceOf(c), BEGIN_SOLUTION, END_SOLUTION), ...secretLines(sourceOf(c), BEGIN_HIDDEN, END_HIDDEN)]).filter((l) => !everywhere.has(l));
+    expect(secrets.length).toBeGreaterThan(4);
+    const shown = released.split("\n").map((l) => l.trim());
+    expect(secrets.filter((s) => shown.includes(s))).toEqual([]);
+    for (const m of [BEGIN_SOLUTION, END_SOLUTION, BEGIN_HIDDEN, END_HIDDEN]) expect(released).not.toContain(m);
+  });
+
+  it("its source earns full marks through autograde, hidden tests included", () => {
+    const mine = rows.filter((r) => r.student === "reference" && r.notebook === name);
+    expect(mine.length).toBeGreaterThanOrEqual(2);
+    expect(mine.map((r) => [r.grade_id, r.points, r.reason])).toEqual(mine.map((r) => [r.grade_id, r.max_points, ""]));
+    expect(submissions.find((s) => s.student === "reference" && s.notebook === name)).toMatchObject({ status: "graded", reason: "" });
+  });
+
+  it("its release runs to its end, every exercise failing on its stub and nothing else", () => {
+    const mine = rows.filter((r) => r.student === "untouched" && r.notebook === name);
+    expect(mine.every((r) => r.points < r.max_points)).toBe(true);
+    expect(submissions.find((s) => s.student === "untouched" && s.notebook === name)).toMatchObject({ status: "graded", reason: "" });
+    expect(checks.get(`untouched/${name}`)!.some((c) => /not implemented yet/.test(c.reason))).toBe(true);
+  });
+});
