@@ -17,7 +17,7 @@ import { writeFeedback } from "../../lib/src/course/feedback";
 import { exportGradescope } from "../../lib/src/course/gradescope";
 import { releaseNotebook } from "../../lib/src/course/release";
 import { Notebook, formatNotebook, readNotebook, sourceLines, sourceOf } from "../../lib/src/course/notebook";
-import { ROOT } from "../helpers";
+import { CLI, ROOT, run } from "../helpers";
 
 const SOURCE = join(ROOT, "test", "fixtures", "course", "source");
 const source = readNotebook(join(SOURCE, "01-grading.ipynb"));
@@ -169,5 +169,25 @@ describe("after grading", () => {
     const hidden = r.tests.find((t: { name: string }) => t.name === "double-check: double(21) is 42");
     expect(hidden).toMatchObject({ status: "failed", visibility: "after_published" });
     expect(hidden.output).toBeUndefined();
+  });
+});
+
+describe("applayer course, for students and authors", () => {
+  const course = (args: string[]) => run(process.execPath, [CLI, "course", ...args], "", { timeoutMs: 120_000 }).then((out) => ({ code: 0, out }), (e: Error) => ({ code: 1, out: e.message }));
+  it("validate passes a correct notebook on its public checks, as the grader runs them", { timeout: 120_000 }, async () => {
+    const r = await course(["validate", join(submissions, "correct", "01-grading.ipynb")]);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain("✓ double-check: 2 / 2");
+    expect(r.out).toContain("5 / 5 points on the public checks");
+  });
+  it("validate warns about an edited check cell and fails an unfinished notebook", { timeout: 120_000 }, async () => {
+    const r = await course(["validate", join(submissions, "edits its check cell", "01-grading.ipynb")]);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('warning: the check cell "double-check" was changed');
+    expect(r.out).toMatch(/✗ greet-check|✓ greet-check/);
+  });
+  it("lint runs the self-test of an exercise notebook", { timeout: 120_000 }, async () => {
+    const r = await course(["lint", join(SOURCE, "01-grading.ipynb")]);
+    expect(r.out).toContain("✓ 01-grading.ipynb: 2 exercises, 5 points, self-test run");
   });
 });
