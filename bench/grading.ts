@@ -12,14 +12,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { autograde } from "../lib/src/course/autograde";
-import { NOTEBOOK_DIR, executeNotebook } from "../scripts/notebooks";
+import { NOTEBOOK_DIR, ROOT, executeNotebook } from "../scripts/notebooks";
 
 const NOTEBOOK = "22-email-message-format";
 const SUBMISSIONS = 40;
 const OVERHEAD_SAMPLE = 10;
 
 function submissions(count: number): string {
-  const dir = mkdtempSync(join(tmpdir(), "applayer-bench-subs-"));
+  // Inside the project: a kernel resolves "applayer" from the notebook's folder up (nbconvert runs it there).
+  mkdirSync(join(ROOT, ".grading"), { recursive: true });
+  const dir = mkdtempSync(join(ROOT, ".grading", "bench-submissions-"));
   for (let i = 0; i < count; i++) {
     const student = `student-${String(i).padStart(2, "0")}`;
     mkdirSync(join(dir, student));

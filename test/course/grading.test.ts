@@ -1,7 +1,8 @@
 /**
  * The grader end to end, on a small exercise notebook (test/fixtures/course):
  * crafted submissions get exactly the points they deserve (a correct one, an
- * untouched one, a half-right one, one that hangs, one that exits, one that edits
+ * untouched one, a half-right one, one that hangs, one that exits, one that eats
+ * all memory, one that edits
  * its check cell, one that redefines check, one that deletes a check cell, one
  * that duplicates it), bad files get a clear error while the class is still
  * graded, a rerun resumes, an override survives regrading, and neither the
@@ -40,6 +41,10 @@ const crafted: Record<string, { nb: () => Notebook; points: Record<string, numbe
   "half-right": { nb: () => answer(released(), { "double-solution": "function double(n: number): number {\n  return n === 2 ? 4 : 0;\n}" }), points: { "double-check": 1, "greet-check": 0 } },
   hangs: { nb: () => answer(correct(), { "double-solution": "function double(n: number): number {\n  while (true) {}\n}" }), points: { "double-check": 0, "greet-check": 3 } },
   exits: { nb: () => answer(correct(), { "greet-solution": "function greet(name: string): string {\n  process.exit(0);\n}" }), points: { "double-check": 2, "greet-check": 0 } },
+  "eats memory": {
+    nb: () => answer(correct(), { "greet-solution": "function greet(name: string): string {\n  const hoard: number[][] = [];\n  for (;;) hoard.push(new Array(1e6).fill(1));\n}" }),
+    points: { "double-check": 2, "greet-check": 0 },
+  },
   "edits its check cell": {
     nb: () => answer(released(), { "double-check": 'console.log("✓ double(2) is 4");', "greet-solution": GREET }),
     points: { "double-check": 0, "greet-check": 3 },
@@ -78,7 +83,7 @@ const bad: Record<string, (dir: string) => void> = {
 const root = mkdtempSync(join(tmpdir(), "applayer-grading-"));
 const submissions = join(root, "submitted");
 const out = join(root, "out");
-const limits = { cellTimeoutMs: 5_000, maxSubmissionBytes: 2 * 1024 * 1024 };
+const limits = { cellTimeoutMs: 5_000, maxSubmissionBytes: 2 * 1024 * 1024, memoryMb: 400 };
 let first: Awaited<ReturnType<typeof autograde>>;
 
 beforeAll(async () => {
@@ -107,6 +112,7 @@ describe("autograde, crafted submissions", () => {
     book.close();
     expect(reasons["hangs/double-check"]).toMatch(/timed out after 5 s/);
     expect(reasons["exits/greet-check"]).toMatch(/exited with code 0/);
+    expect(reasons["eats memory/greet-check"]).toMatch(/ran out of memory \(the kernel's cap is 400 MiB\)/);
   });
 
   it.each(Object.keys(bad))("%s: a clear error in the gradebook, and the rest of the class graded", (student) => {
@@ -127,8 +133,8 @@ describe("autograde, crafted submissions", () => {
     const csv = readFileSync(join(out, "grades.csv"), "utf8").trimEnd().split("\r\n");
     expect(csv[0]).toBe("student,notebook,grade_id,points,max_points,reason");
     expect(csv).toContain("correct,01-grading,double-check,2,2,");
-    // 9 crafted × 2 check cells; the 6 bad ones score 0 on the 2 cells of the notebook they name, or on one "-" row.
-    expect(csv.length - 1).toBe(9 * 2 + 2 * 4 + 2);
+    // 10 crafted × 2 check cells; the 6 bad ones score 0 on the 2 cells of the notebook they name, or on one "-" row.
+    expect(csv.length - 1).toBe(10 * 2 + 2 * 4 + 2);
   });
 });
 

@@ -26,6 +26,19 @@ export function intOption(value: unknown, name: string, fallback?: number): numb
   return n;
 }
 
+/** The largest TCP or UDP port number (RFC 793, RFC 768: 16 bits). */
+export const MAX_PORT = 65_535;
+
+/**
+ * Reads a port option: a whole number from 0 (any free port) to 65535. Node would
+ * wrap 99999 to 34463 and listen there without a word, so it is refused here.
+ */
+export function portOption(value: unknown, name: string, fallback?: number): number {
+  const port = intOption(value, name, fallback);
+  if (port > MAX_PORT) throw new AppLayerError("BAD_ARGUMENT", `--${name} must be a port from 0 to ${MAX_PORT}, not ${port}`);
+  return port;
+}
+
 /**
  * The one way every server of the CLI runs: print `listening on H:N` once bound
  * (one line per service, prefixed with its name when there are several), then wait

@@ -8,7 +8,7 @@ import { exchange } from "../dns/client";
 import { formatMessage, formatRecord } from "../dns/records";
 import { describeWorld, startWorld, worldHintsText } from "../dns/world";
 import { writeFileSync } from "node:fs";
-import { Command, intOption, serveUntilSignalled } from "./command";
+import { Command, portOption, serveUntilSignalled } from "./command";
 
 const readHints = (file: unknown) => {
   if (typeof file !== "string") throw new Error("--root-hints FILE is required (named.root format: . NS …, and the roots' A records)");
@@ -39,7 +39,7 @@ export const dnsCommands: Command[] = [
     usage: "--listen H:N --root-hints FILE [--upstream-port N]",
     options: { listen: { type: "string" }, "root-hints": { type: "string" }, "upstream-port": { type: "string" } },
     async run(v) {
-      const resolver = new Resolver({ hints: readHints(v["root-hints"]), upstreamPort: intOption(v["upstream-port"], "upstream-port", 53) });
+      const resolver = new Resolver({ hints: readHints(v["root-hints"]), upstreamPort: portOption(v["upstream-port"], "upstream-port", 53) });
       const where = parseAddress(String(v.listen ?? "127.0.0.1:5353"));
       const server = await serveResolver({ resolver, host: where.host, port: where.port });
       return serveUntilSignalled([{ address: server.address, server }]);
@@ -51,7 +51,7 @@ export const dnsCommands: Command[] = [
     usage: "[--port N] [--hints-out FILE]",
     options: { port: { type: "string" }, "hints-out": { type: "string" } },
     async run(v) {
-      const world = await startWorld({ port: intOption(v.port, "port", 53) });
+      const world = await startWorld({ port: portOption(v.port, "port", 53) });
       console.error(describeWorld(world));
       if (typeof v["hints-out"] === "string") {
         writeFileSync(v["hints-out"], worldHintsText());
@@ -75,7 +75,7 @@ export const dnsCommands: Command[] = [
       const [name, type = "A"] = args.filter((a) => !a.startsWith("@"));
       if (!name) throw new Error("which name? e.g. applayer dig gaia.cs.umass.edu A @127.0.0.1:5353");
       if (v.iterative) {
-        const resolver = new Resolver({ hints: readHints(v["root-hints"]), upstreamPort: intOption(v["upstream-port"], "upstream-port", 53) });
+        const resolver = new Resolver({ hints: readHints(v["root-hints"]), upstreamPort: portOption(v["upstream-port"], "upstream-port", 53) });
         const r = await resolver.resolve(name, type.toUpperCase());
         for (const h of r.hops) console.log(`${h.at.toFixed(1).padStart(7)} ms  ${h.serverName.padEnd(22)} ${h.server.padEnd(12)} ${h.question.padEnd(28)} → ${h.outcome}`);
         console.log(`\n;; status: ${r.rcode}, ${r.hops.length} queries, ${r.ms.toFixed(1)} ms`);

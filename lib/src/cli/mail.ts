@@ -5,7 +5,7 @@ import { startMailServer } from "../mail/mail-server";
 import { composeMessage } from "../mail/message";
 import { sendMail } from "../smtp/client";
 import { staticMx } from "../smtp/queue";
-import { Command, intOption, serveUntilSignalled } from "./command";
+import { Command, portOption, serveUntilSignalled } from "./command";
 
 /** The e-mail lesson's commands. */
 export const mailCommands: Command[] = [
@@ -20,9 +20,9 @@ export const mailCommands: Command[] = [
     },
     async run(v) {
       if (typeof v.domain !== "string" || typeof v.data !== "string") throw new Error("--domain and --data are required");
-      const optionalPort = (name: string) => (v[name] === undefined ? undefined : intOption(v[name], name));
+      const optionalPort = (name: string) => (v[name] === undefined ? undefined : portOption(v[name], name));
       const server = await startMailServer({
-        domain: v.domain, dataDir: v.data, users: (v.user as string[] | undefined) ?? [], host: v.host as string | undefined, smtpPort: intOption(v["smtp-port"], "smtp-port", 0),
+        domain: v.domain, dataDir: v.data, users: (v.user as string[] | undefined) ?? [], host: v.host as string | undefined, smtpPort: portOption(v["smtp-port"], "smtp-port", 0),
         submissionPort: optionalPort("submission-port"),
         imapPort: optionalPort("imap-port"),
         pop3Port: optionalPort("pop3-port"),

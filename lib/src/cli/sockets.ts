@@ -4,7 +4,7 @@ import { serveTcpUpper } from "../sockets/tcp-upper";
 import { serveUdpUpper } from "../sockets/udp-upper";
 import { startRelay } from "../sockets/relay";
 import { formatPing, formatReport, ping } from "../sockets/pinger";
-import { Command, intOption, serveUntilSignalled } from "./command";
+import { Command, intOption, portOption, serveUntilSignalled } from "./command";
 
 const listenOptions = { host: { type: "string" }, port: { type: "string" } } as const;
 
@@ -16,7 +16,7 @@ function upperCommand(name: string, summary: string, serve: (o: ListenOptions) =
     usage: "--port N [--host H]",
     options: listenOptions,
     async run(v) {
-      const server = await serve({ host: v.host as string | undefined, port: intOption(v.port, "port") });
+      const server = await serve({ host: v.host as string | undefined, port: portOption(v.port, "port") });
       return serveUntilSignalled([{ address: server.address, server }]);
     },
   };
@@ -34,7 +34,7 @@ export const socketCommands: Command[] = [
     async run(v) {
       const relay = await startRelay({
         host: v.host as string | undefined,
-        port: intOption(v.port, "port"),
+        port: portOption(v.port, "port"),
         target: parseAddress(String(v.target ?? "")),
         loss: Number(v.loss ?? 0),
         delayMs: Number(v.delay ?? 0),

@@ -95,7 +95,10 @@ export function openCount(): number {
 export function resolveListen(options: ListenOptions = {}): Address {
   const host = options.host ?? DEFAULT_HOST;
   assertLoopback(host);
-  return { host, port: options.port ?? 0 };
+  const port = options.port ?? 0;
+  // Node's dgram wraps a port over 65535 (99999 becomes 34463) instead of refusing it.
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new AppLayerError("BAD_ADDRESS", `port ${port} is not a port number (0 to 65535)`, { port });
+  return { host, port };
 }
 
 function bindError(e: NodeJS.ErrnoException, where: Address): AppLayerError {
