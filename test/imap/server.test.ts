@@ -5,9 +5,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ImapClient } from "../../lib/src/imap/client";
 import { ImapServer, serveImap } from "../../lib/src/imap/server";
-import { MailAccess, Maildir } from "../../lib/src/mail/maildir";
-import { composeMessage } from "../../lib/src/mail/message";
-import { MAX_IMAP_BAD_COMMANDS, MAX_IMAP_LITERAL } from "../../lib/src/mail/limits";
+import { MailAccess, Maildir } from "../../lib/src/mailstore/maildir";
+import { composeMessage } from "../../lib/src/message/message";
+import { MAX_IMAP_BAD_COMMANDS, MAX_IMAP_LITERAL } from "../../lib/src/imap/limits";
 import { isAppLayerError } from "../../lib/src/errors";
 
 let dir: string;

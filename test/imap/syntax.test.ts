@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ImapFramer, formatSequenceSet, imapString, parseSequenceSet, tokenize } from "../../lib/src/imap/syntax";
 import { bodyStructure, envelope, parseFetchItems, sectionBytes } from "../../lib/src/imap/fetch";
-import { composeMessage, parseMessage } from "../../lib/src/mail/message";
+import { composeMessage, parseMessage } from "../../lib/src/message/message";
 
 describe("ImapFramer", () => {
   it("joins a line with its literal, however the bytes are cut, and asks for '+' before a synchronizing literal", () => {

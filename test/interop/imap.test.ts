@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CliServer, run, startCli } from "../helpers";
 import { sendMail } from "../../lib/src/smtp/client";
-import { composeMessage } from "../../lib/src/mail/message";
+import { composeMessage } from "../../lib/src/message/message";
 import { ImapClient } from "../../lib/src/imap/client";
 import { Pop3Client } from "../../lib/src/pop3/client";
 import { Dovecot, startDovecot } from "./dovecot";

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Browser, chromium } from "playwright-core";
 import { MailServer, startMailServer } from "../../lib/src/mail/mail-server";
-import { composeMessage } from "../../lib/src/mail/message";
+import { composeMessage } from "../../lib/src/message/message";
 import { MAX_WEBMAIL_BODY } from "../../lib/src/mail/limits";
 import { sendMail } from "../../lib/src/smtp/client";
 

@@ -8,7 +8,7 @@ import { dnsMx } from "../../lib/src/mail/mx";
 import { sendMail } from "../../lib/src/smtp/client";
 import { OutgoingQueue, staticMx } from "../../lib/src/smtp/queue";
 import { startWorld } from "../../lib/src/dns/world";
-import { composeMessage } from "../../lib/src/mail/message";
+import { composeMessage } from "../../lib/src/message/message";
 import { isAppLayerError } from "../../lib/src/errors";
 
 const tmp = (what: string) => mkdtempSync(join(tmpdir(), `applayer-${what}-`));

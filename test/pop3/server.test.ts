@@ -6,8 +6,8 @@ import { join } from "node:path";
 import { Pop3Client } from "../../lib/src/pop3/client";
 import { Pop3Server, servePop3 } from "../../lib/src/pop3/server";
 import { multiline } from "../../lib/src/pop3/session";
-import { Maildir } from "../../lib/src/mail/maildir";
-import { MAX_POP3_LINE } from "../../lib/src/mail/limits";
+import { Maildir } from "../../lib/src/mailstore/maildir";
+import { MAX_POP3_LINE } from "../../lib/src/pop3/limits";
 import { MAX_BAD_COMMANDS } from "../../lib/src/smtp/limits";
 import { isAppLayerError } from "../../lib/src/errors";
 

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { isAppLayerError } from "../errors";
 import { parseAddress } from "../net/address";
 import { startMailServer } from "../mail/mail-server";
-import { composeMessage } from "../mail/message";
+import { composeMessage } from "../message/message";
 import { sendMail } from "../smtp/client";
 import { staticMx } from "../smtp/queue";
 import { Command, portOption, serveUntilSignalled } from "./command";

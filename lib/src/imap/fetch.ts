@@ -1,5 +1,5 @@
-import { encodeWords, parseAddressList } from "../mail/header";
-import { MimePart, headerLength, parseMessage, splitHeaderBody } from "../mail/message";
+import { encodeWords, parseAddressList } from "../message/header";
+import { MimePart, headerLength, parseMessage, splitHeaderBody } from "../message/message";
 import { ImapSyntaxError, imapList, imapString } from "./syntax";
 
 /**

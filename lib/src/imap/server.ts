@@ -1,8 +1,8 @@
 import { Address } from "../net/address";
 import { Closable, ListenOptions, serveTcp } from "../net/lifecycle";
 import { Trace, preview } from "../lab/trace";
-import { IMAP_IDLE_TIMEOUT_MS } from "../mail/limits";
-import { MailAccess } from "../mail/maildir";
+import { IMAP_IDLE_TIMEOUT_MS } from "./limits";
+import { MailAccess } from "../mailstore/maildir";
 import { ImapSession } from "./session";
 import { FrameEvent, ImapFramer } from "./syntax";
 

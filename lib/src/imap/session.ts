@@ -1,7 +1,7 @@
-import { FOLDER_IO_PARALLEL, Folder, MAILDIR_FLAGS, StoredMessage } from "../mail/folder";
-import { MAX_IMAP_BAD_COMMANDS } from "../mail/limits";
-import { MailAccess } from "../mail/maildir";
-import { parseMessage } from "../mail/message";
+import { FOLDER_IO_PARALLEL, Folder, MAILDIR_FLAGS, StoredMessage } from "../mailstore/folder";
+import { MAX_IMAP_BAD_COMMANDS } from "./limits";
+import { MailAccess } from "../mailstore/maildir";
+import { parseMessage } from "../message/message";
 import { FetchItem, bodyStructure, envelope, needsBytes, parseFetchItems, sectionResponse } from "./fetch";
 import { FrameEvent, ImapSyntaxError, ImapValue, formatSequenceSet, imapDateTime, imapString, parseImapDate, parseSequenceSet, tagOf, tokenize } from "./syntax";
 

@@ -1,4 +1,4 @@
-import { MAX_IMAP_LINE, MAX_IMAP_LITERAL } from "../mail/limits";
+import { MAX_IMAP_LINE, MAX_IMAP_LITERAL } from "./limits";
 
 /**
  * IMAP's syntax (RFC 9051 §4, §9), pure: how commands and responses are framed

@@ -8,9 +8,9 @@ import { DeliveryEvent, MxLookup, OutgoingQueue } from "../smtp/queue";
 import { join } from "node:path";
 import { ImapServer, serveImap } from "../imap/server";
 import { Pop3Server, servePop3 } from "../pop3/server";
-import { MailAccess, Maildir } from "./maildir";
+import { MailAccess, Maildir } from "../mailstore/maildir";
 import { Webmail, serveWebmail } from "./webmail";
-import { Users } from "./users";
+import { Users } from "../mailstore/users";
 
 /** One domain's mail server: its SMTP receiver and the mailboxes behind it. */
 export interface MailServer extends Closable {

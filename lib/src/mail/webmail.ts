@@ -6,8 +6,8 @@ import { Closable, ListenOptions, serveTcp } from "../net/lifecycle";
 import { ImapClient } from "../imap/client";
 import { sendMail } from "../smtp/client";
 import { MAX_WEBMAIL_BODY } from "./limits";
-import { decodeWords } from "./header";
-import { composeMessage, parseMessage } from "./message";
+import { decodeWords } from "../message/header";
+import { composeMessage, parseMessage } from "../message/message";
 
 /**
  * Webmail: mail read and sent through a web page. The browser speaks only HTTP to

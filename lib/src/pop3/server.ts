@@ -2,8 +2,8 @@ import { Address } from "../net/address";
 import { Closable, ListenOptions, serveTcp } from "../net/lifecycle";
 import { LineSplitter } from "../net/framing";
 import { Trace, preview } from "../lab/trace";
-import { MAX_POP3_LINE, POP3_IDLE_TIMEOUT_MS } from "../mail/limits";
-import { MailAccess } from "../mail/maildir";
+import { MAX_POP3_LINE, POP3_IDLE_TIMEOUT_MS } from "./limits";
+import { MailAccess } from "../mailstore/maildir";
 import { Pop3Session } from "./session";
 
 export interface Pop3ServerOptions extends ListenOptions {

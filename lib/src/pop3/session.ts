@@ -1,6 +1,6 @@
-import { Folder, StoredMessage } from "../mail/folder";
-import { MAX_POP3_LINE } from "../mail/limits";
-import { MailAccess } from "../mail/maildir";
+import { Folder, StoredMessage } from "../mailstore/folder";
+import { MAX_POP3_LINE } from "./limits";
+import { MailAccess } from "../mailstore/maildir";
 import { MAX_BAD_COMMANDS } from "../smtp/limits";
 
 /** What the session asks its adapter to do: send this text, and maybe close. */

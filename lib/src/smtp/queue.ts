@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { isAppLayerError } from "../errors";
 import { Address, formatAddress } from "../net/address";
 import { Closable } from "../net/lifecycle";
-import { writeSynced } from "../mail/durable";
+import { writeSynced } from "../mailstore/durable";
 import { sendMail } from "./client";
 import { MAX_QUEUE_AGE_MS, QUEUE_SCAN_MS, RETRY_BASE_MS, RETRY_MAX_MS } from "./limits";
 

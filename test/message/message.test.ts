@@ -3,10 +3,10 @@ import { join } from "node:path";
 import { simpleParser } from "mailparser";
 import { describe, expect, it } from "vitest";
 import { isAppLayerError } from "../../lib/src/errors";
-import { decodeBase64, decodeQuotedPrintable, encodeBase64, encodeQuotedPrintable } from "../../lib/src/mail/encoding";
-import { decodeWords, encodeWords, foldHeader, parseAddressList, parseHeaderBlock, parseParameterized } from "../../lib/src/mail/header";
-import { MAX_MIME_PARTS } from "../../lib/src/mail/limits";
-import { composeMessage, envelopeRecipients, parseMessage } from "../../lib/src/mail/message";
+import { decodeBase64, decodeQuotedPrintable, encodeBase64, encodeQuotedPrintable } from "../../lib/src/message/encoding";
+import { decodeWords, encodeWords, foldHeader, parseAddressList, parseHeaderBlock, parseParameterized } from "../../lib/src/message/header";
+import { MAX_MIME_PARTS } from "../../lib/src/message/limits";
+import { composeMessage, envelopeRecipients, parseMessage } from "../../lib/src/message/message";
 
 const corpus = join(__dirname, "../fixtures/mail/python-email");
 const squash = (s?: string) => (s ?? "").replace(/\s+/g, " ").trim();
