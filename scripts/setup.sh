@@ -29,7 +29,7 @@ say() { printf '[setup] %s\n' "$*"; }
 apt_pkgs=(jupyter-notebook jupyter-nbconvert python3-nbclient jupyter-client python3-ipykernel fonts-dejavu-core)
 if [ "$want_test" = 1 ]; then
   # Standard tools and servers the interop tests run against ours.
-  apt_pkgs+=(socat netcat-openbsd bind9-dnsutils bind9 nsd knot unbound dnsperf swaks libnet-ssleay-perl python3-aiosmtpd dovecot-imapd dovecot-pop3d chromium aria2 transmission-cli mktorrent opentracker tshark)
+  apt_pkgs+=(socat netcat-openbsd bind9-dnsutils bind9 nsd knot unbound dnsperf swaks libnet-ssleay-perl python3-aiosmtpd dovecot-imapd dovecot-pop3d chromium aria2 transmission-cli mktorrent opentracker tshark bind9-utils)
 fi
 if [ "$want_bench" = 1 ]; then
   apt_pkgs+=(postfix)

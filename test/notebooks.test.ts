@@ -112,6 +112,15 @@ describe("the lecture builds, in headless Chromium", () => {
     }
   });
 
+  it("with scripts turned off, a lesson page still draws every chart (the kernel's SVG)", { timeout: 60_000 }, async () => {
+    const context = await browser.newContext({ javaScriptEnabled: false });
+    const page = await context.newPage();
+    await page.goto(`${base}lessons/${names.find((n) => n.startsWith("33"))}.html`);
+    expect(await page.locator(".applayer-chart").count()).toBeGreaterThanOrEqual(3);
+    expect(await undrawnCharts(page, { live: false })).toEqual([]);
+    await context.close();
+  });
+
   it.each(["21", "32", "42"])("lesson %s has an exchange to step through (SMTP, iterated resolution, the BitTorrent wire)", (n) => {
     const lesson = built.find((b) => b.name.startsWith(n));
     expect(lesson?.ok).toBe(true);

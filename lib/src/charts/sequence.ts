@@ -64,6 +64,8 @@ export function sequenceDiagram(trace: Trace, options: { title?: string; maxEntr
     width: columnPx * names.length + 60,
     height: ROW_PX * (steps + 2),
     config: CHART_CONFIG,
+    // Lesson pages add tooltips to charts; here they would only show column numbers.
+    usermeta: { tooltip: false },
     layer: [
       {
         data: { values: names.map((name, i) => ({ name, i, top: -0.4, bottom: steps + 0.5 })) },

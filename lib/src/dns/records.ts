@@ -1,7 +1,7 @@
 import { DnsMessage, DnsRecord, FLAGS } from "./codec";
 
-/** The record types the lessons serve (DNSSEC types come later). */
-export const RECORD_TYPES = ["A", "AAAA", "NS", "CNAME", "MX", "SOA", "TXT", "PTR"] as const;
+/** The record types zone files and the lessons' servers handle (DNSSEC's keys among them). */
+export const RECORD_TYPES = ["A", "AAAA", "NS", "CNAME", "MX", "SOA", "TXT", "PTR", "DNSKEY", "DS"] as const;
 export type RecordType = (typeof RECORD_TYPES)[number];
 
 /** The textbook's view of a resource record: (Name, Value, Type, TTL). */
@@ -36,6 +36,14 @@ export function formatRdata(rr: DnsRecord): string {
     case "TXT": {
       const parts = (Array.isArray(d) ? d : [d]) as Array<string | Uint8Array>;
       return parts.map((p) => JSON.stringify(typeof p === "string" ? p : Buffer.from(p).toString("latin1"))).join(" ");
+    }
+    case "DNSKEY": {
+      const k = d as { flags: number; algorithm: number; key: Uint8Array };
+      return `${k.flags} 3 ${k.algorithm} ${Buffer.from(k.key).toString("base64")}`;
+    }
+    case "DS": {
+      const ds = d as { keyTag: number; algorithm: number; digestType: number; digest: Uint8Array };
+      return `${ds.keyTag} ${ds.algorithm} ${ds.digestType} ${Buffer.from(ds.digest).toString("hex").toUpperCase()}`;
     }
     default:
       return Buffer.isBuffer(d) ? `\\# ${d.length} ${d.toString("hex")}` : String(d);

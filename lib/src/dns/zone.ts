@@ -268,6 +268,23 @@ function readMasterFile(text: string, options: MasterFileOptions) {
         data = rd.map((s) => (s.startsWith('"') ? s.slice(1) : s));
         if ((data as string[]).some((s) => Buffer.byteLength(s) > 255)) fail("a TXT string is over 255 octets (RFC 1035 §3.3)");
         break;
+      case "DNSKEY": {
+        // RFC 4034 §2.2: flags, protocol (always 3), algorithm, then the key in base64, which may be split by spaces.
+        if (rd.length < 4) fail("DNSKEY takes flags, protocol, algorithm and a base64 key");
+        if (rd[1] !== "3") fail(`a DNSKEY's protocol field must be 3, not ${rd[1]}`);
+        const key = rd.slice(3).join("");
+        if (!/^[A-Za-z0-9+/]+=*$/.test(key)) fail("the DNSKEY's key is not base64");
+        data = { flags: int(rd[0], "DNSKEY flags"), algorithm: int(rd[2], "DNSKEY algorithm"), key: Buffer.from(key, "base64") };
+        break;
+      }
+      case "DS": {
+        // RFC 4034 §5.3: key tag, algorithm, digest type, then the digest in hex, which may be split by spaces.
+        if (rd.length < 4) fail("DS takes a key tag, an algorithm, a digest type and a hex digest");
+        const digest = rd.slice(3).join("");
+        if (!/^([0-9A-Fa-f]{2})+$/.test(digest)) fail("the DS digest is not hex");
+        data = { keyTag: int(rd[0], "DS key tag"), algorithm: int(rd[1], "DS algorithm"), digestType: int(rd[2], "DS digest type"), digest: Buffer.from(digest, "hex") };
+        break;
+      }
     }
     const effective = recordTtl ?? ttl ?? lastTtl ?? fail("no TTL: give one on the record or set $TTL");
     lastTtl = effective;
