@@ -41,6 +41,16 @@ export function formatRdata(rr: DnsRecord): string {
       const k = d as { flags: number; algorithm: number; key: Uint8Array };
       return `${k.flags} 3 ${k.algorithm} ${Buffer.from(k.key).toString("base64")}`;
     }
+    case "RRSIG": {
+      const g = d as { typeCovered: string; algorithm: number; labels: number; originalTTL: number; expiration: number; inception: number; keyTag: number; signersName: string; signature: Uint8Array };
+      // RFC 4034 §3.2: times as YYYYMMDDHHmmSS in UTC.
+      const time = (t: number) => new Date(t * 1000).toISOString().replace(/[-:T]/g, "").slice(0, 14);
+      return `${g.typeCovered} ${g.algorithm} ${g.labels} ${g.originalTTL} ${time(g.expiration)} ${time(g.inception)} ${g.keyTag} ${fqdn(g.signersName)} ${Buffer.from(g.signature).toString("base64")}`;
+    }
+    case "NSEC": {
+      const n = d as { nextDomain: string; rrtypes: string[] };
+      return `${fqdn(n.nextDomain)} ${n.rrtypes.join(" ")}`;
+    }
     case "DS": {
       const ds = d as { keyTag: number; algorithm: number; digestType: number; digest: Uint8Array };
       return `${ds.keyTag} ${ds.algorithm} ${ds.digestType} ${Buffer.from(ds.digest).toString("hex").toUpperCase()}`;
