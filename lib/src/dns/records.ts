@@ -1,7 +1,7 @@
 import { DnsMessage, DnsRecord, FLAGS } from "./codec";
 
 /** The record types zone files and the lessons' servers handle (DNSSEC's keys among them). */
-export const RECORD_TYPES = ["A", "AAAA", "NS", "CNAME", "MX", "SOA", "TXT", "PTR", "DNSKEY", "DS"] as const;
+export const RECORD_TYPES = ["A", "AAAA", "NS", "CNAME", "MX", "SOA", "TXT", "PTR", "DNSKEY", "DS", "RRSIG", "NSEC"] as const;
 export type RecordType = (typeof RECORD_TYPES)[number];
 
 /** The textbook's view of a resource record: (Name, Value, Type, TTL). */

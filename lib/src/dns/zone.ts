@@ -277,6 +277,29 @@ function readMasterFile(text: string, options: MasterFileOptions) {
         data = { flags: int(rd[0], "DNSKEY flags"), algorithm: int(rd[2], "DNSKEY algorithm"), key: Buffer.from(key, "base64") };
         break;
       }
+      case "RRSIG": {
+        // RFC 4034 §3.2: type covered, algorithm, labels, original TTL, expiration, inception
+        // (YYYYMMDDHHmmSS or seconds), key tag, signer, then the signature in base64, split by spaces.
+        if (rd.length < 9) fail("RRSIG takes 8 fields and a base64 signature");
+        const time = (v: string, what: string) => {
+          const m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})$/.exec(v);
+          if (m) return Math.floor(Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]) / 1000) >>> 0;
+          return int(v, what);
+        };
+        const signature = rd.slice(8).join("");
+        if (!/^[A-Za-z0-9+/]+=*$/.test(signature)) fail("the RRSIG's signature is not base64");
+        data = {
+          typeCovered: rd[0].toUpperCase(), algorithm: int(rd[1], "RRSIG algorithm"), labels: int(rd[2], "RRSIG labels"), originalTTL: int(rd[3], "RRSIG original TTL"),
+          expiration: time(rd[4], "RRSIG expiration"), inception: time(rd[5], "RRSIG inception"), keyTag: int(rd[6], "RRSIG key tag"), signersName: name(rd[7]),
+          signature: Buffer.from(signature, "base64"),
+        };
+        break;
+      }
+      case "NSEC":
+        // RFC 4034 §4.2: the next owner name, then the types present at this one.
+        if (rd.length < 1) fail("NSEC takes the next name and a list of types");
+        data = { nextDomain: name(rd[0]), rrtypes: rd.slice(1).map((t) => t.toUpperCase()) };
+        break;
       case "DS": {
         // RFC 4034 §5.3: key tag, algorithm, digest type, then the digest in hex, which may be split by spaces.
         if (rd.length < 4) fail("DS takes a key tag, an algorithm, a digest type and a hex digest");
