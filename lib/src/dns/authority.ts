@@ -1,6 +1,7 @@
 import { DnsMessage, DnsRecord, FLAGS, RCODES, Rcode, canonical, isInZone } from "./codec";
 import { MAX_CNAME_CHAIN } from "./limits";
 import { Zone } from "./zone";
+import { addDnssec, isSigned, wantsDnssec } from "./dnssec/serve";
 
 /** How the authority answered, for counting and for teaching. */
 export type AnswerKind = "answer" | "cname" | "referral" | "nodata" | "nxdomain" | "refused" | "formerr" | "notimp";
@@ -48,8 +49,16 @@ export class Authority {
     return this.zones.find((z) => isInZone(name, z.origin));
   }
 
-  /** Answers one decoded query. */
+  /** Answers one decoded query; a signed zone adds its signatures and proofs when the query sets DO. */
   answer(query: DnsMessage): AuthorityResult {
+    const result = this.plainAnswer(query);
+    const q = query.questions?.[0];
+    const zone = q && this.zoneFor(q.name);
+    if (!zone || !wantsDnssec(query) || !isSigned(zone) || !["answer", "cname", "referral", "nodata", "nxdomain"].includes(result.kind)) return result;
+    return { ...result, response: addDnssec(zone, result.response, result.kind, q.name) };
+  }
+
+  private plainAnswer(query: DnsMessage): AuthorityResult {
     const reply = (kind: AnswerKind, rcode: Rcode, parts: Partial<DnsMessage> = {}, aa = false): AuthorityResult => ({
       kind,
       response: {
@@ -79,6 +88,11 @@ export class Authority {
     for (let link = 0; link <= MAX_CNAME_CHAIN && !visited.has(canonical(name)); link++) {
       visited.add(canonical(name));
       const cut = this.delegation(zone, name);
+      // RFC 4035 §3.1.4.1: the DS of a delegation lives on the parent's side of the cut: answer it here.
+      if (cut && q.type === "DS" && canonical(cut[0].name) === canonical(name)) {
+        const ds = zone.at(name).filter((r) => r.type === "DS");
+        return ds.length ? reply("answer", "NOERROR", { answers: ds }, true) : reply("nodata", "NOERROR", { authorities: [this.negativeSoa(zone)] }, true);
+      }
       if (cut) {
         if (answers.length) return reply("cname", "NOERROR", { answers }, true);
         return reply("referral", "NOERROR", { authorities: cut, additionals: this.glue(zone, cut) });

@@ -5,6 +5,7 @@ import { Closable, ListenOptions, bindTcp, closeTcpServer, releaseAddress, resol
 import { Network, loopback } from "../net/network";
 import { DnsMessage, FLAGS, decodeMessage, encodeMessage } from "./codec";
 import { TCP_IDLE_TIMEOUT_MS, TCP_MESSAGE_MAX, UDP_PAYLOAD_DEFAULT, UDP_PAYLOAD_MAX } from "./limits";
+import { wantsDnssec } from "./dnssec/serve";
 
 /**
  * The edge of every DNS server in the lib: bytes become a query (or are refused),
@@ -46,7 +47,8 @@ function udpLimit(query: DnsMessage): number {
  * (RFC 2181 §9), and the client asks again over TCP.
  */
 export function encodeReply(query: DnsMessage, response: DnsMessage, transport: "udp" | "tcp"): { bytes: Buffer; response: DnsMessage } {
-  const opt = query.additionals?.some((r) => r.type === "OPT") ? [{ name: ".", type: "OPT", udpPayloadSize: UDP_PAYLOAD_MAX, flags: 0, options: [] } as never] : [];
+  // RFC 3225 §3: the DO bit is copied into the response.
+  const opt = query.additionals?.some((r) => r.type === "OPT") ? [{ name: ".", type: "OPT", udpPayloadSize: UDP_PAYLOAD_MAX, flags: wantsDnssec(query) ? 0x8000 : 0, options: [] } as never] : [];
   const full: DnsMessage = { ...response, additionals: [...(response.additionals ?? []), ...opt] };
   const bytes = encodeMessage(full);
   if (transport === "tcp" || bytes.length <= udpLimit(query)) return { bytes, response: full };
