@@ -5,7 +5,7 @@
  * signatures rest on, against RFC 4034's own examples.
  */
 import { describe, expect, it } from "vitest";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { canonicalRrset, compareNames, labelCount } from "../../lib/src/dns/dnssec/canonical";
@@ -14,7 +14,7 @@ import { signZone } from "../../lib/src/dns/dnssec/sign";
 import { formatRecord } from "../../lib/src/dns/records";
 import { parseZone } from "../../lib/src/dns/zone";
 import { DnsRecord } from "../../lib/src/dns/codec";
-import { run } from "../helpers";
+import { CLI, run } from "../helpers";
 
 const ZONE = `$ORIGIN example.test.
 $TTL 3600
@@ -66,5 +66,27 @@ describe("canonical forms (RFC 4034 §6)", () => {
   });
   it("counts labels without a leading wildcard (RFC 4034 §3.1.3)", () => {
     expect([labelCount("www.example.test."), labelCount("*.example.test."), labelCount(".")]).toEqual([3, 2, 0]);
+  });
+});
+
+describe("applayer dnssec sign", () => {
+  it("signs a zone file that dnssec-verify accepts, keeps its keys for the next run, and writes the parent's DS", { timeout: 120_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), "applayer-cli-sign-"));
+    writeFileSync(join(dir, "example.test.zone"), ZONE);
+    const sign = (out: string) => run(process.execPath, [CLI, "dnssec", "sign", join(dir, "example.test.zone"), "--origin", "example.test.", "-o", join(dir, out), "--algorithm", "15", "--keys", join(dir, "keys"), "--ds-out", join(dir, "ds"), "--expiration", "+864000"], "", { timeoutMs: 60_000 });
+    expect(await sign("signed")).toMatch(/^signed example\.test\. with ED25519: \d+ signatures, 7 NSEC records/);
+    expect((await verify(join(dir, "signed"))).ok).toBe(true);
+    const keysBefore = readdirSync(join(dir, "keys")).sort();
+    expect(keysBefore.filter((f) => f.endsWith(".key"))).toHaveLength(2);
+    await sign("signed-again");
+    expect(readdirSync(join(dir, "keys")).sort()).toEqual(keysBefore); // the same KSK and ZSK, reused
+    const bindDs = await run("dnssec-dsfromkey", ["-2", "-f", join(dir, "signed"), "example.test."]);
+    const ours = readFileSync(join(dir, "ds"), "utf8");
+    const field = (text: string) => text.trim().split(/\s+/).slice(-4).join(" ");
+    expect(field(ours)).toBe(field(bindDs));
+  });
+  it("refuses an algorithm it does not sign with, naming the flag", async () => {
+    const e = await run(process.execPath, [CLI, "dnssec", "sign", "x.zone", "--origin", "x.", "-o", "y", "--algorithm", "5"]).catch((x: Error) => x.message);
+    expect(e).toContain("--algorithm must be one of 8, 13, 15");
   });
 });

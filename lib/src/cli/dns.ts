@@ -9,6 +9,22 @@ import { formatMessage, formatRecord } from "../dns/records";
 import { describeWorld, startWorld, worldHintsText } from "../dns/world";
 import { writeFileSync } from "node:fs";
 import { Command, portOption, serveUntilSignalled } from "./command";
+import { AppLayerError } from "../errors";
+import { DNSSEC_ALGORITHMS, DnssecAlgorithm, dsFromDnskey } from "../dns/dnssec/keys";
+import { zoneKeys } from "../dns/dnssec/keyfiles";
+import { signZone } from "../dns/dnssec/sign";
+import { DnsRecord } from "../dns/codec";
+
+/** A signature time: YYYYMMDDHHmmSS (UTC, as dnssec-signzone takes it) or +SECONDS from now. */
+function signatureTime(v: unknown, flag: string, fallback: Date): Date {
+  if (v === undefined) return fallback;
+  const s = String(v);
+  const rel = /^\+(\d+)$/.exec(s);
+  if (rel) return new Date(Date.now() + Number(rel[1]) * 1000);
+  const m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})$/.exec(s);
+  if (m) return new Date(Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]));
+  throw new AppLayerError("BAD_ARGUMENT", `--${flag} must be YYYYMMDDHHmmSS or +SECONDS, not "${s}"`);
+}
 
 const readHints = (file: unknown) => {
   if (typeof file !== "string") throw new Error("--root-hints FILE is required (named.root format: . NS …, and the roots' A records)");
@@ -17,6 +33,34 @@ const readHints = (file: unknown) => {
 
 /** The DNS lesson's commands. */
 export const dnsCommands: Command[] = [
+  {
+    name: "dnssec",
+    summary: "sign a zone file: DNSKEYs, RRSIGs and an NSEC chain (check it with dnssec-verify)",
+    usage: "sign ZONE --origin O -o SIGNED [--algorithm 13|15|8] [--keys DIR] [--ds-out FILE] [--inception T] [--expiration T]",
+    positionals: true,
+    options: {
+      origin: { type: "string" }, output: { type: "string", short: "o" }, algorithm: { type: "string" }, keys: { type: "string" },
+      "ds-out": { type: "string" }, inception: { type: "string" }, expiration: { type: "string" },
+    },
+    async run(v, [action, file]) {
+      if (action !== "sign" || !file) throw new AppLayerError("BAD_ARGUMENT", "dnssec sign ZONE --origin O -o SIGNED");
+      if (typeof v.origin !== "string" || typeof v.output !== "string") throw new AppLayerError("BAD_ARGUMENT", "--origin and -o SIGNED are required");
+      const algorithm = Number(v.algorithm ?? 13) as DnssecAlgorithm;
+      if (!(algorithm in DNSSEC_ALGORITHMS)) throw new AppLayerError("BAD_ARGUMENT", `--algorithm must be one of ${Object.keys(DNSSEC_ALGORITHMS).join(", ")}, not ${String(v.algorithm)}`);
+      const zone = parseZone(readFileSync(file, "utf8"), { file, origin: v.origin });
+      const { ksk, zsk, made } = zoneKeys(v.keys as string | undefined, v.origin, algorithm);
+      for (const m of made) console.error(`made key ${m}`);
+      const inception = signatureTime(v.inception, "inception", new Date(Date.now() - 3_600_000));
+      const expiration = signatureTime(v.expiration, "expiration", new Date(Date.now() + 30 * 86_400_000));
+      const signed = signZone(zone.records(), { origin: v.origin, ksk, zsk, inception, expiration });
+      writeFileSync(v.output, `${signed.map(formatRecord).join("\n")}\n`);
+      if (typeof v["ds-out"] === "string") {
+        writeFileSync(v["ds-out"], `${formatRecord({ name: v.origin, type: "DS", ttl: 3600, class: "IN", data: dsFromDnskey(v.origin, ksk.dnskey) } as DnsRecord)}\n`);
+      }
+      console.log(`signed ${v.origin} with ${DNSSEC_ALGORITHMS[algorithm]}: ${signed.filter((r) => r.type === "RRSIG").length} signatures, ${signed.filter((r) => r.type === "NSEC").length} NSEC records → ${v.output}`);
+      return 0;
+    },
+  },
   {
     name: "dns-server",
     summary: "authoritative DNS server, UDP and TCP (try: dig @127.0.0.1 -p N NAME +norecurse)",
