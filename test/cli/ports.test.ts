@@ -32,3 +32,10 @@ describe("port numbers", () => {
     expect(out).toContain(`${flag} must be a port from 0 to 65535`);
   });
 });
+
+describe("dns-world's DNSSEC flags", () => {
+  it("refuses --trust-anchor-out without --dnssec, naming both flags", async () => {
+    const out = await run(process.execPath, [CLI, "dns-world", "--port", "0", "--trust-anchor-out", "/tmp/never.key"]).then(() => "exit 0", (e: Error) => e.message);
+    expect(out).toContain("--trust-anchor-out needs --dnssec");
+  });
+});

@@ -164,7 +164,7 @@ export async function startRealHierarchy(port: number): Promise<{ peers: Peer[];
  * (named.root format). Root hints cannot carry a port, so the hierarchy it walks
  * must listen on port 53.
  */
-export async function startUnbound(listen: { host: string; port: number }, root: { hints: string }): Promise<{ stop: () => Promise<void> }> {
+export async function startUnbound(listen: { host: string; port: number }, root: { hints: string; trustAnchor?: string }): Promise<{ stop: () => Promise<void> }> {
   const dir = newDir("unbound");
   writeFileSync(join(dir, "unbound.conf"), `server:
   interface: ${listen.host}@${listen.port}
@@ -178,7 +178,7 @@ export async function startUnbound(listen: { host: string; port: number }, root:
   use-syslog: no
   logfile: ""
   do-not-query-localhost: no
-  module-config: "iterator"
+  module-config: "${root.trustAnchor ? "validator iterator" : "iterator"}"${root.trustAnchor ? `\n  trust-anchor-file: "${root.trustAnchor}"\n  val-log-level: 2` : ""}
   qname-minimisation: no
   num-threads: 1
   root-hints: "${root.hints}"

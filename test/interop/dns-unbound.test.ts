@@ -1,28 +1,37 @@
 /**
  * Interop: Unbound, a standard recursive resolver, resolves through the lib's
  * DNS world from the root hints file the world writes (so the world runs on
- * port 53, on its own 127.53.x addresses).
+ * port 53, on its own 127.53.x addresses). The world is signed (DNSSEC): a second
+ * Unbound, validating from the world's trust anchor, marks its answers
+ * authenticated (AD), accepts the insecure delegation without AD, and refuses
+ * the bogus zone with SERVFAIL.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startWorld, World, worldHintsText } from "../../lib/src/dns/world";
+import { formatRecord } from "../../lib/src/dns/records";
 import { run } from "../helpers";
 import { startUnbound } from "./dns-peers";
 
 let world: World;
 let stopUnbound: () => Promise<void>;
+let stopValidating: () => Promise<void>;
 const UNBOUND = { host: "127.53.0.99", port: 53 };
+const VALIDATING = { host: "127.53.0.98", port: 53 };
 
 beforeAll(async () => {
-  world = await startWorld({ port: 53 });
-  const hints = join(mkdtempSync(join(tmpdir(), "applayer-hints-")), "root.hints");
-  writeFileSync(hints, worldHintsText());
-  stopUnbound = (await startUnbound(UNBOUND, { hints })).stop;
+  world = await startWorld({ port: 53, dnssec: true });
+  const dir = mkdtempSync(join(tmpdir(), "applayer-hints-"));
+  writeFileSync(join(dir, "root.hints"), worldHintsText());
+  writeFileSync(join(dir, "root.key"), `${formatRecord(world.trustAnchor!)}\n`);
+  stopUnbound = (await startUnbound(UNBOUND, { hints: join(dir, "root.hints") })).stop;
+  stopValidating = (await startUnbound(VALIDATING, { hints: join(dir, "root.hints"), trustAnchor: join(dir, "root.key") })).stop;
 }, 60_000);
 afterAll(async () => {
   await stopUnbound?.();
+  await stopValidating?.();
   await world?.close();
 });
 
@@ -47,5 +56,26 @@ describe("unbound resolves through the lib's world", () => {
     const load = Object.fromEntries(world.load().map((l) => [l.server, l.queries]));
     expect(load["a.root-servers.net"] + load["b.root-servers.net"]).toBeGreaterThan(0);
     expect(load["dns.cs.umass.edu"]).toBeGreaterThan(0);
+  });
+});
+
+describe("a validating unbound, anchored at the world's root key", () => {
+  const ask = (name: string, type = "A") => run("dig", [`@${VALIDATING.host}`, "-p", "53", "+dnssec", name, type]);
+  it("authenticates answers down the chain root → edu → umass.edu → cs.umass.edu (AD)", async () => {
+    const out = await ask("gaia.cs.umass.edu");
+    expect(out).toMatch(/status: NOERROR/);
+    expect(out).toMatch(/flags: qr rd ra ad;/);
+    expect(out).toMatch(/gaia\.cs\.umass\.edu\.\s+\d+\s+IN\s+A\s+127\.53\.10\.12/);
+  });
+  it("authenticates a signed NXDOMAIN", async () => {
+    expect(await ask("nosuch.cs.umass.edu")).toMatch(/status: NXDOMAIN[\s\S]*flags: qr rd ra ad;/);
+  });
+  it("answers from the insecure delegation (nyu.edu has no DS) without AD", async () => {
+    const out = await ask("engineering.nyu.edu");
+    expect(out).toMatch(/status: NOERROR/);
+    expect(out).toMatch(/flags: qr rd ra;/);
+  });
+  it("refuses the bogus zone (ibm.com's DS names another key) with SERVFAIL", async () => {
+    expect(await ask("www.ibm.com")).toMatch(/status: SERVFAIL/);
   });
 });

@@ -92,14 +92,20 @@ export const dnsCommands: Command[] = [
   {
     name: "dns-world",
     summary: "the lesson's whole DNS hierarchy: 2 roots, com/edu/org, umass.edu, nyu.edu, amazon.com, ibm.com, … + a local DNS server",
-    usage: "[--port N] [--hints-out FILE]",
-    options: { port: { type: "string" }, "hints-out": { type: "string" } },
+    usage: "[--port N] [--hints-out FILE] [--dnssec --trust-anchor-out FILE]",
+    options: { port: { type: "string" }, "hints-out": { type: "string" }, dnssec: { type: "boolean" }, "trust-anchor-out": { type: "string" } },
     async run(v) {
-      const world = await startWorld({ port: portOption(v.port, "port", 53) });
+      if (v["trust-anchor-out"] !== undefined && !v.dnssec) throw new AppLayerError("BAD_ARGUMENT", "--trust-anchor-out needs --dnssec (an unsigned world has no trust anchor)");
+      const world = await startWorld({ port: portOption(v.port, "port", 53), dnssec: Boolean(v.dnssec) });
       console.error(describeWorld(world));
       if (typeof v["hints-out"] === "string") {
         writeFileSync(v["hints-out"], worldHintsText());
         console.error(`root hints written to ${v["hints-out"]}`);
+      }
+      if (typeof v["trust-anchor-out"] === "string") {
+        // Zone-file syntax, as Unbound's trust-anchor-file and BIND's tools read it.
+        writeFileSync(v["trust-anchor-out"], `${formatRecord(world.trustAnchor!)}\n`);
+        console.error(`the root's key (trust anchor) written to ${v["trust-anchor-out"]}; nyu.edu is insecure and ibm.com bogus, on purpose`);
       }
       console.error(`\ntry: dig @${world.resolver.address.host} -p ${world.port} www.ibm.com`);
       return serveUntilSignalled([{ name: "resolver", address: world.resolver.address, server: world }]);

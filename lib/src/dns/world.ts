@@ -8,7 +8,8 @@ import { summarizeMessage } from "./records";
 import { DnsRecord } from "./codec";
 import { Resolver, ResolverServer, serveResolver } from "./resolver";
 import { DnsServer, serveDns } from "./server";
-import { parseRecords, parseZone } from "./zone";
+import { Zone, parseRecords, parseZone } from "./zone";
+import { signHierarchy } from "./dnssec/world";
 
 /** One authoritative server of the world: which zone, its name, its address. */
 export interface WorldServerSpec {
@@ -104,6 +105,15 @@ export function worldSpec(): WorldServerSpec[] {
   ];
 }
 
+/** The world's deliberately unsigned delegation and its deliberately broken one, for the DNSSEC lesson. */
+export const WORLD_INSECURE = ["nyu.edu."];
+export const WORLD_BOGUS = ["ibm.com."];
+
+/** Each zone of the world once (the root has two servers). */
+function uniqueZones(specs: WorldServerSpec[]): Zone[] {
+  return [...new Map(specs.map((s) => [s.zone, s] as [string, WorldServerSpec])).values()].map((s) => parseZone(s.zoneText, { file: s.zone }));
+}
+
 /** The root hints of the world, in named.root format. */
 export function worldHintsText(): string {
   const roots = worldSpec().filter((s) => s.level === "root");
@@ -121,6 +131,8 @@ export interface World {
   resolver: ResolverServer;
   hints: DnsRecord[];
   port: number;
+  /** With dnssec: the root's key-signing DNSKEY, to give validators as their trust anchor. */
+  trustAnchor?: DnsRecord;
   /** Queries answered so far by each server, for load charts. */
   load(): Array<{ server: string; zone: string; level: string; queries: number }>;
   close(): Promise<void>;
@@ -148,14 +160,23 @@ export async function startWorld(
     allowUpdate?: boolean;
     /** Records every query and reply each server sees (see the lab's Capture; on a SimNetwork, use capture.watch(sim)). */
     capture?: ListenOptions["capture"];
+    /**
+     * Sign every zone (DNSSEC), children first, DS records in the parents, the root's
+     * KSK as the trust anchor (world.trustAnchor). For the lesson, nyu.edu is an
+     * insecure delegation (no DS) and ibm.com is bogus (its DS names another key).
+     */
+    dnssec?: boolean;
   } = {},
 ): Promise<World> {
   const recursive = options.mode === "recursive";
   const network = options.network ?? loopback;
   let port = options.port ?? 53;
   const servers: World["servers"] = [];
-  for (const spec of worldSpec()) {
-    const zone = parseZone(spec.zoneText, { file: spec.zone });
+  const specs = worldSpec();
+  const signed = options.dnssec ? signHierarchy(uniqueZones(specs), { insecure: WORLD_INSECURE, bogus: WORLD_BOGUS }) : undefined;
+  for (const spec of specs) {
+    const plain = parseZone(spec.zoneText, { file: spec.zone });
+    const zone = signed ? new Zone(plain.origin, signed.zones.get(spec.zone)!) : plain;
     const server = await serveDns({ network, host: spec.address, port, zones: [zone], name: spec.name, recursive, allowUpdate: options.allowUpdate, capture: options.capture });
     port = server.address.port; // port 0 → the first server's free port, then the same port for all
     servers.push({ ...spec, server });
@@ -178,6 +199,7 @@ export async function startWorld(
     resolver,
     hints,
     port,
+    trustAnchor: signed?.trustAnchor,
     load: () => servers.map((s) => ({ server: s.name, zone: s.zone, level: s.level, queries: s.server.stats.total })),
     async close() {
       await Promise.all([resolver.close(), ...servers.map((s) => s.server.close())]);
