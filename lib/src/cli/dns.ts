@@ -8,7 +8,7 @@ import { exchange } from "../dns/client";
 import { formatMessage, formatRecord } from "../dns/records";
 import { describeWorld, startWorld, worldHintsText } from "../dns/world";
 import { writeFileSync } from "node:fs";
-import { Command, portOption, serveUntilSignalled } from "./command";
+import { Command, intOption, portOption, serveUntilSignalled } from "./command";
 import { AppLayerError } from "../errors";
 import { DNSSEC_ALGORITHMS, DnssecAlgorithm, dsFromDnskey } from "../dns/dnssec/keys";
 import { zoneKeys } from "../dns/dnssec/keyfiles";
@@ -64,15 +64,18 @@ export const dnsCommands: Command[] = [
   {
     name: "dns-server",
     summary: "authoritative DNS server, UDP and TCP (try: dig @127.0.0.1 -p N NAME +norecurse)",
-    usage: "--zone FILE [--zone FILE …] --listen H:N [--allow-update]",
-    options: { zone: { type: "string", multiple: true }, listen: { type: "string" }, "allow-update": { type: "boolean" } },
+    usage: "--zone FILE [--zone FILE …] --listen H:N [--allow-update] [--rrl RESPONSES_PER_SECOND [--rrl-slip N]]",
+    options: { zone: { type: "string", multiple: true }, listen: { type: "string" }, "allow-update": { type: "boolean" }, rrl: { type: "string" }, "rrl-slip": { type: "string" } },
     async run(v) {
       const files = (v.zone as string[] | undefined) ?? [];
       if (!files.length) throw new Error("give at least one --zone FILE (an RFC 1035 master file)");
       // The zone's origin comes from the file's $ORIGIN, else from its name (umass.edu.zone → umass.edu.).
       const zones = files.map((f) => parseZone(readFileSync(f, "utf8"), { file: f, origin: `${basename(f).replace(/\.zone$/, "")}.` }));
       const where = parseAddress(String(v.listen ?? "127.0.0.1:5300"));
-      const server = await serveDns({ zones, host: where.host, port: where.port, allowUpdate: Boolean(v["allow-update"]) });
+      if (v["rrl-slip"] !== undefined && v.rrl === undefined) throw new AppLayerError("BAD_ARGUMENT", "--rrl-slip needs --rrl RESPONSES_PER_SECOND");
+      const rrl = v.rrl === undefined ? undefined : { responsesPerSecond: intOption(v.rrl, "rrl"), slip: intOption(v["rrl-slip"], "rrl-slip", 2) };
+      if (rrl && rrl.responsesPerSecond === 0) throw new AppLayerError("BAD_ARGUMENT", "--rrl must be at least 1 response per second");
+      const server = await serveDns({ zones, host: where.host, port: where.port, allowUpdate: Boolean(v["allow-update"]), rrl });
       for (const z of zones) console.error(`serving ${z.origin || "."} (${z.records().length} records)`);
       return serveUntilSignalled([{ address: server.address, server }]);
     },

@@ -98,7 +98,9 @@ export class Authority {
         return reply("referral", "NOERROR", { authorities: cut, additionals: this.glue(zone, cut) });
       }
       const here = zone.at(name);
-      const matching = here.filter((r) => r.type === q.type || (q.type as string) === "ANY");
+      // RFC 8482 §4.1: ANY gets one RRset of the name, not all of them: ANY made servers amplifiers.
+      const anyType = here.find((r) => r.type !== "RRSIG" && r.type !== "NSEC")?.type;
+      const matching = here.filter((r) => r.type === ((q.type as string) === "ANY" ? anyType : q.type));
       if (matching.length) {
         answers.push(...this.rotate(name, q.type, matching));
         const result = reply(answers.length > matching.length ? "cname" : "answer", "NOERROR", { answers, additionals: this.additional(zone, matching) }, true);

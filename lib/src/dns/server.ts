@@ -10,6 +10,7 @@ import { UpdateMessage, applyUpdate, decodeUpdate, isUpdate, updateReply } from 
 import { summarizeMessage } from "./records";
 import { encodeReply, intake, serveDnsTransport } from "./transport";
 import { Zone } from "./zone";
+import { ResponseRateLimiter, RrlOptions } from "./rrl";
 
 /** What a server has answered: the load charts are drawn from these counters. */
 export interface QueryStats {
@@ -110,6 +111,8 @@ export interface DnsServer extends Closable {
   readonly address: Address;
   readonly stats: QueryStats;
   readonly authority: Authority;
+  /** With rrl: responses sent, dropped and slipped. */
+  readonly rrl?: { sent: number; dropped: number; slipped: number };
 }
 
 export interface DnsServerOptions extends ListenOptions {
@@ -130,6 +133,20 @@ export interface DnsServerOptions extends ListenOptions {
    * Real root and TLD servers never do this; the lesson measures why.
    */
   recursive?: boolean;
+  /** Response rate limiting over UDP, per client /24 (see ResponseRateLimiter). */
+  rrl?: RrlOptions;
+}
+
+/**
+ * The reply RRL "slips" instead of an answer: the question only, TC set, so a
+ * real client retries over TCP (RFC 2181 §9 truncation). Undefined for bytes that
+ * are not a query.
+ */
+function slipReply(bytes: Uint8Array): Buffer | undefined {
+  const got = intake(bytes);
+  if (!("query" in got)) return undefined;
+  const q = got.query;
+  return encodeMessage({ id: q.id, type: "response", flags: FLAGS.QR | FLAGS.TC | ((q.flags ?? 0) & FLAGS.RD), questions: q.questions ?? [], answers: [], authorities: [], additionals: [] } as DnsMessage);
 }
 
 /**
@@ -147,7 +164,14 @@ export async function serveDns(options: DnsServerOptions): Promise<DnsServer> {
   // A traced server decodes every query, to show it; a recursive one must recurse every time.
   const cache = options.trace || options.recursive ? undefined : new PacketCache();
   let name = options.name ?? "server";
+  const rrl = options.rrl ? new ResponseRateLimiter(options.rrl) : undefined;
+  const clock = (options.network ?? loopback).clock;
   const endpoint = await serveDnsTransport(options, (bytes, from, transport) => {
+    if (rrl && transport === "udp") {
+      const decision = rrl.decide(from.host, clock.now());
+      if (decision === "drop") return undefined;
+      if (decision === "slip") return slipReply(bytes);
+    }
     const out = respond(authority, bytes, transport, stats, from.host, { allowUpdate: options.allowUpdate, cache });
     if (options.trace && out.query) options.trace.record(formatAddress(from), name, summarizeMessage(out.query));
     if (options.recursive && out.query && out.response && wantsRecursion(out.query)) {
@@ -158,5 +182,5 @@ export async function serveDns(options: DnsServerOptions): Promise<DnsServer> {
     return out.reply;
   });
   name = options.name ?? `server ${formatAddress(endpoint.address)}`;
-  return { address: endpoint.address, stats, authority, close: () => endpoint.close() };
+  return { address: endpoint.address, stats, authority, rrl: rrl?.stats, close: () => endpoint.close() };
 }
