@@ -11,6 +11,7 @@ import { summarizeMessage } from "./records";
 import { encodeReply, intake, serveDnsTransport } from "./transport";
 import { Zone } from "./zone";
 import { ResponseRateLimiter, RrlOptions } from "./rrl";
+import { newCookieSecret, readCookie, serverCookie } from "./cookie";
 
 /** What a server has answered: the load charts are drawn from these counters. */
 export interface QueryStats {
@@ -38,7 +39,7 @@ export function respond(
   transport: "udp" | "tcp",
   stats: QueryStats = newQueryStats(),
   source = "?",
-  options: { allowUpdate?: boolean; cache?: PacketCache } = {},
+  options: { allowUpdate?: boolean; cache?: PacketCache; cookieSecret?: Buffer } = {},
 ): { reply?: Buffer; query?: DnsMessage; response?: DnsMessage } {
   if (isUpdate(bytes) && !(bytes[2] & 0x80)) {
     const reply = update(authority, bytes, source, options.allowUpdate ?? false);
@@ -64,13 +65,20 @@ export function respond(
     bump(stats.byKind as Record<string, number>, "formerr");
     return { reply: got.formerr };
   }
+  const client = readCookie((got.query.additionals?.find((r) => r.type === "OPT") as { options?: Array<{ code: number; data?: Uint8Array }> } | undefined)?.options);
+  if (client === "malformed") {
+    bump(stats.byKind as Record<string, number>, "formerr");
+    return { reply: encodeMessage({ id: got.query.id, type: "response", flags: FLAGS.QR | RCODES.FORMERR | ((got.query.flags ?? 0) & FLAGS.RD), questions: got.query.questions ?? [] } as DnsMessage) };
+  }
   const { response, kind, rotated } = authority.answer(got.query);
   const type = got.query.questions?.[0]?.type ?? "?";
   bump(stats.byType, type);
   bump(stats.bySource, source);
   bump(stats.byKind as Record<string, number>, kind);
-  const out = encodeReply(got.query, response, transport);
-  if (key && !rotated) options.cache!.set(key, { reply: out.bytes, type, kind });
+  const cookie = client && options.cookieSecret ? Buffer.concat([client, serverCookie(client, source, options.cookieSecret)]) : undefined;
+  const out = encodeReply(got.query, response, transport, cookie);
+  // A reply with a cookie is for one client at one time: it is not cached.
+  if (key && !rotated && !client) options.cache!.set(key, { reply: out.bytes, type, kind });
   return { reply: out.bytes, query: got.query, response: out.response };
 }
 
@@ -165,6 +173,7 @@ export async function serveDns(options: DnsServerOptions): Promise<DnsServer> {
   const cache = options.trace || options.recursive ? undefined : new PacketCache();
   let name = options.name ?? "server";
   const rrl = options.rrl ? new ResponseRateLimiter(options.rrl) : undefined;
+  const cookieSecret = newCookieSecret();
   const clock = (options.network ?? loopback).clock;
   const endpoint = await serveDnsTransport(options, (bytes, from, transport) => {
     if (rrl && transport === "udp") {
@@ -172,7 +181,7 @@ export async function serveDns(options: DnsServerOptions): Promise<DnsServer> {
       if (decision === "drop") return undefined;
       if (decision === "slip") return slipReply(bytes);
     }
-    const out = respond(authority, bytes, transport, stats, from.host, { allowUpdate: options.allowUpdate, cache });
+    const out = respond(authority, bytes, transport, stats, from.host, { allowUpdate: options.allowUpdate, cache, cookieSecret });
     if (options.trace && out.query) options.trace.record(formatAddress(from), name, summarizeMessage(out.query));
     if (options.recursive && out.query && out.response && wantsRecursion(out.query)) {
       const query = out.query;
