@@ -11,6 +11,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { simulateLoad, syntheticWorld } from "../lib/src/dns/load";
 import { worldHintsText } from "../lib/src/dns/world";
+import { Authority } from "../lib/src/dns/authority";
+import { amplificationOf, floodQuery } from "../lib/src/dns/amplification";
+import { generateZoneKey } from "../lib/src/dns/dnssec/keys";
+import { signZone } from "../lib/src/dns/dnssec/sign";
+import { formatRecord } from "../lib/src/dns/records";
+import { parseZone } from "../lib/src/dns/zone";
 import { Peer, ready, startNamed, startNsd, startUnbound, stopPeers } from "../test/interop/dns-peers";
 
 const ROOT = join(__dirname, "..");
@@ -106,10 +112,26 @@ function simulator(): void {
   console.log(`   ${r.wallMs} ms wall → ${Math.round(1_000_000 / (r.wallMs / 1000)).toLocaleString("en-US")} client queries/s simulated (root ${r.byLevel.root}, TLD ${r.byLevel.TLD}, authoritative ${r.byLevel.authoritative})`);
 }
 
+/** Amplification factors of the lib's server, from really encoded queries and replies. */
+function amplification(): void {
+  console.log("\n4. Amplification: UDP reply bytes over query bytes (EDNS 4096; DO where marked), a signed zone");
+  const zone = `$ORIGIN example.test.\n$TTL 3600\n@ SOA ns hostmaster 1 7200 3600 604800 300\n@ NS ns\n@ MX 10 mail\nns A 127.0.0.9\nmail A 127.0.0.11\nwww A 127.0.0.10\ntxt TXT "${"x".repeat(200)}" "${"y".repeat(200)}"\n`;
+  for (const algorithm of [13, 8] as const) {
+    const records = signZone(parseZone(zone).records(), { origin: "example.test.", ksk: generateZoneKey(algorithm, { ksk: true }), zsk: generateZoneKey(algorithm) });
+    const authority = new Authority([parseZone(records.map(formatRecord).join("\n"))]);
+    const cases: Array<[string, string, boolean]> = [["www.example.test", "A", false], ["txt.example.test", "TXT", false], ["example.test", "ANY", false], ["example.test", "DNSKEY", true], ["www.example.test", "A", true]];
+    for (const [name, type, dnssec] of cases) {
+      const a = amplificationOf(authority, floodQuery(name, type, { dnssec }));
+      console.log(`   ${algorithm === 13 ? "ECDSA" : "RSA  "} ${`${a.question}${dnssec ? " +DO" : ""}`.padEnd(28)} ${String(a.queryBytes).padStart(4)} → ${String(a.replyBytes).padStart(5)} bytes  ×${a.factor}`);
+    }
+  }
+}
+
 async function main(): Promise<void> {
   console.log(`applayer DNS benchmarks — node ${process.version}, ${new Date().toISOString()}`);
   await authoritative();
   await resolver();
   simulator();
+  amplification();
 }
 main().then(() => process.exit(0), (e) => { console.error(e); process.exit(1); });
