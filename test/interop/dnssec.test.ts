@@ -6,7 +6,7 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { generateZoneKey } from "../../lib/src/dns/dnssec/keys";
@@ -14,7 +14,7 @@ import { signZone } from "../../lib/src/dns/dnssec/sign";
 import { formatRecord } from "../../lib/src/dns/records";
 import { DnsServer, serveDns } from "../../lib/src/dns/server";
 import { parseZone } from "../../lib/src/dns/zone";
-import { run } from "../helpers";
+import { signWithBind } from "./dns-peers";
 
 const ORIGIN = "example.test.";
 const ZONE = `$ORIGIN example.test.\n$TTL 3600\n@ SOA ns hostmaster 1 7200 3600 604800 300\n@ NS ns\nns A 127.0.0.1\nwww A 127.0.0.10\nsub NS ns.sub\nns.sub A 127.0.0.13\n`;
@@ -52,14 +52,9 @@ describe("delv validates what our server serves", () => {
   });
 
   it("from a zone BIND's dnssec-signzone signed", { timeout: 60_000 }, async () => {
-    const dir = mkdtempSync(join(tmpdir(), "applayer-bind-signed-"));
-    await run("dnssec-keygen", ["-q", "-K", dir, "-a", "ECDSAP256SHA256", "-f", "KSK", "-n", "ZONE", ORIGIN]);
-    await run("dnssec-keygen", ["-q", "-K", dir, "-a", "ECDSAP256SHA256", "-n", "ZONE", ORIGIN]);
-    writeFileSync(join(dir, "zone"), ZONE);
-    await run("dnssec-signzone", ["-q", "-S", "-K", dir, "-O", "full", "-o", ORIGIN, "-f", join(dir, "signed"), join(dir, "zone")], "", { timeoutMs: 60_000 });
-    const kskFile = readdirSync(dir).map((f) => join(dir, f)).find((f) => f.endsWith(".key") && readFileSync(f, "utf8").includes("DNSKEY 257"))!;
+    const { signed, kskFile } = await signWithBind(ZONE, ORIGIN);
     const kskKey = readFileSync(kskFile, "utf8").trim().split("\n").pop()!.split(/\s+/).slice(6).join(""); // NAME IN DNSKEY 257 3 13 KEY…
-    const delv = await delvAgainst(readFileSync(join(dir, "signed"), "utf8"), kskKey);
+    const delv = await delvAgainst(signed, kskKey);
     expect(await delv("www.example.test.", "A")).toContain("; fully validated");
     expect(await delv("nothere.example.test.", "A")).toContain("; negative response, fully validated");
   });
