@@ -22,8 +22,8 @@ import { captureProblems, dissect } from "./tshark";
 import { capturesOf } from "../scripts/export";
 
 const notebooks = listNotebooks();
-/** The lessons whose exchanges are saved as Wireshark captures (41 runs no protocol; 22 and 33 reuse 21's and 31's). */
-const CAPTURED = ["01", "21", "23", "31", "32", "34", "42"];
+/** The lessons whose exchanges are saved as Wireshark captures (41 runs no protocol: it computes). */
+const CAPTURED = ["01", "21", "22", "23", "31", "32", "33", "34", "42"];
 const names = notebooks.map((p) => basename(p, ".ipynb"));
 const out = layout(mkdtempSync(join(tmpdir(), "applayer-build-")));
 const built: Built[] = [];
