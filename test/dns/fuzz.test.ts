@@ -17,6 +17,11 @@ import { DnsCache } from "../../lib/src/dns/cache";
 import { VirtualClock } from "../../lib/src/sim/clock";
 import { isAppLayerError } from "../../lib/src/errors";
 import { FIXTURES, fixtureZone } from "./fixtures";
+import { DnsRecord, encodeMessage } from "../../lib/src/dns/codec";
+import { Dnskey, generateZoneKey } from "../../lib/src/dns/dnssec/keys";
+import { signZone } from "../../lib/src/dns/dnssec/sign";
+import { validateRrset } from "../../lib/src/dns/dnssec/validate";
+import { formatRecord } from "../../lib/src/dns/records";
 
 const ROUNDS = 20_000;
 const seeds = ["dig-query-cs-umass-edu-mx.bin", "knot-reply-cs-umass-edu-mx.bin", "nsupdate-delete-add.bin"].map((f) => readFileSync(join(FIXTURES, f)));
@@ -100,5 +105,47 @@ describe("fuzzing", () => {
       const input = mutate(text, rng).toString("latin1");
       refusesCleanly(() => parseZone(input, { origin: "umass.edu." }), ["ZONE_SYNTAX", "DNS_NAME"]);
     }
+  });
+
+  describe("DNSSEC", () => {
+    const ZONE = `$ORIGIN example.test.\n$TTL 3600\n@ SOA ns hostmaster 1 7200 3600 604800 300\n@ NS ns\nns A 127.0.0.9\nwww A 127.0.0.10\n`;
+    const ksk = generateZoneKey(13, { ksk: true });
+    const signed = signZone(parseZone(ZONE).records(), { origin: "example.test.", ksk });
+    const signedText = Buffer.from(signed.map(formatRecord).join("\n"), "latin1");
+    const authority = new Authority([parseZone(signedText.toString("latin1"))]);
+    const reply = encodeMessage(authority.answer({ id: 1, type: "query", flags: 0, questions: [{ name: "www.example.test", type: "A" }], additionals: [{ name: ".", type: "OPT", udpPayloadSize: 4096, flags: 0x8000, options: [] } as never] } as never).response);
+
+    it(`parseZone refuses ${ROUNDS / 4} mutated signed zones (DNSKEY, RRSIG, NSEC) only with ZONE_SYNTAX or DNS_NAME`, () => {
+      const rng = new Random(11);
+      for (let i = 0; i < ROUNDS / 4; i++) refusesCleanly(() => parseZone(mutate(signedText, rng).toString("latin1"), { origin: "example.test." }), ["ZONE_SYNTAX", "DNS_NAME"]);
+    });
+
+    it(`the validator gives ${ROUNDS / 4} mutated signed replies a verdict, never an exception, and never "secure" for changed bytes`, () => {
+      const rng = new Random(12);
+      let secure = 0;
+      for (let i = 0; i < ROUNDS / 4; i++) {
+        const bytes = mutate(reply, rng);
+        let message;
+        try {
+          message = decodeMessage(bytes).message;
+        } catch (e) {
+          if (!isAppLayerError(e, "DNS_FORMAT")) throw e;
+          continue;
+        }
+        const answers = (message.answers ?? []) as DnsRecord[];
+        const rrset = answers.filter((r) => r.type === "A");
+        const sigs = answers.filter((r) => r.type === "RRSIG");
+        if (!rrset.length) continue;
+        const keys = signed.filter((r) => r.type === "DNSKEY").map((r) => (r as unknown as { data: Dnskey }).data);
+        const v = validateRrset(rrset, sigs, keys);
+        expect(["secure", "insecure", "bogus"]).toContain(v.status);
+        if (v.status !== "secure") continue;
+        // Secure only if what was signed is unchanged: the owner (in any letter case) and the address. A mutation
+        // of the header, the TTL (the RRSIG carries the original) or the case of a name leaves the signature good.
+        secure++;
+        expect(rrset.map((r) => [r.name.toLowerCase(), (r as unknown as { data: string }).data])).toEqual([["www.example.test", "127.0.0.10"]]);
+      }
+      expect(secure).toBeGreaterThan(0);
+    });
   });
 });
