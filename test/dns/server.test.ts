@@ -10,6 +10,9 @@ import { isAppLayerError } from "../../lib/src/errors";
 import { fixtureZone } from "./fixtures";
 import { PacketCache } from "../../lib/src/dns/packet-cache";
 import { encodeUpdate } from "../../lib/src/dns/update";
+import { serveDnsTransport } from "../../lib/src/dns/transport";
+import { Network, openUdp } from "../../lib/src/net/network";
+import { realClock } from "../../lib/src/net/clock";
 
 const auth = new Authority([fixtureZone("umass.edu.zone"), fixtureZone("lessons.test.zone")]);
 const q = (name: string, type = "A", extra: Partial<dnsPacket.Packet> = {}) =>
@@ -154,5 +157,21 @@ describe("the packet cache", () => {
     expect(cache.get("a", Buffer.alloc(12))).toBeDefined();
     cache.set("c", entry);
     expect([cache.get("a", Buffer.alloc(12)), cache.get("c", Buffer.alloc(12))].map(Boolean)).toEqual([false, true]);
+  });
+});
+
+describe("serving UDP and TCP on one free port", () => {
+  it("takes another port when the one UDP got is already held by some TCP socket", async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((r) => blocker.listen(0, "127.0.0.1", r));
+    const held = (blocker.address() as net.AddressInfo).port;
+    let calls = 0;
+    // The first UDP socket lands on the held port, as port 0 sometimes does under load.
+    const network: Network = { name: "loopback, unlucky once", clock: realClock, openUdp: (o) => openUdp(calls++ === 0 ? { host: "127.0.0.1", port: held } : o) };
+    const endpoint = await serveDnsTransport({ network, tcp: true, port: 0 }, () => undefined);
+    expect(calls).toBe(2);
+    expect(endpoint.address.port).not.toBe(held);
+    await endpoint.close();
+    blocker.close();
   });
 });

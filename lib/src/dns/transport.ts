@@ -2,7 +2,8 @@ import * as net from "node:net";
 import { Address } from "../net/address";
 import { FrameDecoder, encodeFrame } from "../net/framing";
 import { Closable, ListenOptions, bindTcp, closeTcpServer, releaseAddress, resolveListen, track, untrack } from "../net/lifecycle";
-import { Network, loopback } from "../net/network";
+import { DatagramSocket, Network, loopback } from "../net/network";
+import { isAppLayerError } from "../errors";
 import { DnsMessage, FLAGS, decodeMessage, encodeMessage } from "./codec";
 import { TCP_IDLE_TIMEOUT_MS, TCP_MESSAGE_MAX, UDP_PAYLOAD_DEFAULT, UDP_PAYLOAD_MAX } from "./limits";
 import { wantsDnssec } from "./dnssec/serve";
@@ -59,6 +60,9 @@ export function encodeReply(query: DnsMessage, response: DnsMessage, transport: 
   return { bytes: encodeMessage(truncated), response: truncated };
 }
 
+/** How many free ports serving UDP and TCP on one port number may try before giving up. */
+export const FREE_PORT_ATTEMPTS = 5;
+
 /** Maps one query's bytes to the reply's bytes (or undefined: stay silent). */
 export type DnsHandler = (bytes: Uint8Array, from: Address, transport: "udp" | "tcp") => Buffer | undefined | Promise<Buffer | undefined>;
 
@@ -75,18 +79,13 @@ export interface DnsEndpoint extends Closable {
 export async function serveDnsTransport(options: ListenOptions & { network?: Network; tcp?: boolean }, handler: DnsHandler, kind = "dns"): Promise<DnsEndpoint> {
   const network = options.network ?? loopback;
   if (network === loopback && options.port) await releaseAddress(kind, resolveListen(options)); // a re-run cell's old server
-  const udp = await network.openUdp(options);
-  options.capture?.serves(udp.address, "dns");
-  udp.onMessage((bytes, from) => {
-    // A synchronous handler (the authoritative server's) replies at once: no promise per datagram.
-    const reply = handler(bytes, from, "udp");
-    if (reply instanceof Promise) reply.then((r) => r && udp.send(r, from));
-    else if (reply) udp.send(reply, from);
-  });
-
-  let tcp: net.Server | undefined;
   const sockets = new Set<net.Socket>();
-  if (options.tcp ?? network === loopback) {
+  const serveTcp = options.tcp ?? network === loopback;
+  let udp: DatagramSocket;
+  let tcp: net.Server | undefined;
+  for (let attempt = 1; ; attempt++) {
+    udp = await network.openUdp(options);
+    if (!serveTcp) break;
     const where = resolveListen(udp.address);
     await releaseAddress("tcp", where);
     tcp = net.createServer({ noDelay: true }, (socket) => {
@@ -105,8 +104,22 @@ export async function serveDnsTransport(options: ListenOptions & { network?: Net
       socket.on("error", () => undefined);
       socket.on("close", () => sockets.delete(socket));
     });
-    await bindTcp(tcp, where);
+    try {
+      await bindTcp(tcp, where);
+      break;
+    } catch (e) {
+      await udp.close();
+      // Port 0 gave a port free for UDP that some TCP socket already holds: take another (seen under load).
+      if (options.port || !isAppLayerError(e, "BAD_ADDRESS") || attempt >= FREE_PORT_ATTEMPTS) throw e;
+    }
   }
+  options.capture?.serves(udp.address, "dns");
+  udp.onMessage((bytes, from) => {
+    // A synchronous handler (the authoritative server's) replies at once: no promise per datagram.
+    const reply = handler(bytes, from, "udp");
+    if (reply instanceof Promise) reply.then((r) => r && udp.send(r, from));
+    else if (reply) udp.send(reply, from);
+  });
 
   let closing: Promise<void> | undefined;
   const endpoint: DnsEndpoint = {
