@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { canonicalRrset, compareNames, labelCount } from "../../lib/src/dns/dnssec/canonical";
 import { DnssecAlgorithm, generateZoneKey } from "../../lib/src/dns/dnssec/keys";
 import { signZone } from "../../lib/src/dns/dnssec/sign";
+import { base32hex, fromBase32hex, nsec3Hash } from "../../lib/src/dns/dnssec/nsec3";
 import { formatRecord } from "../../lib/src/dns/records";
 import { parseZone } from "../../lib/src/dns/zone";
 import { DnsRecord } from "../../lib/src/dns/codec";
@@ -27,6 +28,7 @@ www A 127.0.0.11
 Mail A 127.0.0.12
 alias CNAME www
 txt TXT "hello world"
+a.deep TXT "below an empty non-terminal"
 sub NS ns.sub
 ns.sub A 127.0.0.13
 `;
@@ -34,14 +36,17 @@ ns.sub A 127.0.0.13
 /** Runs dnssec-verify on a zone file: its exit status and what it said. */
 const verify = (file: string) => run("dnssec-verify", ["-o", "example.test.", file], "", { timeoutMs: 60_000 }).then((out) => ({ ok: true, out }), (e: Error) => ({ ok: false, out: e.message }));
 
-describe.each([13, 15, 8] as DnssecAlgorithm[])("a zone signed with algorithm %i", (algorithm) => {
+const CHAINS = [[13, "NSEC"], [15, "NSEC"], [8, "NSEC"], [13, "NSEC3"], [15, "NSEC3"], [8, "NSEC3"]] as Array<[DnssecAlgorithm, string]>;
+describe.each(CHAINS)("a zone signed with algorithm %i and %s", (algorithm, chain) => {
   it("is fully signed for dnssec-verify, and refused once a record is changed", { timeout: 60_000 }, async () => {
-    const signed = signZone(parseZone(ZONE).records(), { origin: "example.test.", ksk: generateZoneKey(algorithm, { ksk: true }), zsk: generateZoneKey(algorithm) });
+    const nsec3 = chain === "NSEC3" ? { iterations: 2, salt: Buffer.from("cafe", "hex") } : undefined;
+    const signed = signZone(parseZone(ZONE).records(), { origin: "example.test.", ksk: generateZoneKey(algorithm, { ksk: true }), zsk: generateZoneKey(algorithm), nsec3 });
     // The delegation's NS and its glue are left unsigned; everything else has its RRSIG and NSEC.
     const sigs = signed.filter((r) => r.type === "RRSIG").map((r) => `${r.name} ${(r as { data: { typeCovered: string } }).data.typeCovered}`);
     expect(sigs).not.toContain("sub.example.test. NS");
     expect(sigs.some((s) => s.startsWith("ns.sub.example.test."))).toBe(false);
-    expect(sigs).toContain("sub.example.test. NSEC");
+    if (!nsec3) expect(sigs).toContain("sub.example.test. NSEC");
+    else expect(signed.filter((r) => r.type === "NSEC3").length).toBe(9); // 8 owners and the empty non-terminal deep.example.test.
     const file = join(mkdtempSync(join(tmpdir(), "applayer-signed-")), "example.test.zone");
     writeFileSync(file, `${signed.map(formatRecord).join("\n")}\n`);
     const good = await verify(file);
@@ -51,6 +56,33 @@ describe.each([13, 15, 8] as DnssecAlgorithm[])("a zone signed with algorithm %i
     const bad = await verify(file);
     expect(bad.ok).toBe(false);
     expect(bad.out).toMatch(/No correct \S+ signature for www\.example\.test A/);
+  });
+});
+
+describe("NSEC3 (RFC 5155)", () => {
+  it("hashes as RFC 5155 Appendix A's example does", () => {
+    const salt = Buffer.from("aabbccdd", "hex");
+    expect(base32hex(nsec3Hash("example.", salt, 12))).toBe("0p9mhaveqvm6t7vbl5lop2u3t2rp3tom");
+    expect(base32hex(nsec3Hash("a.example.", salt, 12))).toBe("35mthgpgcu1qg68fab165klnsnk3dpvl");
+    expect(fromBase32hex("0p9mhaveqvm6t7vbl5lop2u3t2rp3tom")).toEqual(nsec3Hash("EXAMPLE", salt, 12));
+  });
+
+  it("dnssec-verify notices a chain with a hash missing (the empty non-terminal's)", { timeout: 60_000 }, async () => {
+    const signed = signZone(parseZone(ZONE).records(), { origin: "example.test.", ksk: generateZoneKey(13, { ksk: true }), nsec3: {} });
+    const ent = `${base32hex(nsec3Hash("deep.example.test.", Buffer.alloc(0), 0))}.example.test.`;
+    const without = signed.filter((r) => r.name !== ent);
+    expect(without.length).toBeLessThan(signed.length);
+    const file = join(mkdtempSync(join(tmpdir(), "applayer-signed-")), "example.test.zone");
+    writeFileSync(file, `${without.map(formatRecord).join("\n")}\n`);
+    const out = await verify(file);
+    expect(out.ok).toBe(false);
+    expect(out.out).toMatch(/NSEC3|Missing|bad/i);
+  });
+
+  it("refuses iterations past RFC 9276's cap in zone files and when signing", () => {
+    expect(() => parseZone("$ORIGIN t.\n$TTL 60\n@ SOA ns h 1 1 1 1 1\n@ NSEC3PARAM 1 0 151 -\n")).toThrow(/iterations 151 are over the limit of 150/);
+    expect(() => parseZone("$ORIGIN t.\n$TTL 60\n@ SOA ns h 1 1 1 1 1\n@ NSEC3PARAM 1 0 150 zz\n")).toThrow(/salt is neither hex/);
+    expect(() => signZone(parseZone(ZONE).records(), { origin: "example.test.", ksk: generateZoneKey(13, { ksk: true }), nsec3: { iterations: 500 } })).toThrow(/over the limit/);
   });
 });
 
@@ -74,7 +106,7 @@ describe("applayer dnssec sign", () => {
     const dir = mkdtempSync(join(tmpdir(), "applayer-cli-sign-"));
     writeFileSync(join(dir, "example.test.zone"), ZONE);
     const sign = (out: string) => run(process.execPath, [CLI, "dnssec", "sign", join(dir, "example.test.zone"), "--origin", "example.test.", "-o", join(dir, out), "--algorithm", "15", "--keys", join(dir, "keys"), "--ds-out", join(dir, "ds"), "--expiration", "+864000"], "", { timeoutMs: 60_000 });
-    expect(await sign("signed")).toMatch(/^signed example\.test\. with ED25519: \d+ signatures, 7 NSEC records/);
+    expect(await sign("signed")).toMatch(/^signed example\.test\. with ED25519: \d+ signatures, 8 NSEC records/);
     expect((await verify(join(dir, "signed"))).ok).toBe(true);
     const keysBefore = readdirSync(join(dir, "keys")).sort();
     expect(keysBefore.filter((f) => f.endsWith(".key"))).toHaveLength(2);
@@ -84,6 +116,11 @@ describe("applayer dnssec sign", () => {
     const ours = readFileSync(join(dir, "ds"), "utf8");
     const field = (text: string) => text.trim().split(/\s+/).slice(-4).join(" ");
     expect(field(ours)).toBe(field(bindDs));
+    // --nsec3: the same keys, an NSEC3 chain (no salt, no extra iterations), which dnssec-verify accepts too.
+    const sign3 = await run(process.execPath, [CLI, "dnssec", "sign", join(dir, "example.test.zone"), "--origin", "example.test.", "-o", join(dir, "signed3"), "--algorithm", "15", "--keys", join(dir, "keys"), "--nsec3"], "", { timeoutMs: 60_000 });
+    expect(sign3).toMatch(/\d+ signatures, 9 NSEC3 records/);
+    expect(readFileSync(join(dir, "signed3"), "utf8")).toMatch(/NSEC3PARAM 1 0 0 -/);
+    expect((await verify(join(dir, "signed3"))).ok).toBe(true);
   });
   it("refuses an algorithm it does not sign with, naming the flag", async () => {
     const e = await run(process.execPath, [CLI, "dnssec", "sign", "x.zone", "--origin", "x.", "-o", "y", "--algorithm", "5"]).catch((x: Error) => x.message);

@@ -37,13 +37,15 @@ async function delvAgainst(signedText: string, anchorKey: string) {
 }
 
 describe("delv validates what our server serves", () => {
-  it("from a zone the lib signed: answers and both kinds of negative answer; a changed record fails", { timeout: 60_000 }, async () => {
+  it.each(["NSEC", "NSEC3"])("from a zone the lib signed with %s: answers and both kinds of negative answer; a changed record fails", { timeout: 60_000 }, async (chain) => {
     const ksk = generateZoneKey(13, { ksk: true });
-    const text = signZone(parseZone(ZONE).records(), { origin: ORIGIN, ksk, zsk: generateZoneKey(13) }).map(formatRecord).join("\n");
+    const nsec3 = chain === "NSEC3" ? {} : undefined;
+    const text = signZone(parseZone(ZONE).records(), { origin: ORIGIN, ksk, zsk: generateZoneKey(13), nsec3 }).map(formatRecord).join("\n");
     const delv = await delvAgainst(text, ksk.dnskey.key.toString("base64"));
     expect(await delv("www.example.test.", "A")).toMatch(/; fully validated\nwww\.example\.test\.\s+3600\s+IN\s+A\s+127\.0\.0\.10/);
     expect(await delv("nothere.example.test.", "A")).toMatch(/; negative response, fully validated[\s\S]*NXDOMAIN/);
     expect(await delv("www.example.test.", "TXT")).toMatch(/; negative response, fully validated[\s\S]*NXRRSET/);
+    expect(await delv("deeper.sub2.example.test.", "A")).toMatch(/; negative response, fully validated[\s\S]*NXDOMAIN/);
     await server!.close();
     const tampered = await delvAgainst(text.replace(/127\.0\.0\.10$/m, "127.0.0.66"), ksk.dnskey.key.toString("base64"));
     const out = await tampered("www.example.test.", "A");

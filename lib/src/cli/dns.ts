@@ -35,11 +35,11 @@ const readHints = (file: unknown) => {
 export const dnsCommands: Command[] = [
   {
     name: "dnssec",
-    summary: "sign a zone file: DNSKEYs, RRSIGs and an NSEC chain (check it with dnssec-verify)",
-    usage: "sign ZONE --origin O -o SIGNED [--algorithm 13|15|8] [--keys DIR] [--ds-out FILE] [--inception T] [--expiration T]",
+    summary: "sign a zone file: DNSKEYs, RRSIGs and an NSEC (or NSEC3) chain (check it with dnssec-verify)",
+    usage: "sign ZONE --origin O -o SIGNED [--algorithm 13|15|8] [--nsec3] [--keys DIR] [--ds-out FILE] [--inception T] [--expiration T]",
     positionals: true,
     options: {
-      origin: { type: "string" }, output: { type: "string", short: "o" }, algorithm: { type: "string" }, keys: { type: "string" },
+      origin: { type: "string" }, output: { type: "string", short: "o" }, algorithm: { type: "string" }, keys: { type: "string" }, nsec3: { type: "boolean" },
       "ds-out": { type: "string" }, inception: { type: "string" }, expiration: { type: "string" },
     },
     async run(v, [action, file]) {
@@ -52,12 +52,12 @@ export const dnsCommands: Command[] = [
       for (const m of made) console.error(`made key ${m}`);
       const inception = signatureTime(v.inception, "inception", new Date(Date.now() - 3_600_000));
       const expiration = signatureTime(v.expiration, "expiration", new Date(Date.now() + 30 * 86_400_000));
-      const signed = signZone(zone.records(), { origin: v.origin, ksk, zsk, inception, expiration });
+      const signed = signZone(zone.records(), { origin: v.origin, ksk, zsk, inception, expiration, nsec3: v.nsec3 ? {} : undefined });
       writeFileSync(v.output, `${signed.map(formatRecord).join("\n")}\n`);
       if (typeof v["ds-out"] === "string") {
         writeFileSync(v["ds-out"], `${formatRecord({ name: v.origin, type: "DS", ttl: 3600, class: "IN", data: dsFromDnskey(v.origin, ksk.dnskey) } as DnsRecord)}\n`);
       }
-      console.log(`signed ${v.origin} with ${DNSSEC_ALGORITHMS[algorithm]}: ${signed.filter((r) => r.type === "RRSIG").length} signatures, ${signed.filter((r) => r.type === "NSEC").length} NSEC records → ${v.output}`);
+      console.log(`signed ${v.origin} with ${DNSSEC_ALGORITHMS[algorithm]}: ${signed.filter((r) => r.type === "RRSIG").length} signatures, ${signed.filter((r) => r.type === (v.nsec3 ? "NSEC3" : "NSEC")).length} ${v.nsec3 ? "NSEC3" : "NSEC"} records → ${v.output}`);
       return 0;
     },
   },

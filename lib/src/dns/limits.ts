@@ -40,3 +40,10 @@ export const UPSTREAM_TIMEOUT_MS = 800;
 
 /** Replies an authoritative server's packet cache keeps; past it the cache starts over. */
 export const PACKET_CACHE_ENTRIES = 10_000;
+
+/**
+ * RFC 9276 §3.2: validators may refuse NSEC3 records that hash more times than they
+ * are willing to; 150 is the cap BIND and Unbound applied. Zone files and messages
+ * with more are refused (FORMERR), and `dnssec sign --nsec3` will not make them.
+ */
+export const MAX_NSEC3_ITERATIONS = 150;

@@ -1,7 +1,8 @@
 import { DnsMessage, DnsRecord, FLAGS } from "./codec";
+import { Nsec3, base32hex, parseNsec3param, saltText } from "./dnssec/nsec3";
 
 /** The record types zone files and the lessons' servers handle (DNSSEC's keys among them). */
-export const RECORD_TYPES = ["A", "AAAA", "NS", "CNAME", "MX", "SOA", "TXT", "PTR", "DNSKEY", "DS", "RRSIG", "NSEC"] as const;
+export const RECORD_TYPES = ["A", "AAAA", "NS", "CNAME", "MX", "SOA", "TXT", "PTR", "DNSKEY", "DS", "RRSIG", "NSEC", "NSEC3", "NSEC3PARAM"] as const;
 export type RecordType = (typeof RECORD_TYPES)[number];
 
 /** The textbook's view of a resource record: (Name, Value, Type, TTL). */
@@ -50,6 +51,15 @@ export function formatRdata(rr: DnsRecord): string {
     case "NSEC": {
       const n = d as { nextDomain: string; rrtypes: string[] };
       return `${fqdn(n.nextDomain)} ${n.rrtypes.join(" ")}`;
+    }
+    case "NSEC3": {
+      // RFC 5155 §3.3: algorithm, flags, iterations, salt in hex ("-" for none), the next hash in base32hex, types.
+      const n = d as Nsec3;
+      return `${n.algorithm} ${n.flags} ${n.iterations} ${saltText(n.salt)} ${base32hex(n.nextDomain).toUpperCase()} ${n.rrtypes.join(" ")}`.trimEnd();
+    }
+    case "NSEC3PARAM": {
+      const p = parseNsec3param(Buffer.from(d as Uint8Array));
+      return `${p.algorithm} ${p.flags} ${p.iterations} ${saltText(p.salt)}`;
     }
     case "DS": {
       const ds = d as { keyTag: number; algorithm: number; digestType: number; digest: Uint8Array };

@@ -2,6 +2,7 @@ import { isIP } from "node:net";
 import { AppLayerError } from "../errors";
 import { DnsRecord, canonical, checkName, isInZone } from "./codec";
 import { RECORD_TYPES, RecordType, fqdn } from "./records";
+import { checkNsec3Params, fromBase32hex, nsec3paramRdata } from "./dnssec/nsec3";
 
 /** A zone's records, indexed by owner name, with its SOA at the apex. */
 export class Zone {
@@ -300,6 +301,25 @@ function readMasterFile(text: string, options: MasterFileOptions) {
         if (rd.length < 1) fail("NSEC takes the next name and a list of types");
         data = { nextDomain: name(rd[0]), rrtypes: rd.slice(1).map((t) => t.toUpperCase()) };
         break;
+      case "NSEC3":
+      case "NSEC3PARAM": {
+        // RFC 5155 §3.3 and §4.3: algorithm, flags, iterations, salt (hex or "-"); NSEC3 adds the next hash and the types.
+        if (rd.length < (type === "NSEC3" ? 5 : 4)) fail(`${type} takes an algorithm, flags, iterations and a salt${type === "NSEC3" ? ", then the next hashed name" : ""}`);
+        if (rd[3] !== "-" && !/^([0-9A-Fa-f]{2})+$/.test(rd[3])) fail(`the ${type} salt is neither hex nor "-"`);
+        const params = { algorithm: int(rd[0], `${type} algorithm`), flags: int(rd[1], `${type} flags`), iterations: int(rd[2], `${type} iterations`), salt: rd[3] === "-" ? Buffer.alloc(0) : Buffer.from(rd[3], "hex") };
+        try {
+          checkNsec3Params(params);
+        } catch (e) {
+          fail((e as Error).message);
+        }
+        if (type === "NSEC3PARAM") data = nsec3paramRdata(params);
+        else {
+          const next = fromBase32hex(rd[4]);
+          if (!next || next.length !== 20) fail("the NSEC3's next hashed name is not a base32hex SHA-1 hash");
+          data = { ...params, nextDomain: next, rrtypes: rd.slice(5).map((t) => t.toUpperCase()) };
+        }
+        break;
+      }
       case "DS": {
         // RFC 4034 §5.3: key tag, algorithm, digest type, then the digest in hex, which may be split by spaces.
         if (rd.length < 4) fail("DS takes a key tag, an algorithm, a digest type and a hex digest");

@@ -3,6 +3,7 @@ import { fqdn } from "../records";
 import { Zone } from "../zone";
 import { compareNames } from "./canonical";
 import { Rrsig } from "./sign";
+import { nsec3Covers, nsec3Hash, nsec3Matches, zoneNsec3Params } from "./nsec3";
 
 /**
  * What a signed zone adds to an answer when the query sets the DO bit
@@ -46,11 +47,36 @@ function closestEncloser(zone: Zone, name: string): string {
   return zone.origin;
 }
 
+/** The zone's NSEC3 records, with the parameters to hash a name as they do. */
+function nsec3Chain(zone: Zone): { records: DnsRecord[]; hash: (name: string) => Buffer } | undefined {
+  const params = zoneNsec3Params(zone.at(zone.origin));
+  if (!params) return undefined;
+  return { records: zone.records().filter((r) => r.type === "NSEC3"), hash: (name) => nsec3Hash(name, params.salt, params.iterations) };
+}
+
+/** The denial records for one kind of negative answer, NSEC or NSEC3, as the zone is signed. */
+function denialFor(zone: Zone, kind: "referral" | "nodata" | "nxdomain", qname: string): DnsRecord[] {
+  const chain = nsec3Chain(zone);
+  if (!chain) {
+    if (kind !== "nxdomain") return zone.at(qname).filter((r) => r.type === "NSEC");
+    return [coveringNsec(zone, qname), coveringNsec(zone, `*.${closestEncloser(zone, qname)}`)].filter((r): r is DnsRecord => r !== undefined);
+  }
+  const matching = (name: string) => chain.records.filter((r) => nsec3Matches(r, chain.hash(name)));
+  if (kind !== "nxdomain") return matching(qname);
+  // RFC 5155 §7.2.2: the closest encloser's NSEC3, one spanning the next closer name, one spanning the wildcard.
+  const encloser = closestEncloser(zone, qname);
+  const labels = fqdn(qname).split(".").filter(Boolean);
+  const nextCloser = `${labels.slice(labels.length - fqdn(encloser).split(".").filter(Boolean).length - 1).join(".")}.`;
+  const covering = (name: string) => chain.records.filter((r) => nsec3Covers(r, chain.hash(name)));
+  return [...matching(encloser), ...covering(nextCloser), ...covering(`*.${encloser === "." ? "" : encloser}`)];
+}
+
 /**
  * Adds a signed zone's proofs to a response: RRSIGs over its answer and
- * authority RRsets; for a referral, the DS RRset or the NSEC that proves there
- * is none; for NODATA, the NSEC at the name; for NXDOMAIN, the NSECs covering the
- * name and the wildcard that could have matched.
+ * authority RRsets; for a referral, the DS RRset or the NSEC (NSEC3) that proves
+ * there is none; for NODATA, the NSEC at the name (the NSEC3 at its hash); for
+ * NXDOMAIN, the NSECs covering the name and the wildcard that could have
+ * matched (NSEC3's closest encloser proof).
  */
 export function addDnssec(zone: Zone, response: DnsMessage, kind: string, qname: string): DnsMessage {
   const answers = [...(response.answers ?? [])];
@@ -59,12 +85,10 @@ export function addDnssec(zone: Zone, response: DnsMessage, kind: string, qname:
     const cut = authorities[0]?.name;
     if (cut) {
       const ds = zone.at(cut).filter((r) => r.type === "DS");
-      authorities.push(...(ds.length ? ds : zone.at(cut).filter((r) => r.type === "NSEC")));
+      authorities.push(...(ds.length ? ds : denialFor(zone, "referral", cut)));
     }
-  } else if (kind === "nodata") {
-    authorities.push(...zone.at(qname).filter((r) => r.type === "NSEC"));
-  } else if (kind === "nxdomain") {
-    const proofs = [coveringNsec(zone, qname), coveringNsec(zone, `*.${closestEncloser(zone, qname)}`)].filter((r): r is DnsRecord => r !== undefined);
+  } else if (kind === "nodata" || kind === "nxdomain") {
+    const proofs = denialFor(zone, kind, qname);
     authorities.push(...proofs.filter((r, i) => proofs.findIndex((p) => key(p) === key(r)) === i));
   }
   // At a referral the NS RRset is the child's and is not signed; everything else is.

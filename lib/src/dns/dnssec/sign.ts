@@ -4,6 +4,7 @@ import { DnsRecord } from "../codec";
 import { fqdn } from "../records";
 import { canonicalName, keyTag, ZoneKey } from "./keys";
 import { canonicalRecord, canonicalRrset, compareNames, labelCount, typeNumber } from "./canonical";
+import { NSEC3_SHA1, Nsec3, base32hex, checkNsec3Params, nsec3Hash, nsec3paramRdata } from "./nsec3";
 
 /**
  * Signing a zone (RFC 4033–4035): an RRSIG over every authoritative RRset, the
@@ -76,6 +77,8 @@ export interface SignOptions {
   /** Signature validity; default from an hour ago to 30 days on. */
   inception?: Date;
   expiration?: Date;
+  /** Deny with NSEC3 (hashed names) instead of NSEC; RFC 9276 §3.1 advises no salt and 0 extra iterations, the defaults. */
+  nsec3?: { iterations?: number; salt?: Buffer };
 }
 
 const under = (name: string, zone: string) => {
@@ -84,11 +87,27 @@ const under = (name: string, zone: string) => {
   return z === "." || n === z || n.endsWith(`.${z}`);
 };
 
+/** The names between each owner and the origin that own nothing themselves: empty non-terminals (RFC 5155 §7.1). */
+function emptyNonTerminals(owners: string[], origin: string): string[] {
+  const have = new Set(owners);
+  const found = new Set<string>();
+  for (const owner of owners) {
+    for (let name = owner; name !== origin.toLowerCase() && name.includes("."); ) {
+      name = name.slice(name.indexOf(".") + 1) || ".";
+      if (!under(name, origin) || name === origin.toLowerCase()) break;
+      if (!have.has(name)) found.add(name);
+    }
+  }
+  return [...found];
+}
+
 /**
- * Signs a zone: adds its DNSKEY RRset, an NSEC record at every authoritative
- * name (the next name in canonical order, and the types present there), and an
- * RRSIG over every authoritative RRset. A delegation's NS and the glue below it
- * are not signed (the child zone is authoritative for them); its DS is.
+ * Signs a zone: adds its DNSKEY RRset, a denial chain (an NSEC record at every
+ * authoritative name, the next name in canonical order and the types present
+ * there; or, with `nsec3`, NSEC3 records over the names' hashes and an
+ * NSEC3PARAM), and an RRSIG over every authoritative RRset. A delegation's NS
+ * and the glue below it are not signed (the child zone is authoritative for
+ * them); its DS is.
  *
  * @example const signed = signZone(zone.records, { origin: "umass.edu.", ksk, zsk });
  */
@@ -99,27 +118,53 @@ export function signZone(records: DnsRecord[], options: SignOptions): DnsRecord[
   const soa = records.find((r) => r.type === "SOA" && fqdn(r.name).toLowerCase() === origin.toLowerCase());
   if (!soa) throw new AppLayerError("BAD_ARGUMENT", `the zone has no SOA record at its origin ${origin}`);
   const keyTtl = ttlOf(soa);
+  const params = options.nsec3 && { algorithm: NSEC3_SHA1, flags: 0, iterations: options.nsec3.iterations ?? 0, salt: options.nsec3.salt ?? Buffer.alloc(0) };
+  if (params) checkNsec3Params(params);
   const keys = [options.ksk, ...(zsk === options.ksk ? [] : [zsk])].map((k) => ({ name: origin, type: "DNSKEY", ttl: keyTtl, class: "IN", data: k.dnskey }) as DnsRecord);
-  const all = [...records.filter((r) => !["DNSKEY", "RRSIG", "NSEC"].includes(r.type)), ...keys];
+  // RFC 5155 §4: NSEC3PARAM lives at the apex with TTL 0, as dnssec-signzone writes it.
+  const param = params ? [{ name: origin, type: "NSEC3PARAM", ttl: 0, class: "IN", data: nsec3paramRdata(params) } as DnsRecord] : [];
+  const all = [...records.filter((r) => !DENIAL_AND_KEYS.includes(r.type)), ...keys, ...param];
   // Delegation points: NS records below the apex. Names under them are glue, outside the chain.
   const cuts = [...new Set(all.filter((r) => r.type === "NS" && fqdn(r.name).toLowerCase() !== origin.toLowerCase()).map((r) => fqdn(r.name).toLowerCase()))];
   const isGlue = (name: string) => cuts.some((cut) => fqdn(name).toLowerCase() !== cut && under(name, cut));
   const owners = [...new Set(all.filter((r) => !isGlue(r.name)).map((r) => fqdn(r.name).toLowerCase()))].sort(compareNames);
   const byOwner = new Map<string, DnsRecord[]>();
   for (const r of all) byOwner.set(fqdn(r.name).toLowerCase(), [...(byOwner.get(fqdn(r.name).toLowerCase()) ?? []), r]);
-  const nsecTtl = ((soa as { data: unknown }).data as { minimum: number }).minimum; // RFC 4035 §2.3
+  // RFC 4035 §2.3 and RFC 5155 §3: the denial records' TTL is the SOA's minimum.
+  const denialTtl = ((soa as { data: unknown }).data as { minimum: number }).minimum;
   const out: DnsRecord[] = [...all];
-  owners.forEach((owner, i) => {
-    const here = byOwner.get(owner)!;
-    const next = owners[(i + 1) % owners.length];
-    const typesHere = [...new Set([...here.map((r) => r.type), "RRSIG", "NSEC"])];
-    const nsec = { name: owner, type: "NSEC", ttl: nsecTtl, class: "IN", data: { nextDomain: next, rrtypes: typesHere } } as DnsRecord;
-    out.push(nsec);
+  const sign = (rrset: DnsRecord[]) => out.push(signRrset(rrset, rrset[0].type === "DNSKEY" ? options.ksk : zsk, origin, window));
+  const signedTypes = new Map<string, string[]>();
+  for (const owner of owners) {
     const isCut = cuts.includes(owner);
     const sets = new Map<string, DnsRecord[]>();
-    // At a delegation only the DS and the NSEC are this zone's to sign (RFC 4035 §2.2).
-    for (const r of [...here, nsec]) if (!isCut || r.type === "DS" || r.type === "NSEC") sets.set(r.type, [...(sets.get(r.type) ?? []), r]);
-    for (const [type, rrset] of sets) out.push(signRrset(rrset, type === "DNSKEY" ? options.ksk : zsk, origin, window));
+    // At a delegation only the DS (and the denial record) are this zone's to sign (RFC 4035 §2.2).
+    for (const r of byOwner.get(owner)!) if (!isCut || r.type === "DS") sets.set(r.type, [...(sets.get(r.type) ?? []), r]);
+    for (const rrset of sets.values()) sign(rrset);
+    signedTypes.set(owner, [...sets.keys()]);
+  }
+  const typesAt = (owner: string) => [...new Set(byOwner.get(owner)?.map((r) => r.type) ?? [])];
+  if (!params) {
+    owners.forEach((owner, i) => {
+      const nsec = { name: owner, type: "NSEC", ttl: denialTtl, class: "IN", data: { nextDomain: owners[(i + 1) % owners.length], rrtypes: [...typesAt(owner), "RRSIG", "NSEC"] } } as DnsRecord;
+      out.push(nsec);
+      sign([nsec]);
+    });
+    return out;
+  }
+  // NSEC3: every owner and empty non-terminal, by hash; RRSIG is listed where something is signed.
+  const hashed = [...owners, ...emptyNonTerminals(owners, origin)]
+    .map((name) => ({ name, hash: nsec3Hash(name, params.salt, params.iterations) }))
+    .sort((a, b) => Buffer.compare(a.hash, b.hash));
+  hashed.forEach(({ name, hash }, i) => {
+    const rrtypes = [...typesAt(name), ...(signedTypes.get(name)?.length ? ["RRSIG"] : [])];
+    const data: Nsec3 = { ...params, nextDomain: hashed[(i + 1) % hashed.length].hash, rrtypes };
+    const nsec3 = { name: `${base32hex(hash)}.${origin === "." ? "" : origin}`, type: "NSEC3", ttl: denialTtl, class: "IN", data } as DnsRecord;
+    out.push(nsec3);
+    sign([nsec3]);
   });
   return out;
 }
+
+/** The records a signer makes itself, dropped from its input so a signed zone can be re-signed. */
+const DENIAL_AND_KEYS = ["DNSKEY", "RRSIG", "NSEC", "NSEC3", "NSEC3PARAM"];
