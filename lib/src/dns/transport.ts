@@ -3,11 +3,12 @@ import { Address } from "../net/address";
 import { FrameDecoder, encodeFrame } from "../net/framing";
 import { Closable, ListenOptions, bindTcp, closeTcpServer, releaseAddress, resolveListen, track, untrack } from "../net/lifecycle";
 import { DatagramSocket, Network, loopback } from "../net/network";
-import { isAppLayerError } from "../errors";
 import { DnsMessage, FLAGS, decodeMessage, encodeMessage } from "./codec";
 import { TCP_IDLE_TIMEOUT_MS, TCP_MESSAGE_MAX, UDP_PAYLOAD_DEFAULT, UDP_PAYLOAD_MAX } from "./limits";
 import { wantsDnssec } from "./dnssec/serve";
 import { COOKIE_OPTION } from "./cookie";
+import { malformedDnssecIn } from "./dnssec/wellformed";
+import { AppLayerError, isAppLayerError } from "../errors";
 
 /**
  * The edge of every DNS server in the lib: bytes become a query (or are refused),
@@ -26,7 +27,13 @@ export type Intake = { drop: true } | { formerr: Buffer } | { query: DnsMessage 
 export function intake(bytes: Uint8Array): Intake {
   if (bytes.length < 12 || bytes[2] & 0x80) return { drop: true };
   try {
-    return { query: decodeMessage(bytes).message };
+    const query = decodeMessage(bytes).message;
+    // A DNSSEC record dns-packet decoded but its RFC forbids (a key or signature of the wrong size, a bitmap out of order).
+    if (query.additionals?.length || query.authorities?.length || query.answers?.length) {
+      const why = malformedDnssecIn(query);
+      if (why) throw new AppLayerError("DNS_FORMAT", why);
+    }
+    return { query };
   } catch {
     const out = Buffer.alloc(12);
     out[0] = bytes[0];
