@@ -198,15 +198,15 @@ remote-control:
 
 /**
  * Signs a zone with BIND's own tools: dnssec-keygen makes an ECDSA P-256 KSK and
- * ZSK, dnssec-signzone signs (one record per line). Returns the signed zone's text
+ * ZSK, dnssec-signzone signs (one record per line; NSEC3 without salt when asked). Returns the signed zone's text
  * and the KSK's .key file.
  */
-export async function signWithBind(zoneText: string, origin: string): Promise<{ signed: string; kskFile: string }> {
+export async function signWithBind(zoneText: string, origin: string, options: { nsec3?: boolean } = {}): Promise<{ signed: string; kskFile: string }> {
   const dir = newDir("bind-signed");
   await run("dnssec-keygen", ["-q", "-K", dir, "-a", "ECDSAP256SHA256", "-f", "KSK", "-n", "ZONE", origin]);
   await run("dnssec-keygen", ["-q", "-K", dir, "-a", "ECDSAP256SHA256", "-n", "ZONE", origin]);
   writeFileSync(join(dir, "zone"), zoneText);
-  await run("dnssec-signzone", ["-q", "-S", "-K", dir, "-O", "full", "-o", origin, "-f", join(dir, "signed"), join(dir, "zone")], "", { timeoutMs: 60_000 });
+  await run("dnssec-signzone", ["-q", "-S", "-K", dir, "-O", "full", ...(options.nsec3 ? ["-3", "-"] : []), "-o", origin, "-f", join(dir, "signed"), join(dir, "zone")], "", { timeoutMs: 60_000 });
   const kskFile = readdirSync(dir).map((f) => join(dir, f)).find((f) => f.endsWith(".key") && readFileSync(f, "utf8").includes("DNSKEY 257"))!;
   return { signed: readFileSync(join(dir, "signed"), "utf8"), kskFile };
 }

@@ -79,3 +79,26 @@ describe("a validating unbound, anchored at the world's root key", () => {
     expect(await ask("www.ibm.com")).toMatch(/status: SERVFAIL/);
   });
 });
+
+describe("the world's own local DNS server validates too, and dig agrees with the validating unbound", () => {
+  const ours = (...args: string[]) => run("dig", [`@${world.resolver.address.host}`, "-p", "53", "+dnssec", ...args]);
+  const theirs = (...args: string[]) => run("dig", [`@${VALIDATING.host}`, "-p", "53", "+dnssec", ...args]);
+  const verdict = (out: string) => `${/status: (\w+)/.exec(out)?.[1]} ${/flags: ([a-z ]+);/.exec(out)?.[1]}`;
+  it.each([["gaia.cs.umass.edu", "A"], ["nosuch.cs.umass.edu", "A"], ["umass.edu", "TXT"], ["engineering.nyu.edu", "A"], ["www.ibm.com", "A"], ["www.amazon.com", "A"]])(
+    "%s %s: the same status and AD bit as unbound", async (name, type) => {
+      expect(verdict(await ours(name, type))).toBe(verdict(await theirs(name, type)));
+    });
+  it("a secure answer carries its RRSIG for a DO client, and none without DO", async () => {
+    expect(await ours("gaia.cs.umass.edu")).toMatch(/gaia\.cs\.umass\.edu\.\s+\d+\s+IN\s+RRSIG\s+A 13 /);
+    expect(await run("dig", [`@${world.resolver.address.host}`, "-p", "53", "gaia.cs.umass.edu"])).not.toContain("RRSIG");
+  });
+  it("the bogus zone: SERVFAIL with an Extended DNS Error that says why; with +cd the data comes through, without AD", async () => {
+    const out = await ours("www.ibm.com");
+    expect(out).toMatch(/status: SERVFAIL/);
+    expect(out).toMatch(/; EDE: 9 \(DNSKEY Missing\): \(.*none of 2 DNSKEY\(s\) matches the DS/);
+    const cd = await ours("+cd", "www.ibm.com");
+    expect(cd).toMatch(/status: NOERROR/);
+    expect(cd).toMatch(/flags: qr rd ra cd;/);
+    expect(cd).toMatch(/servereast\.backup2\.ibm\.com\.\s+\d+\s+IN\s+A\s+127\.53\.10\.90/);
+  });
+});

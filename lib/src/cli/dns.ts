@@ -13,7 +13,8 @@ import { AppLayerError } from "../errors";
 import { DNSSEC_ALGORITHMS, DnssecAlgorithm, dsFromDnskey } from "../dns/dnssec/keys";
 import { zoneKeys } from "../dns/dnssec/keyfiles";
 import { signZone } from "../dns/dnssec/sign";
-import { DnsRecord } from "../dns/codec";
+import { DnsRecord, rcodeOf } from "../dns/codec";
+import { ChainValidator, EDE_CODES, Verdict, trustAnchorFrom } from "../dns/dnssec/chain";
 
 /** A signature time: YYYYMMDDHHmmSS (UTC, as dnssec-signzone takes it) or +SECONDS from now. */
 function signatureTime(v: unknown, flag: string, fallback: Date): Date {
@@ -30,6 +31,21 @@ const readHints = (file: unknown) => {
   if (typeof file !== "string") throw new Error("--root-hints FILE is required (named.root format: . NS …, and the roots' A records)");
   return parseRecords(readFileSync(file, "utf8"), { file });
 };
+
+/** DS or DNSKEY records in zone-file syntax, as Unbound's trust-anchor-file holds them (a $TTL is supplied). */
+const readTrustAnchor = (file: unknown): DnsRecord[] | undefined => {
+  if (file === undefined) return undefined;
+  const text = readFileSync(String(file), "utf8");
+  const records = parseRecords(/^\$TTL/m.test(text) ? text : `$TTL 3600\n${text}`, { file: String(file) });
+  trustAnchorFrom(records); // refuses a file without a usable DS or DNSKEY, naming it
+  return records;
+};
+
+/** Prints a validation verdict and the chain of trust it walked, one step per line. */
+function printVerdict(v: Verdict): void {
+  console.log(`\n;; DNSSEC: ${v.status}${v.status === "bogus" ? ` (${v.reason}, EDE ${EDE_CODES[v.reason]}): ${v.detail}` : v.status === "insecure" ? `: ${v.reason}` : ""}`);
+  for (const s of v.chain) console.log(`;;   ${s.status.padEnd(8)} ${s.zone.padEnd(18)} ${s.what}${s.detail && s.status !== "secure" ? `  (${s.detail})` : ""}`);
+}
 
 /** The DNS lesson's commands. */
 export const dnsCommands: Command[] = [
@@ -83,10 +99,13 @@ export const dnsCommands: Command[] = [
   {
     name: "dns-resolver",
     summary: "local DNS server: recursive for loopback clients, iterative from the root hints, with a cache",
-    usage: "--listen H:N --root-hints FILE [--upstream-port N]",
-    options: { listen: { type: "string" }, "root-hints": { type: "string" }, "upstream-port": { type: "string" } },
+    usage: "--listen H:N --root-hints FILE [--upstream-port N] [--trust-anchor FILE] [--mixed-case]",
+    options: { listen: { type: "string" }, "root-hints": { type: "string" }, "upstream-port": { type: "string" }, "trust-anchor": { type: "string" }, "mixed-case": { type: "boolean" } },
     async run(v) {
-      const resolver = new Resolver({ hints: readHints(v["root-hints"]), upstreamPort: portOption(v["upstream-port"], "upstream-port", 53) });
+      const resolver = new Resolver({
+        hints: readHints(v["root-hints"]), upstreamPort: portOption(v["upstream-port"], "upstream-port", 53),
+        trustAnchor: readTrustAnchor(v["trust-anchor"]), mixedCase: Boolean(v["mixed-case"]),
+      });
       const where = parseAddress(String(v.listen ?? "127.0.0.1:5353"));
       const server = await serveResolver({ resolver, host: where.host, port: where.port });
       return serveUntilSignalled([{ address: server.address, server }]);
@@ -117,29 +136,41 @@ export const dnsCommands: Command[] = [
   {
     name: "dig",
     summary: "a dig-like client: ask a server (recursive), or walk the hierarchy yourself (--iterative)",
-    usage: "NAME [TYPE] [@H:N] [--norecurse] [--tcp] | NAME [TYPE] --iterative --root-hints FILE [--upstream-port N]",
+    usage: "NAME [TYPE] [@H:N] [--norecurse] [--tcp] [--dnssec --trust-anchor FILE] | NAME [TYPE] --iterative --root-hints FILE [--upstream-port N] [--dnssec --trust-anchor FILE]",
     positionals: true,
     options: {
       iterative: { type: "boolean" }, "root-hints": { type: "string" }, "upstream-port": { type: "string" },
-      norecurse: { type: "boolean" }, tcp: { type: "boolean" },
+      norecurse: { type: "boolean" }, tcp: { type: "boolean" }, dnssec: { type: "boolean" }, "trust-anchor": { type: "string" },
     },
     async run(v, args) {
       const at = args.find((a) => a.startsWith("@"));
       const [name, type = "A"] = args.filter((a) => !a.startsWith("@"));
       if (!name) throw new Error("which name? e.g. applayer dig gaia.cs.umass.edu A @127.0.0.1:5353");
+      if (v.dnssec && v["trust-anchor"] === undefined) throw new AppLayerError("BAD_ARGUMENT", "--dnssec needs --trust-anchor FILE (DS or DNSKEY records; dns-world --dnssec --trust-anchor-out writes one)");
+      const trustAnchor = v.dnssec ? readTrustAnchor(v["trust-anchor"]) : undefined;
       if (v.iterative) {
-        const resolver = new Resolver({ hints: readHints(v["root-hints"]), upstreamPort: portOption(v["upstream-port"], "upstream-port", 53) });
+        const resolver = new Resolver({ hints: readHints(v["root-hints"]), upstreamPort: portOption(v["upstream-port"], "upstream-port", 53), trustAnchor });
         const r = await resolver.resolve(name, type.toUpperCase());
         for (const h of r.hops) console.log(`${h.at.toFixed(1).padStart(7)} ms  ${h.serverName.padEnd(22)} ${h.server.padEnd(12)} ${h.question.padEnd(28)} → ${h.outcome}`);
         console.log(`\n;; status: ${r.rcode}, ${r.hops.length} queries, ${r.ms.toFixed(1)} ms`);
         for (const rr of [...r.answers, ...r.authorities]) console.log(formatRecord(rr));
+        if (r.security) printVerdict(r.security);
         return r.rcode === "SERVFAIL" ? 1 : 0;
       }
       const server = parseAddress((at ?? "@127.0.0.1:53").slice(1));
-      const ex = await exchange(server, { name, type: type.toUpperCase() as never }, { recursionDesired: !v.norecurse, tcp: Boolean(v.tcp), edns: true });
+      const ask = (n: string, t: string) => exchange(server, { name: n, type: t as never }, { recursionDesired: !v.norecurse, tcp: Boolean(v.tcp), edns: true, dnssec: Boolean(v.dnssec), checkingDisabled: Boolean(v.dnssec) });
+      const ex = await ask(name, type.toUpperCase());
       console.log(formatMessage(ex.response));
       console.log(`\n;; SERVER: ${formatAddress(server)} (${ex.transport.toUpperCase()}${ex.retriedOverTcp ? ", after a truncated UDP reply" : ""})\n;; Query time: ${ex.rttMs.toFixed(1)} ms\n;; MSG SIZE  rcvd: ${ex.responseBytes.length}`);
-      return 0;
+      if (!trustAnchor) return 0;
+      // Validate as delv does: ask the same server (with CD, so it hides nothing) for every DS and DNSKEY on the way.
+      const result = (m: typeof ex.response) => ({ rcode: rcodeOf(m), answers: m.answers ?? [], authorities: m.authorities ?? [] });
+      const soa = await ask(name, "SOA");
+      const zone = [...(soa.response.answers ?? []), ...(soa.response.authorities ?? [])].find((r) => r.type === "SOA")?.name ?? ".";
+      const chain = new ChainValidator(trustAnchorFrom(trustAnchor), async (n, t) => result((await ask(n, t)).response), () => zone);
+      const verdict = await chain.validate(name, type.toUpperCase(), result(ex.response));
+      printVerdict(verdict);
+      return verdict.status === "bogus" ? 1 : 0;
     },
   },
 ];

@@ -1,5 +1,5 @@
 import { Authority } from "./authority";
-import { DnsMessage, encodeMessage } from "./codec";
+import { DO_BIT, DnsMessage, encodeMessage } from "./codec";
 import { encodeReply } from "./transport";
 
 /**
@@ -20,7 +20,7 @@ export function floodQuery(name: string, type: string, options: { dnssec?: boole
   return {
     id: 0x1234, type: "query", flags: 0,
     questions: [{ name, type: type as never }],
-    additionals: [{ name: ".", type: "OPT", udpPayloadSize: 4096, flags: options.dnssec ? 0x8000 : 0, options: [] } as never],
+    additionals: [{ name: ".", type: "OPT", udpPayloadSize: 4096, flags: options.dnssec ? DO_BIT : 0, options: [] } as never],
   } as DnsMessage;
 }
 

@@ -13,7 +13,7 @@ export type Credibility = keyof typeof CREDIBILITY;
 /** What the cache knows about one (name, type). */
 export type CacheResult =
   | { kind: "records"; records: DnsRecord[] }
-  | { kind: "nxdomain" | "nodata"; soa?: DnsRecord }
+  | { kind: "nxdomain" | "nodata"; soa?: DnsRecord; proof?: DnsRecord[] }
   | { kind: "miss" };
 
 interface Entry {
@@ -22,13 +22,17 @@ interface Entry {
   records?: DnsRecord[];
   negative?: "nxdomain" | "nodata";
   soa?: DnsRecord;
+  /** A negative answer's NSEC/NSEC3 records and signatures, for DNSSEC clients. */
+  proof?: DnsRecord[];
 }
 
 /**
  * A resolver's cache of RRsets with TTLs. Time comes from a {@link Clock}, so a
  * lesson can fast-forward a simulated hour. A record read from the cache carries
  * its *remaining* TTL, as a resolver passes it on. Negative answers (NXDOMAIN,
- * NODATA) are cached for the SOA's negative TTL (RFC 2308 §5).
+ * NODATA) are cached for the SOA's negative TTL (RFC 2308 §5). An RRSIG is kept
+ * beside the RRset it covers: ask for (name, "RRSIG:A") to get the signatures of
+ * the A RRset.
  *
  * @example
  * const cache = new DnsCache(sim.clock);
@@ -46,7 +50,7 @@ export class DnsCache {
     const sets = new Map<string, DnsRecord[]>();
     for (const r of records) {
       if (r.type === "OPT") continue;
-      const key = keyOf(r.name, r.type);
+      const key = keyOf(r.name, r.type === "RRSIG" ? signatureKey((r as unknown as { data: { typeCovered: string } }).data.typeCovered) : r.type);
       sets.set(key, [...(sets.get(key) ?? []), r]);
     }
     for (const [key, set] of sets) {
@@ -56,11 +60,11 @@ export class DnsCache {
   }
 
   /** Caches "no such name" or "no such type", for the SOA's negative TTL (RFC 2308 §5). */
-  putNegative(name: string, type: string, kind: "nxdomain" | "nodata", soa: DnsRecord | undefined): void {
+  putNegative(name: string, type: string, kind: "nxdomain" | "nodata", soa: DnsRecord | undefined, proof?: DnsRecord[]): void {
     const s = soa as (DnsRecord & { ttl: number; data: { minimum: number } }) | undefined;
     const ttl = s ? Math.min(s.ttl, s.data.minimum, MAX_CACHE_TTL_S) : 0;
     if (ttl <= 0) return;
-    this.store(keyOf(name, type), { expires: this.clock.now() + ttl * 1000, rank: CREDIBILITY.answer, negative: kind, soa });
+    this.store(keyOf(name, type), { expires: this.clock.now() + ttl * 1000, rank: CREDIBILITY.answer, negative: kind, soa, proof });
   }
 
   /** Looks up (name, type), counting a hit or a miss. Expired entries are misses. */
@@ -81,7 +85,7 @@ export class DnsCache {
       return { kind: "miss" };
     }
     const remaining = Math.max(0, Math.floor((e.expires - now) / 1000));
-    if (e.negative) return { kind: e.negative, soa: e.soa };
+    if (e.negative) return { kind: e.negative, soa: e.soa, proof: e.proof };
     return { kind: "records", records: e.records!.map((r) => ({ ...r, ttl: remaining }) as DnsRecord) };
   }
 
@@ -108,3 +112,6 @@ export class DnsCache {
 }
 
 const keyOf = (name: string, type: string) => `${canonical(name)}\u0000${type}`;
+
+/** The type under which the signatures over `type`'s RRset are cached. */
+export const signatureKey = (type: string): string => `RRSIG:${type}`;

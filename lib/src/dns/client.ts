@@ -5,7 +5,7 @@ import { Address, formatAddress } from "../net/address";
 import { FrameDecoder, encodeFrame } from "../net/framing";
 import { CallOptions, withDeadline } from "../net/lifecycle";
 import { Network, loopback } from "../net/network";
-import { DnsMessage, DnsQuestion, FLAGS, canonical, decodeMessage, encodeMessage, rcodeOf } from "./codec";
+import { DO_BIT, DnsMessage, DnsQuestion, FLAGS, canonical, decodeMessage, encodeMessage, rcodeOf } from "./codec";
 import { RRTuple, rrTuple } from "./records";
 import { TCP_MESSAGE_MAX } from "./limits";
 
@@ -28,10 +28,16 @@ export interface ExchangeOptions extends CallOptions {
   recursionDesired?: boolean;
   /** Add an EDNS OPT record advertising a larger UDP buffer (RFC 6891). */
   edns?: boolean;
+  /** Ask for DNSSEC records: EDNS with the DO bit (RFC 3225). */
+  dnssec?: boolean;
+  /** Set CD: a validating resolver passes even bogus data on, for the client to check (RFC 4035 §3.2.2). */
+  checkingDisabled?: boolean;
+  /** Accept only a reply that echoes the question's letter case exactly (0x20, draft-vixie-dnsext-dns0x20). */
+  exactCase?: boolean;
   /** Go straight to TCP. */
   tcp?: boolean;
   /** The client's own address (default: the network's default host, a free port). */
-  source?: { host?: string };
+  source?: { host?: string; port?: number };
   /** Called for each datagram ignored as forged: wrong source, id or question. */
   onForged?: (why: string) => void;
 }
@@ -41,8 +47,11 @@ export interface ExchangeOptions extends CallOptions {
  * checks all of this (RFC 5452 §3): an off-path attacker must guess the source
  * port *and* the 16-bit id, and echo the question, to poison a cache.
  */
-export function forgeryCheck(query: DnsMessage, server: Address, from: Address, bytes: Uint8Array): string | undefined {
+export function forgeryCheck(query: DnsMessage, server: Address, from: Address, bytes: Uint8Array, exactCase = false): string | undefined {
   if (from.host !== server.host || from.port !== server.port) return `from ${formatAddress(from)}, not the server ${formatAddress(server)}`;
+  // The id first, from the header's first two bytes: a flood of guesses costs no decoding.
+  const id = bytes.length >= 2 ? (bytes[0] << 8) | bytes[1] : -1;
+  if (id !== query.id) return `id ${id}, not ${query.id}`;
   let m: DnsMessage;
   try {
     m = decodeMessage(bytes).message;
@@ -50,10 +59,10 @@ export function forgeryCheck(query: DnsMessage, server: Address, from: Address, 
     return "not a DNS message";
   }
   if (m.type !== "response") return "not a response";
-  if (m.id !== query.id) return `id ${m.id}, not ${query.id}`;
   const q = query.questions![0];
   const a = m.questions?.[0];
   if (!a || canonical(a.name) !== canonical(q.name) || a.type !== q.type) return "a different question";
+  if (exactCase && a.name.replace(/\.$/, "") !== q.name.replace(/\.$/, "")) return `the question's letter case differs (${a.name}, not ${q.name})`;
   return undefined;
 }
 
@@ -71,9 +80,9 @@ export async function exchange(server: Address, question: DnsQuestion, options: 
   const query: DnsMessage = {
     id: randomInt(0, 65536),
     type: "query",
-    flags: options.recursionDesired ? FLAGS.RD : 0,
+    flags: (options.recursionDesired ? FLAGS.RD : 0) | (options.checkingDisabled ? FLAGS.CD : 0),
     questions: [{ class: "IN", ...question }],
-    additionals: options.edns ? [{ name: ".", type: "OPT", udpPayloadSize: 1232, flags: 0, options: [] } as never] : [],
+    additionals: options.edns || options.dnssec ? [{ name: ".", type: "OPT", udpPayloadSize: 1232, flags: options.dnssec ? DO_BIT : 0, options: [] } as never] : [],
   };
   const queryBytes = encodeMessage(query);
   const start = network.clock.now();
@@ -83,13 +92,13 @@ export async function exchange(server: Address, question: DnsQuestion, options: 
   });
   if (options.tcp) return done(await tcpExchange(server, queryBytes, what, options), "tcp", false);
 
-  const socket = await network.openUdp({ host: options.source?.host });
+  const socket = await network.openUdp({ host: options.source?.host, port: options.source?.port });
   let reply: Buffer;
   try {
     reply = await withDeadline(what, { timeoutMs: 2000, ...options }, () =>
       new Promise<Buffer>((resolve) => {
         socket.onMessage((bytes, from) => {
-          const why = forgeryCheck(query, server, from, bytes);
+          const why = forgeryCheck(query, server, from, bytes, options.exactCase);
           if (why) options.onForged?.(why);
           else resolve(Buffer.from(bytes));
         });

@@ -16,7 +16,14 @@ export const FLAGS = {
   TC: 1 << 9,
   RD: 1 << 8,
   RA: 1 << 7,
+  /** Authentic Data: the resolver validated the answer (RFC 4035 §3.2.3). */
+  AD: 1 << 5,
+  /** Checking Disabled: the client will validate for itself (RFC 4035 §3.2.2). */
+  CD: 1 << 4,
 } as const;
+
+/** The DO bit in the EDNS OPT record's flags: the client wants DNSSEC records (RFC 3225). */
+export const DO_BIT = 0x8000;
 
 /** Response codes, RFC 1035 §4.1.1 and RFC 2136 §2.2 (number → name, and the reverse). */
 export const RCODES = {

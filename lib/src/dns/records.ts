@@ -101,7 +101,7 @@ export function flagNames(m: DnsMessage): string[] {
   const f = m.flags ?? 0;
   // dns-packet's decoder moves QR out of `flags` into `type`.
   const qr = m.type === "response" || f & FLAGS.QR ? ["qr"] : [];
-  return [...qr, ...(["AA", "TC", "RD", "RA"] as const).filter((k) => f & FLAGS[k]).map((k) => k.toLowerCase())];
+  return [...qr, ...(["AA", "TC", "RD", "RA", "AD", "CD"] as const).filter((k) => f & FLAGS[k]).map((k) => k.toLowerCase())];
 }
 
 /**

@@ -1,4 +1,4 @@
-import { DnsCache } from "./cache";
+import { DnsCache, signatureKey } from "./cache";
 import { DnsMessage, DnsQuestion, DnsRecord, FLAGS, Rcode, canonical, isInZone, rcodeOf } from "./codec";
 import { MAX_CNAME_CHAIN, MAX_NS_LOOKUP_DEPTH, MAX_QUERIES_PER_RESOLUTION } from "./limits";
 
@@ -32,6 +32,13 @@ interface Shared {
 /** A record's data as text: the address of an A record, the name in an NS or CNAME. */
 const dataOf = (r: DnsRecord) => String((r as { data: unknown }).data);
 
+/** The RRSIGs among `records` over the RRset (name, type). */
+const signaturesOf = (records: DnsRecord[], name: string, type: string) =>
+  records.filter((r) => r.type === "RRSIG" && canonical(r.name) === canonical(name) && (r as unknown as { data: { typeCovered: string } }).data.typeCovered === type);
+
+/** The records that prove a negative answer (RFC 4035 §3.1.3): NSEC, NSEC3 and their signatures. */
+const DENIAL_TYPES = ["NSEC", "NSEC3", "RRSIG"];
+
 /**
  * Resolves one question iteratively, as a local DNS server does (RFC 1034 §5.3.3),
  * with no sockets: `next()` says which server to ask, `receive()` takes its reply
@@ -57,12 +64,19 @@ export class Resolution {
   private pending: Extract<Step, { kind: "query" }> | undefined;
   private sub: { resolution: Resolution; ns: string } | undefined;
   private result: Extract<Step, { kind: "done" }> | undefined;
+  /** With `dnssec`: the RRSIGs over the answer and the CNAMEs that led to it. */
+  private readonly signatures: DnsRecord[] = [];
 
+  /**
+   * With `dnssec`, the answer carries its RRSIGs and a negative answer its NSEC
+   * or NSEC3 proof, for a validator. A DS question starts at the parent's
+   * servers: the DS lives in the parent zone (RFC 4035 §4.2).
+   */
   constructor(
     readonly question: DnsQuestion,
     private readonly cache: DnsCache,
     private readonly hints: DnsRecord[],
-    private readonly options: { random?: () => number; depth?: number; shared?: Shared } = {},
+    private readonly options: { random?: () => number; depth?: number; shared?: Shared; dnssec?: boolean } = {},
   ) {
     this.sname = question.name;
     this.options.shared ??= { queries: 0, hops: [] };
@@ -134,10 +148,12 @@ export class Resolution {
       const wanted = here.filter((r) => r.type === this.question.type);
       if (wanted.length) {
         hop(followed ? "answer, after a CNAME" : "answer");
+        this.signatures.push(...signaturesOf(answers, this.sname, this.question.type));
         return void this.finish("NOERROR", [...this.chain, ...wanted]);
       }
       const cname = here.find((r) => r.type === "CNAME");
       if (!cname) break;
+      this.signatures.push(...signaturesOf(answers, this.sname, "CNAME"));
       if (!this.followCname(cname)) return hop("CNAME chain too long or looping");
       followed = true;
     }
@@ -147,10 +163,11 @@ export class Resolution {
     }
 
     const soa = (response.authorities ?? []).find((r) => r.type === "SOA" && inBailiwick(r));
+    const proof = this.options.dnssec ? (response.authorities ?? []).filter((r) => DENIAL_TYPES.includes(r.type) && inBailiwick(r)) : [];
     if (rcode === "NXDOMAIN") {
       hop("NXDOMAIN: no such name");
-      this.cache.putNegative(this.sname, this.question.type, "nxdomain", soa);
-      return void this.finish("NXDOMAIN", this.chain, soa ? [soa] : []);
+      this.cache.putNegative(this.sname, this.question.type, "nxdomain", soa, proof);
+      return void this.finish("NXDOMAIN", this.chain, [...(soa ? [soa] : []), ...proof]);
     }
     const ns = (response.authorities ?? []).filter((r) => r.type === "NS");
     const cut = ns[0]?.name;
@@ -164,8 +181,8 @@ export class Resolution {
     }
     if (authoritative) {
       hop("NODATA: the name has no records of this type");
-      this.cache.putNegative(this.sname, this.question.type, "nodata", soa);
-      return void this.finish("NOERROR", this.chain, soa ? [soa] : []);
+      this.cache.putNegative(this.sname, this.question.type, "nodata", soa, proof);
+      return void this.finish("NOERROR", this.chain, [...(soa ? [soa] : []), ...proof]);
     }
     hop("lame: neither an answer nor a referral below its zone");
   }
@@ -189,15 +206,21 @@ export class Resolution {
   private fromCache(): void {
     for (let guard = 0; guard <= MAX_CNAME_CHAIN; guard++) {
       const hit = this.cache.get(this.sname, this.question.type);
-      if (hit.kind === "records") return void this.finish("NOERROR", [...this.chain, ...hit.records]);
-      if (hit.kind === "nxdomain") return void this.finish("NXDOMAIN", this.chain, hit.soa ? [hit.soa] : []);
-      if (hit.kind === "nodata") return void this.finish("NOERROR", this.chain, hit.soa ? [hit.soa] : []);
+      if (hit.kind === "records") {
+        this.signatures.push(...this.cachedSignatures(this.sname, this.question.type));
+        return void this.finish("NOERROR", [...this.chain, ...hit.records]);
+      }
+      if (hit.kind !== "miss") {
+        const proof = this.options.dnssec ? hit.proof ?? [] : [];
+        return void this.finish(hit.kind === "nxdomain" ? "NXDOMAIN" : "NOERROR", this.chain, [...(hit.soa ? [hit.soa] : []), ...proof]);
+      }
       const cname = this.question.type === "CNAME" ? undefined : this.cache.peek(this.sname, "CNAME");
       if (cname?.kind !== "records") break;
+      this.signatures.push(...this.cachedSignatures(this.sname, "CNAME"));
       if (!this.followCname(cname.records[0])) return;
     }
     const labels = canonical(this.sname).split(".").filter(Boolean);
-    for (let i = 0; i <= labels.length; i++) {
+    for (let i = this.question.type === "DS" ? 1 : 0; i <= labels.length; i++) {
       const zone = i === labels.length ? "." : labels.slice(i).join(".");
       const ns = this.cache.peek(zone, "NS");
       if (ns.kind === "records") return this.enterZone(zone, ns.records.map(dataOf));
@@ -229,8 +252,15 @@ export class Resolution {
     return a.kind === "records" ? dataOf(a.records[0]) : undefined;
   }
 
+  private cachedSignatures(name: string, type: string): DnsRecord[] {
+    if (!this.options.dnssec) return [];
+    const sigs = this.cache.peek(name, signatureKey(type));
+    return sigs.kind === "records" ? sigs.records : [];
+  }
+
   private finish(rcode: Rcode, answers: DnsRecord[] = [], authorities: DnsRecord[] = []): Extract<Step, { kind: "done" }> {
-    this.result = { kind: "done", rcode, answers, authorities };
+    const signed = this.options.dnssec && answers.length ? [...answers, ...this.signatures] : answers;
+    this.result = { kind: "done", rcode, answers: signed, authorities };
     return this.result;
   }
 }

@@ -5,7 +5,9 @@ import { Trace } from "../lab/trace";
 import { Random } from "../sim/random";
 import { DnsCache } from "./cache";
 import { exchange } from "./client";
-import { DnsMessage, DnsRecord, FLAGS, RCODES, Rcode } from "./codec";
+import { DnsMessage, DnsRecord, FLAGS, RCODES, Rcode, canonical } from "./codec";
+import { ChainValidator, Verdict, edeOption, trustAnchorFrom } from "./dnssec/chain";
+import { wantsDnssec } from "./dnssec/serve";
 import { UPSTREAM_TIMEOUT_MS } from "./limits";
 import { summarizeMessage } from "./records";
 import { Hop, Resolution } from "./resolution";
@@ -28,6 +30,8 @@ export interface Resolved {
   /** Every upstream query, in order; empty when the cache answered. */
   hops: TimedHop[];
   ms: number;
+  /** With a trust anchor: secure, insecure or bogus (then rcode is SERVFAIL and the data withheld), and the chain walked. */
+  security?: Verdict;
 }
 
 export interface ResolverOptions {
@@ -48,6 +52,20 @@ export interface ResolverOptions {
   recursionDesired?: boolean;
   /** The address upstream queries leave from (the local server's own, so replies come back to it). */
   sourceHost?: string;
+  /**
+   * Where upstream queries' source ports come from: a port drawn at random from
+   * [first, first + count) for every query (RFC 5452 §9.2). Default: a fresh
+   * ephemeral port from the network. `count: 1` is a fixed port, as resolvers
+   * had before 2008: then only the 16-bit id stands between a cache and a forger.
+   */
+  sourcePorts?: { first: number; count: number };
+  /** Ask upstream with random letter case and insist the reply echoes it (0x20): more bits a forger must guess. */
+  mixedCase?: boolean;
+  /**
+   * Validate with DNSSEC from this anchor (DS or DNSKEY records of one zone, usually
+   * the root): AD on secure answers, SERVFAIL with an Extended DNS Error on bogus ones.
+   */
+  trustAnchor?: DnsRecord[];
 }
 
 /**
@@ -63,6 +81,8 @@ export interface ResolverOptions {
 export class Resolver {
   readonly cache: DnsCache;
   readonly stats = { resolutions: 0, upstreamQueries: 0, timeouts: 0, forged: 0 };
+  /** With a trust anchor: the chain of trust, its keys and verdicts cached. */
+  readonly validator?: ChainValidator;
   private readonly network: Network;
   private readonly rng: Random;
 
@@ -70,6 +90,10 @@ export class Resolver {
     this.network = options.network ?? loopback;
     this.cache = options.cache ?? new DnsCache(this.network.clock);
     this.rng = new Random(options.seed ?? 1);
+    if (options.trustAnchor) {
+      const lookup = (name: string, type: string) => this.drive(this.begin(name, type));
+      this.validator = new ChainValidator(trustAnchorFrom(options.trustAnchor), lookup, (name) => this.zoneOf(name), this.network.clock);
+    }
   }
 
   /**
@@ -78,12 +102,38 @@ export class Resolver {
    */
   begin(name: string, type: string): Resolution {
     this.stats.resolutions++;
-    return new Resolution({ name, type: type as never, class: "IN" }, this.cache, this.options.hints, { random: () => this.rng.next() });
+    return new Resolution({ name, type: type as never, class: "IN" }, this.cache, this.options.hints, { random: () => this.rng.next(), dnssec: this.validator !== undefined });
   }
 
-  /** Resolves (name, type) from the cache or by asking the hierarchy. */
-  resolve(name: string, type: string): Promise<Resolved> {
-    return this.drive(this.begin(name, type));
+  /**
+   * Resolves (name, type) from the cache or by asking the hierarchy and, with a
+   * trust anchor, validates the result (unless `checkingDisabled`, the CD bit).
+   */
+  resolve(name: string, type: string, options: { checkingDisabled?: boolean } = {}): Promise<Resolved> {
+    return this.settle(this.begin(name, type), options);
+  }
+
+  /** Drives a resolution begun with begin() to its end, then validates it as resolve() does. */
+  async settle(task: Resolution, options: { checkingDisabled?: boolean } = {}): Promise<Resolved> {
+    const r = await this.drive(task);
+    if (!this.validator || options.checkingDisabled || (r.rcode !== "NOERROR" && r.rcode !== "NXDOMAIN")) return r;
+    const security = await this.validator.validate(task.question.name, task.question.type, r);
+    return security.status === "bogus" ? { ...r, rcode: "SERVFAIL", answers: [], authorities: [], security } : { ...r, security };
+  }
+
+  /** The zone a name falls in, as far as the cache knows: its deepest ancestor with cached NS records. */
+  zoneOf(name: string): string {
+    const labels = canonical(name).split(".").filter(Boolean);
+    for (let i = 0; i < labels.length; i++) {
+      const zone = labels.slice(i).join(".");
+      if (this.cache.peek(zone, "NS").kind === "records") return `${zone}.`;
+    }
+    return ".";
+  }
+
+  /** Random letter case for a name, one coin per letter (0x20). */
+  private mixCase(name: string): string {
+    return name.replace(/[a-z]/gi, (c) => (this.rng.next() < 0.5 ? c.toLowerCase() : c.toUpperCase()));
   }
 
   /** Sends the queries a resolution asks for until it is done, and reports what happened. */
@@ -97,12 +147,16 @@ export class Resolver {
       const at = clock.now() - start;
       this.stats.upstreamQueries++;
       let got: Awaited<ReturnType<typeof exchange>> | undefined;
+      const ports = this.options.sourcePorts;
+      const question = this.options.mixedCase ? { ...step.question, name: this.mixCase(step.question.name) } : step.question;
       try {
-        got = await exchange(server, step.question, {
+        got = await exchange(server, question, {
           network: this.network,
           timeoutMs: this.options.timeoutMs ?? UPSTREAM_TIMEOUT_MS,
           recursionDesired: this.options.recursionDesired,
-          source: { host: this.options.sourceHost },
+          source: { host: this.options.sourceHost, port: ports && ports.first + Math.floor(this.rng.next() * ports.count) },
+          dnssec: this.validator !== undefined,
+          exactCase: this.options.mixedCase,
           onForged: () => this.stats.forged++,
         });
       } catch {
@@ -152,15 +206,20 @@ export async function serveResolver(
     const client = `host ${from.host}`;
     const me = resolver.options.name ?? "resolver";
     options.trace?.record(client, me, summarizeMessage(query));
-    const reply = (rcode: Rcode, answers: DnsRecord[] = [], authorities: DnsRecord[] = []) => {
+    const reply = (rcode: Rcode, answers: DnsRecord[] = [], authorities: DnsRecord[] = [], security?: Verdict) => {
+      // DNSSEC records go only to clients that set DO (RFC 4035 §3.2.1); AD to those that set DO or AD (RFC 6840 §5.8).
+      const dnssecOk = wantsDnssec(query);
+      const asked = query.questions?.[0]?.type;
+      const keep = (r: DnsRecord) => dnssecOk || r.type === asked || !["RRSIG", "NSEC", "NSEC3"].includes(r.type);
+      const ad = security?.status === "secure" && (dnssecOk || ((query.flags ?? 0) & FLAGS.AD) !== 0) ? FLAGS.AD : 0;
       const out = encodeReply(query, {
         id: query.id,
         type: "response",
-        flags: FLAGS.QR | FLAGS.RA | ((query.flags ?? 0) & FLAGS.RD) | RCODES[rcode],
+        flags: FLAGS.QR | FLAGS.RA | ((query.flags ?? 0) & (FLAGS.RD | FLAGS.CD)) | ad | RCODES[rcode as Rcode],
         questions: query.questions,
-        answers,
-        authorities,
-      }, transport);
+        answers: answers.filter(keep),
+        authorities: authorities.filter(keep),
+      }, transport, undefined, security && edeOption(security));
       options.trace?.record(me, client, summarizeMessage(out.response));
       return out.bytes;
     };
@@ -177,8 +236,9 @@ export async function serveResolver(
     }
     // Answered from the cache: reply at once. Otherwise reply when the resolution is done.
     const task = resolver.begin(q.name, q.type);
-    if (task.done) return reply(task.done.rcode, task.done.answers, task.done.authorities);
-    return resolver.drive(task).then((r) => reply(r.rcode, r.answers, r.authorities));
+    const checkingDisabled = ((query.flags ?? 0) & FLAGS.CD) !== 0;
+    if (task.done && !resolver.validator) return reply(task.done.rcode, task.done.answers, task.done.authorities);
+    return resolver.settle(task, { checkingDisabled }).then((r) => reply(r.rcode, r.answers, r.authorities, r.security));
   }, "dns-resolver");
   return { ...endpoint, close: () => endpoint.close(), resolver, stats };
 }

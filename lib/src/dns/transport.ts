@@ -3,7 +3,7 @@ import { Address } from "../net/address";
 import { FrameDecoder, encodeFrame } from "../net/framing";
 import { Closable, ListenOptions, bindTcp, closeTcpServer, releaseAddress, resolveListen, track, untrack } from "../net/lifecycle";
 import { DatagramSocket, Network, loopback } from "../net/network";
-import { DnsMessage, FLAGS, decodeMessage, encodeMessage } from "./codec";
+import { DO_BIT, DnsMessage, FLAGS, decodeMessage, encodeMessage } from "./codec";
 import { TCP_IDLE_TIMEOUT_MS, TCP_MESSAGE_MAX, UDP_PAYLOAD_DEFAULT, UDP_PAYLOAD_MAX } from "./limits";
 import { wantsDnssec } from "./dnssec/serve";
 import { COOKIE_OPTION } from "./cookie";
@@ -52,14 +52,16 @@ function udpLimit(query: DnsMessage): number {
 
 /**
  * Encodes a response for its transport. EDNS is answered with EDNS (with `cookie`,
- * the COOKIE option's bytes, when the query sent one). Over UDP, a
+ * the COOKIE option's bytes, when the query sent one, and `ede`, an Extended DNS
+ * Error). Over UDP, a
  * reply larger than the client allows goes out with TC set and only the question
  * (RFC 2181 §9), and the client asks again over TCP.
  */
-export function encodeReply(query: DnsMessage, response: DnsMessage, transport: "udp" | "tcp", cookie?: Buffer): { bytes: Buffer; response: DnsMessage } {
-  // RFC 3225 §3: the DO bit is copied into the response. A COOKIE goes back with the server's part (RFC 7873 §5.2).
-  const options = cookie ? [{ code: COOKIE_OPTION, data: cookie }] : [];
-  const opt = query.additionals?.some((r) => r.type === "OPT") ? [{ name: ".", type: "OPT", udpPayloadSize: UDP_PAYLOAD_MAX, flags: wantsDnssec(query) ? 0x8000 : 0, options } as never] : [];
+export function encodeReply(query: DnsMessage, response: DnsMessage, transport: "udp" | "tcp", cookie?: Buffer, ede?: { code: number; data: Buffer }): { bytes: Buffer; response: DnsMessage } {
+  // RFC 3225 §3: the DO bit is copied into the response. A COOKIE goes back with the server's part (RFC 7873 §5.2);
+  // an Extended DNS Error says why a validating resolver failed (RFC 8914).
+  const options = [...(cookie ? [{ code: COOKIE_OPTION, data: cookie }] : []), ...(ede ? [ede] : [])];
+  const opt = query.additionals?.some((r) => r.type === "OPT") ? [{ name: ".", type: "OPT", udpPayloadSize: UDP_PAYLOAD_MAX, flags: wantsDnssec(query) ? DO_BIT : 0, options } as never] : [];
   const full: DnsMessage = { ...response, additionals: [...(response.additionals ?? []), ...opt] };
   const bytes = encodeMessage(full);
   if (transport === "tcp" || bytes.length <= udpLimit(query)) return { bytes, response: full };

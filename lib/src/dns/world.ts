@@ -164,6 +164,7 @@ export async function startWorld(
      * Sign every zone (DNSSEC), children first, DS records in the parents, the root's
      * KSK as the trust anchor (world.trustAnchor). For the lesson, nyu.edu is an
      * insecure delegation (no DS) and ibm.com is bogus (its DS names another key).
+     * The local DNS server validates from that anchor.
      */
     dnssec?: boolean;
   } = {},
@@ -189,6 +190,7 @@ export async function startWorld(
     resolver: new Resolver({
       hints, network, upstreamPort: port, trace: options.trace, seed: options.seed, name: "local DNS server",
       recursionDesired: recursive, sourceHost: options.resolverHost ?? WORLD_RESOLVER_ADDRESS,
+      trustAnchor: signed && [signed.trustAnchor],
     }),
     trace: options.trace,
     capture: options.capture,

@@ -1,4 +1,4 @@
-import { DnsMessage, DnsRecord } from "../codec";
+import { DO_BIT, DnsMessage, DnsRecord } from "../codec";
 import { fqdn } from "../records";
 import { Zone } from "../zone";
 import { compareNames } from "./canonical";
@@ -15,7 +15,7 @@ import { nsec3Covers, nsec3Hash, nsec3Matches, zoneNsec3Params } from "./nsec3";
 /** The DO bit of the query's EDNS OPT record: the client wants DNSSEC records. */
 export function wantsDnssec(query: DnsMessage): boolean {
   const opt = query.additionals?.find((r) => r.type === "OPT") as { flags?: number } | undefined;
-  return opt !== undefined && ((opt.flags ?? 0) & 0x8000) !== 0;
+  return opt !== undefined && ((opt.flags ?? 0) & DO_BIT) !== 0;
 }
 
 /** True when the zone carries signatures. */

@@ -23,6 +23,8 @@ export const BOGUS_REASONS = {
   NO_ZONE_KEY_MATCHES_DS: "no DNSKEY of the zone matches the DS its parent publishes (EDE 9)",
   BAD_SIGNATURE: "the signature does not verify: the data or the key is not what was signed (EDE 6)",
   UNSUPPORTED_ALGORITHM: "the signature's algorithm is not one we check (EDE 1)",
+  NSEC_MISSING: "a negative answer (or a missing DS) without a valid NSEC or NSEC3 proof (EDE 12)",
+  CHAIN_BROKEN: "a DS or DNSKEY lookup on the way from the trust anchor failed (EDE 23)",
 } as const;
 export type BogusReason = keyof typeof BOGUS_REASONS;
 
