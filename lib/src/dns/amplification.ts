@@ -1,5 +1,5 @@
 import { Authority } from "./authority";
-import { DO_BIT, DnsMessage, encodeMessage } from "./codec";
+import { DO_BIT, DnsMessage, FLAGS, encodeMessage } from "./codec";
 import { encodeReply } from "./transport";
 
 /**
@@ -15,10 +15,10 @@ export interface Amplification {
   factor: number;
 }
 
-/** A query as a typical client sends it: EDNS with a 4096-byte buffer, DO if asked (as in a DNSSEC-aware flood). */
-export function floodQuery(name: string, type: string, options: { dnssec?: boolean } = {}): DnsMessage {
+/** A query as a typical client sends it: EDNS with a 4096-byte buffer, DO if asked (as in a DNSSEC-aware flood), RD for a resolver. */
+export function floodQuery(name: string, type: string, options: { dnssec?: boolean; recursionDesired?: boolean } = {}): DnsMessage {
   return {
-    id: 0x1234, type: "query", flags: 0,
+    id: 0x1234, type: "query", flags: options.recursionDesired ? FLAGS.RD : 0,
     questions: [{ name, type: type as never }],
     additionals: [{ name: ".", type: "OPT", udpPayloadSize: 4096, flags: options.dnssec ? DO_BIT : 0, options: [] } as never],
   } as DnsMessage;

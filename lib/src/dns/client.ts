@@ -30,6 +30,8 @@ export interface ExchangeOptions extends CallOptions {
   edns?: boolean;
   /** Ask for DNSSEC records: EDNS with the DO bit (RFC 3225). */
   dnssec?: boolean;
+  /** The query's id (default: from the crypto RNG). A simulation passes a seeded one, to be repeatable. */
+  id?: number;
   /** Set CD: a validating resolver passes even bogus data on, for the client to check (RFC 4035 §3.2.2). */
   checkingDisabled?: boolean;
   /** Accept only a reply that echoes the question's letter case exactly (0x20, draft-vixie-dnsext-dns0x20). */
@@ -78,7 +80,7 @@ export function forgeryCheck(query: DnsMessage, server: Address, from: Address, 
 export async function exchange(server: Address, question: DnsQuestion, options: ExchangeOptions = {}): Promise<Exchange> {
   const network = options.network ?? loopback;
   const query: DnsMessage = {
-    id: randomInt(0, 65536),
+    id: options.id ?? randomInt(0, 65536),
     type: "query",
     flags: (options.recursionDesired ? FLAGS.RD : 0) | (options.checkingDisabled ? FLAGS.CD : 0),
     questions: [{ class: "IN", ...question }],

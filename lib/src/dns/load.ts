@@ -108,6 +108,18 @@ export interface LoadOptions {
   seed?: number;
   /** Called now and then with the number of queries done (for a progress bar). */
   onProgress?: (done: number) => void;
+  /**
+   * A DDoS: the root servers, or one TLD's servers ("com"), answer nothing from
+   * `startS` for `durationS` seconds of simulated time. Lookups that need them fail.
+   */
+  outage?: Outage;
+}
+
+/** Which servers a DDoS takes offline, and when. */
+export interface Outage {
+  target: "root" | string;
+  startS: number;
+  durationS: number;
 }
 
 /** Where the queries landed. */
@@ -120,6 +132,8 @@ export interface LoadResult {
   cacheHitRatio: number;
   /** Queries per hour of simulated time at each level (for the day chart). */
   hourly: Array<{ hour: number; level: string; queries: number }>;
+  /** With an outage: client lookups made while it lasted, and how many of them failed (SERVFAIL). */
+  outage?: { lookups: number; failed: number; failedShare: number; byHour: Array<{ hour: number; lookups: number; failed: number }> };
   wallMs: number;
 }
 
@@ -146,6 +160,11 @@ export function simulateLoad(world: SyntheticWorld, options: LoadOptions): LoadR
   const meanGapMs = (durationS * 1000) / queries;
   const rate = (t: number) => (diurnal ? 1 + 0.6 * Math.sin((2 * Math.PI * (t / 86_400_000 - 0.375))) : 1);
   const query: DnsMessage = { id: 0, type: "query", flags: 0, questions: [] };
+  const outage = options.outage;
+  const down = (name: string, level: string, t: number) =>
+    outage !== undefined && t >= outage.startS * 1000 && t < (outage.startS + outage.durationS) * 1000 &&
+    (outage.target === "root" ? level === "root" : level === "TLD" && name === `ns.${outage.target}`);
+  const during = { lookups: 0, failed: 0, byHour: new Map<number, { lookups: number; failed: number }>() };
 
   let t = 0;
   for (let i = 0; i < queries; i++) {
@@ -158,7 +177,7 @@ export function simulateLoad(world: SyntheticWorld, options: LoadOptions): LoadR
     for (let step = task.next(); step.kind === "query"; step = task.next()) {
       upstream++;
       const server = world.servers.get(step.server);
-      if (!server) {
+      if (!server || down(server.name, server.level, t)) {
         task.receive(undefined);
         continue;
       }
@@ -170,6 +189,16 @@ export function simulateLoad(world: SyntheticWorld, options: LoadOptions): LoadR
       task.receive(server.authority.answer(query).response);
     }
     if (upstream === 0) hits++;
+    if (outage && t >= outage.startS * 1000 && t < (outage.startS + outage.durationS) * 1000) {
+      const failed = task.done?.rcode === "SERVFAIL" ? 1 : 0;
+      during.lookups++;
+      during.failed += failed;
+      const hour = Math.floor(t / 3_600_000);
+      const h = during.byHour.get(hour) ?? { lookups: 0, failed: 0 };
+      h.lookups++;
+      h.failed += failed;
+      during.byHour.set(hour, h);
+    }
     if (options.onProgress && (i & 0xffff) === 0) options.onProgress(i);
   }
   options.onProgress?.(queries);
@@ -179,6 +208,10 @@ export function simulateLoad(world: SyntheticWorld, options: LoadOptions): LoadR
     byLevel,
     cacheHitRatio: hits / queries,
     hourly: [...hourly].map(([k, queries]) => ({ hour: Number(k.split(" ")[0]), level: k.split(" ")[1], queries })),
+    outage: outage && {
+      lookups: during.lookups, failed: during.failed, failedShare: during.lookups ? during.failed / during.lookups : 0,
+      byHour: [...during.byHour].map(([hour, h]) => ({ hour, ...h })),
+    },
     wallMs: Date.now() - started,
   };
 }

@@ -154,7 +154,9 @@ export class Resolver {
           network: this.network,
           timeoutMs: this.options.timeoutMs ?? UPSTREAM_TIMEOUT_MS,
           recursionDesired: this.options.recursionDesired,
-          source: { host: this.options.sourceHost, port: ports && ports.first + Math.floor(this.rng.next() * ports.count) },
+          source: { host: this.options.sourceHost, port: ports && ports.first + this.rng.int(ports.count) },
+          // Real sockets get ids from the crypto RNG; a simulation takes them from the seed, to be repeatable.
+          id: this.network === loopback ? undefined : this.rng.int(65536),
           dnssec: this.validator !== undefined,
           exactCase: this.options.mixedCase,
           onForged: () => this.stats.forged++,

@@ -118,11 +118,20 @@ export class SimNetwork implements Network, Closable {
     this.sockets.delete(formatAddress(socket.address));
   }
 
-  /** @internal puts one datagram on the link from `from.host` to `to.host`. */
-  transmit(from: Address, to: Address, data: Uint8Array): void {
+  /**
+   * Sends a datagram whose source address is forged: it leaves host `via` (on
+   * via's link to the destination) but says it comes from `from`. A real host
+   * needs a raw socket for this; ingress filtering (BCP 38) is what stops it.
+   */
+  spoof(data: Uint8Array, from: Address, to: Address, via: string): void {
+    this.transmit(from, to, data, via);
+  }
+
+  /** @internal puts one datagram on the link from `via` (by default `from.host`) to `to.host`. */
+  transmit(from: Address, to: Address, data: Uint8Array, via = from.host): void {
     const now = this.clock.now();
     this.stats.sent++;
-    const link = this.linkState(from.host, to.host);
+    const link = this.linkState(via, to.host);
     const o = link.options;
     const event: PacketEvent = { sentAt: now, from, to, bytes: data.length, data, fate: "delivered" };
     // Serialisation: a packet leaves once the ones before it have left (a FIFO queue).
