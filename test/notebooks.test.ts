@@ -23,7 +23,7 @@ import { capturesOf } from "../scripts/export";
 
 const notebooks = listNotebooks();
 /** The lessons whose exchanges are saved as Wireshark captures (41 runs no protocol: it computes). */
-const CAPTURED = ["01", "21", "22", "23", "31", "32", "33", "34", "42"];
+const CAPTURED = ["01", "21", "22", "23", "31", "32", "33", "34", "35", "42"];
 const names = notebooks.map((p) => basename(p, ".ipynb"));
 const out = layout(mkdtempSync(join(tmpdir(), "applayer-build-")));
 const built: Built[] = [];

@@ -196,4 +196,8 @@ describe("applayer course, for students and authors", () => {
     const r = await course(["lint", join(SOURCE, "01-grading.ipynb")]);
     expect(r.out).toContain("✓ 01-grading.ipynb: 2 exercises, 5 points, self-test run");
   });
+  it("lint takes a folder for the lesson notebooks in it", { timeout: 60_000 }, async () => {
+    const r = await course(["lint", "--no-run", SOURCE]);
+    expect(r.out).toContain("✓ 01-grading.ipynb: 2 exercises, 5 points");
+  });
 });

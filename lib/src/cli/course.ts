@@ -81,7 +81,8 @@ export const courseCommands: Command[] = [
     async run(v, [action, ...paths]) {
       switch (action) {
         case "lint": {
-          const files = paths.length ? paths : notebooksIn("notebooks");
+          // A folder stands for the lesson notebooks in it, as --source does.
+          const files = (paths.length ? paths : ["notebooks"]).flatMap((p) => (statSync(p, { throwIfNoEntry: false })?.isDirectory() ? notebooksIn(p) : [p]));
           return lint(files, !v["no-run"]);
         }
         case "release": {

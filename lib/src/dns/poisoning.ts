@@ -79,7 +79,8 @@ export const caseBits = (name: string): number => (name.match(/[a-z]/gi) ?? []).
 export function raceOdds(o: { forgeries: number; ids?: number; ports?: number; servers?: number; letters?: number; attempts?: number }): number {
   const space = (o.ids ?? 65_536) * (o.ports ?? 1) * (o.servers ?? 1) * 2 ** (o.letters ?? 0);
   const p = Math.min(1, o.forgeries / space);
-  return o.attempts === undefined ? p : 1 - Math.pow(1 - p, o.attempts);
+  // 1 − (1 − p)^Q, computed so that a p of 1e-15 does not vanish in 1 − p.
+  return o.attempts === undefined ? p : -Math.expm1(o.attempts * Math.log1p(-p));
 }
 
 /** Writes `name`'s letters into a query's question (offset 12) with the case bits of `pattern`. */
