@@ -3,7 +3,10 @@
  * driven by dnsperf (never a timed test):
  *   1. the authoritative server's queries/s against BIND, NSD and dns2 (npm);
  *   2. the resolver's queries/s on cached names against Unbound;
- *   3. the load simulator's throughput.
+ *   3. the load simulator's throughput;
+ *   4. amplification factors;
+ *   5. DNSSEC signing speed against BIND's dnssec-signzone on the same zone;
+ *   6. validated queries/s on cached names against a validating Unbound.
  */
 import { ChildProcess, execFile, spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
@@ -127,11 +130,64 @@ function amplification(): void {
   }
 }
 
+/** Runs a command to its end; resolves with its wall time in ms. */
+function timed(cmd: string, args: string[]): Promise<number> {
+  const start = performance.now();
+  return new Promise((resolve, reject) => execFile(cmd, args, { maxBuffer: 1 << 26 }, (e) => (e ? reject(e) : resolve(performance.now() - start))));
+}
+
+/** Signing a 10,000-host zone (ECDSA P-256, NSEC): the lib, in process and as a command, against dnssec-signzone. */
+async function signing(): Promise<void> {
+  const hosts = 10_000;
+  console.log(`\n5. DNSSEC signing: a zone of ${hosts.toLocaleString("en-US")} hosts (A and TXT each), ECDSA P-256 KSK + ZSK, NSEC`);
+  const text = [`$ORIGIN bench.test.`, `$TTL 3600`, `@ SOA ns hostmaster 1 7200 3600 604800 300`, `@ NS ns`, `ns A 10.0.0.1`,
+    ...Array.from({ length: hosts }, (_, i) => `h${i} A 10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}\nh${i} TXT "host ${i}"`)].join("\n") + "\n";
+  const zoneFile = join(dir, "bench.test.zone");
+  writeFileSync(zoneFile, text);
+  const records = parseZone(text).records();
+  const start = performance.now();
+  const signed = signZone(records, { origin: "bench.test.", ksk: generateZoneKey(13, { ksk: true }), zsk: generateZoneKey(13) });
+  const ms = performance.now() - start;
+  const rrsets = signed.filter((r) => r.type === "RRSIG").length;
+  const perSecond = (n: number, t: number) => Math.round(n / (t / 1000)).toLocaleString("en-US");
+  await timed("dnssec-keygen", ["-q", "-K", dir, "-a", "ECDSAP256SHA256", "-f", "KSK", "-n", "ZONE", "bench.test."]);
+  await timed("dnssec-keygen", ["-q", "-K", dir, "-a", "ECDSAP256SHA256", "-n", "ZONE", "bench.test."]);
+  const bind1 = await timed("dnssec-signzone", ["-q", "-S", "-K", dir, "-n", "1", "-o", "bench.test.", "-f", join(dir, "bind.signed"), zoneFile]);
+  const bindAll = await timed("dnssec-signzone", ["-q", "-S", "-K", dir, "-o", "bench.test.", "-f", join(dir, "bind.signed"), zoneFile]);
+  const cli = await timed(process.execPath, [join(ROOT, "lib", "dist", "cli", "main.js"), "dnssec", "sign", zoneFile, "--origin", "bench.test.", "-o", join(dir, "ours.signed")]);
+  console.log(`   ${"applayer signZone (in process)".padEnd(36)} ${ms.toFixed(0).padStart(6)} ms   ${perSecond(rrsets, ms).padStart(8)} RRsets/s`);
+  console.log(`   ${"applayer dnssec sign (command)".padEnd(36)} ${cli.toFixed(0).padStart(6)} ms   ${perSecond(rrsets, cli).padStart(8)} RRsets/s`);
+  console.log(`   ${"dnssec-signzone -n 1 (BIND 9.18)".padEnd(36)} ${bind1.toFixed(0).padStart(6)} ms   ${perSecond(rrsets, bind1).padStart(8)} RRsets/s`);
+  console.log(`   ${"dnssec-signzone (all cores)".padEnd(36)} ${bindAll.toFixed(0).padStart(6)} ms   ${perSecond(rrsets, bindAll).padStart(8)} RRsets/s`);
+  console.log(`   the command = ${(bind1 / cli).toFixed(2)}× dnssec-signzone -n 1's speed (${rrsets.toLocaleString("en-US")} RRsets signed each)`);
+}
+
+/** Validated answers from cache: the signed world's local DNS server against Unbound validating from the same anchor. */
+async function validated(): Promise<void> {
+  console.log(`\n6. Validating resolvers on cached names: the signed DNS world on port 53, dnsperf ${SECONDS} s each (secure and insecure names)`);
+  const anchor = join(dir, "root.key");
+  const world = node([join(ROOT, "lib", "dist", "cli", "main.js"), "dns-world", "--port", "53", "--dnssec", "--trust-anchor-out", anchor]);
+  await listening(world);
+  const hints = join(dir, "world.hints");
+  writeFileSync(hints, worldHintsText());
+  const unbound = await startUnbound({ host: "127.53.0.98", port: 53 }, { hints, trustAnchor: anchor });
+  const queries = WORLD_QUERIES.filter((q) => !q.startsWith("www.ibm.com")); // the bogus zone answers SERVFAIL
+  await warm("127.53.0.53", 53, queries);
+  await warm("127.53.0.98", 53, queries);
+  const ours = await dnsperf("127.53.0.53", 53, queries);
+  const theirs = await dnsperf("127.53.0.98", 53, queries);
+  row("Unbound 1.17, validating (1 thread)", theirs);
+  row("applayer local DNS server, validating", ours, theirs.qps);
+  await unbound.stop();
+  await stop(world);
+}
+
+/** The sections, by number: `node --import tsx bench/dns.ts 5 6` runs only those. */
+const SECTIONS: Array<() => void | Promise<void>> = [authoritative, resolver, simulator, amplification, signing, validated];
+
 async function main(): Promise<void> {
   console.log(`applayer DNS benchmarks — node ${process.version}, ${new Date().toISOString()}`);
-  await authoritative();
-  await resolver();
-  simulator();
-  amplification();
+  const only = process.argv.slice(2).map(Number).filter((n) => n >= 1 && n <= SECTIONS.length);
+  for (const [i, section] of SECTIONS.entries()) if (!only.length || only.includes(i + 1)) await section();
 }
 main().then(() => process.exit(0), (e) => { console.error(e); process.exit(1); });

@@ -94,3 +94,19 @@ describe("0x20 (mixed-case queries)", () => {
     expect(resolver.stats.forged).toBe(0);
   });
 });
+
+describe("a forged denial", () => {
+  it("a real, signed NSEC replayed to deny a name it does not cover is bogus: NSEC_MISSING; so is a denial stripped of its proof", async () => {
+    const { world, zone, resolve } = await signedWorld();
+    await resolve("www.umass.edu"); // the keys of umass.edu are trusted and cached
+    const umass = zone("umass.edu.").records();
+    // The NSEC of umass.edu's apex, and its signature: genuine, but it speaks of the apex, not of www.
+    const nsec = umass.filter((r) => (r.type === "NSEC" || (r.type === "RRSIG" && (r as unknown as { data: { typeCovered: string } }).data.typeCovered === "NSEC")) && r.name.replace(/\.$/, "") === "umass.edu");
+    const soa = umass.filter((r) => (r.type === "SOA" || (r.type === "RRSIG" && (r as unknown as { data: { typeCovered: string } }).data.typeCovered === "SOA")));
+    expect(nsec).toHaveLength(2);
+    const verdict = await world.resolver.resolver.validator!.validate("www.umass.edu", "A", { rcode: "NXDOMAIN", answers: [], authorities: [...soa, ...nsec] });
+    expect(verdict).toMatchObject({ status: "bogus", reason: "NSEC_MISSING" });
+    const unsigned = await world.resolver.resolver.validator!.validate("mail.umass.edu", "A", { rcode: "NXDOMAIN", answers: [], authorities: soa.filter((r) => r.type === "SOA") });
+    expect(unsigned).toMatchObject({ status: "bogus", reason: "NSEC_MISSING", detail: "a negative answer without NSEC or NSEC3 records" }); // the proof stripped
+  });
+});

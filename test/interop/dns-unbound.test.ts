@@ -102,3 +102,14 @@ describe("the world's own local DNS server validates too, and dig agrees with th
     expect(cd).toMatch(/servereast\.backup2\.ibm\.com\.\s+\d+\s+IN\s+A\s+127\.53\.10\.90/);
   });
 });
+
+describe("a record changed in the running world", () => {
+  it("is bogus for the validating unbound and for our own resolver alike: SERVFAIL from both", async () => {
+    const umass = world.servers.find((s) => s.zone === "umass.edu.")!.server.authority.zoneFor("umass.edu")!;
+    (umass.at("mail.umass.edu").find((r) => r.type === "A") as { data: string }).data = "127.53.6.66";
+    const status = (out: string) => /status: (\w+)/.exec(out)?.[1];
+    expect(status(await run("dig", [`@${VALIDATING.host}`, "-p", "53", "+dnssec", "mail.umass.edu"]))).toBe("SERVFAIL");
+    expect(status(await run("dig", [`@${world.resolver.address.host}`, "-p", "53", "+dnssec", "mail.umass.edu"]))).toBe("SERVFAIL");
+    expect(status(await run("dig", [`@${UNBOUND.host}`, "-p", "53", "mail.umass.edu"]))).toBe("NOERROR"); // the non-validating one is fooled
+  });
+});

@@ -60,6 +60,16 @@ export function outageChart(rows: Array<{ ttlHours: number; target: string; fail
   return spec;
 }
 
+/** Failed lookups during a TLD outage against how long the caches had been warming before it. */
+export function warmthChart(rows: Array<{ warmed: string; failed: number }>, target = "com"): VegaLiteSpec {
+  const spec = barChart(rows, {
+    x: "warmed", y: "failed", title: `Three hours without ${target}: cold caches suffer most`,
+    subtitle: "share of lookups that failed, by how long the local servers ran before the attack", xTitle: "caches warmed for", yTitle: "lookups failed",
+  });
+  (spec.encoding as Record<string, Record<string, unknown>>).y.axis = { format: ".0%" };
+  return spec;
+}
+
 /**
  * The chain of trust a validation walked, top to bottom: one box per step
  * (anchor, DS, DNSKEY, the answer), coloured by its verdict, each below the one it rests on.
