@@ -91,21 +91,37 @@ async function authoritative(): Promise<void> {
   console.log(`   applayer = ${(results[0][1].qps / dns2qps).toFixed(1)}× dns2, ${(results[0][1].qps / bind).toFixed(2)}× BIND (bar: ≥ 3× dns2, ≥ 0.5× BIND)`);
 }
 
-async function resolver(): Promise<void> {
-  console.log(`\n2. Resolver on cached names: the DNS world on port 53, dnsperf ${SECONDS} s each`);
-  const world = node([join(ROOT, "lib", "dist", "cli", "main.js"), "dns-world", "--port", "53"]);
+/**
+ * The world's local DNS server against Unbound on the same cached names, both
+ * plain or both validating from the world's trust anchor.
+ */
+async function compareResolvers(validating: boolean): Promise<void> {
+  const anchor = join(dir, "root.key");
+  const world = node([join(ROOT, "lib", "dist", "cli", "main.js"), "dns-world", "--port", "53", ...(validating ? ["--dnssec", "--trust-anchor-out", anchor] : [])]);
   await listening(world);
   const hints = join(dir, "world.hints");
   writeFileSync(hints, worldHintsText());
-  const unbound = await startUnbound({ host: "127.53.0.99", port: 53 }, { hints });
-  await warm("127.53.0.53", 53, WORLD_QUERIES);
-  await warm("127.53.0.99", 53, WORLD_QUERIES);
-  const ours = await dnsperf("127.53.0.53", 53, WORLD_QUERIES);
-  const theirs = await dnsperf("127.53.0.99", 53, WORLD_QUERIES);
-  row("Unbound 1.17 (1 thread)", theirs);
-  row("applayer local DNS server", ours, theirs.qps);
+  const unbound = await startUnbound({ host: "127.53.0.99", port: 53 }, { hints, trustAnchor: validating ? anchor : undefined });
+  const queries = validating ? WORLD_QUERIES.filter((q) => !q.startsWith("www.ibm.com")) : WORLD_QUERIES; // signed, ibm.com is bogus: SERVFAIL
+  await warm("127.53.0.53", 53, queries);
+  await warm("127.53.0.99", 53, queries);
+  const ours = await dnsperf("127.53.0.53", 53, queries);
+  const theirs = await dnsperf("127.53.0.99", 53, queries);
+  row(`Unbound 1.17${validating ? ", validating" : ""} (1 thread)`, theirs);
+  row(`applayer local DNS server${validating ? ", validating" : ""}`, ours, theirs.qps);
   await unbound.stop();
   await stop(world);
+}
+
+async function resolver(): Promise<void> {
+  console.log(`\n2. Resolver on cached names: the DNS world on port 53, dnsperf ${SECONDS} s each`);
+  await compareResolvers(false);
+}
+
+/** Validated answers from cache: the signed world's local DNS server against Unbound validating from the same anchor. */
+async function validated(): Promise<void> {
+  console.log(`\n6. Validating resolvers on cached names: the signed DNS world on port 53, dnsperf ${SECONDS} s each (secure and insecure names)`);
+  await compareResolvers(true);
 }
 
 function simulator(): void {
@@ -160,26 +176,6 @@ async function signing(): Promise<void> {
   console.log(`   ${"dnssec-signzone -n 1 (BIND 9.18)".padEnd(36)} ${bind1.toFixed(0).padStart(6)} ms   ${perSecond(rrsets, bind1).padStart(8)} RRsets/s`);
   console.log(`   ${"dnssec-signzone (all cores)".padEnd(36)} ${bindAll.toFixed(0).padStart(6)} ms   ${perSecond(rrsets, bindAll).padStart(8)} RRsets/s`);
   console.log(`   the command = ${(bind1 / cli).toFixed(2)}× dnssec-signzone -n 1's speed (${rrsets.toLocaleString("en-US")} RRsets signed each)`);
-}
-
-/** Validated answers from cache: the signed world's local DNS server against Unbound validating from the same anchor. */
-async function validated(): Promise<void> {
-  console.log(`\n6. Validating resolvers on cached names: the signed DNS world on port 53, dnsperf ${SECONDS} s each (secure and insecure names)`);
-  const anchor = join(dir, "root.key");
-  const world = node([join(ROOT, "lib", "dist", "cli", "main.js"), "dns-world", "--port", "53", "--dnssec", "--trust-anchor-out", anchor]);
-  await listening(world);
-  const hints = join(dir, "world.hints");
-  writeFileSync(hints, worldHintsText());
-  const unbound = await startUnbound({ host: "127.53.0.98", port: 53 }, { hints, trustAnchor: anchor });
-  const queries = WORLD_QUERIES.filter((q) => !q.startsWith("www.ibm.com")); // the bogus zone answers SERVFAIL
-  await warm("127.53.0.53", 53, queries);
-  await warm("127.53.0.98", 53, queries);
-  const ours = await dnsperf("127.53.0.53", 53, queries);
-  const theirs = await dnsperf("127.53.0.98", 53, queries);
-  row("Unbound 1.17, validating (1 thread)", theirs);
-  row("applayer local DNS server, validating", ours, theirs.qps);
-  await unbound.stop();
-  await stop(world);
 }
 
 /** The sections, by number: `node --import tsx bench/dns.ts 5 6` runs only those. */
