@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { SimNetwork } from "../../lib/src/sim/network";
 import { linkWorld, startWorld, traceWorld, worldSpec, WORLD_RESOLVER_ADDRESS } from "../../lib/src/dns/world";
-import { exchange } from "../../lib/src/dns/client";
+import { exchange, lookup } from "../../lib/src/dns/client";
 import { rrTuple } from "../../lib/src/dns/records";
 import { parseZone } from "../../lib/src/dns/zone";
 import { rcodeOf } from "../../lib/src/dns/codec";
@@ -78,5 +78,24 @@ describe("iterated vs recursive resolution in the world", () => {
     expect(trace.entries.map((e) => `${e.from} → ${e.to}`)).toEqual(["host 10.0.0.1 → local DNS server", ...down, ...up, "local DNS server → host 10.0.0.1"]);
     expect(trace.messageCounts().get("a.root-servers.net")).toBe(4); // twice the root's work in iterated mode
     expect(ex.rttMs).toBe(2 * 1 + 2 * 40 + 3 * 2 * 10);
+  });
+});
+
+describe("two worlds on port 0 (two students at once)", () => {
+  it("start over on another port when one of the world's addresses already holds the first server's port", async () => {
+    const sim = new SimNetwork({ seed: 1 });
+    // The simulator hands out ports in order from 32768: hold 32768 on umass.edu's address, as another world would.
+    const squatter = sim.bindUdp({ host: "127.53.2.1", port: 32768 });
+    const world = await startWorld({ network: sim, port: 0 });
+    expect(world.port).not.toBe(32768);
+    expect(world.servers.every((s) => s.server.address.port === world.port)).toBe(true);
+    expect((await sim.runUntil(lookup("gaia.cs.umass.edu", "A", { server: world.resolver.address, network: sim }))).records.at(-1)?.value).toBe("127.53.10.12");
+    await squatter.close();
+    await world.close();
+  });
+  it("a fixed port that is taken is an error, not a silent move", async () => {
+    const sim = new SimNetwork({ seed: 1 });
+    sim.bindUdp({ host: "127.53.2.1", port: 5300 });
+    await expect(startWorld({ network: sim, port: 5300 })).rejects.toThrow(/already bound/);
   });
 });

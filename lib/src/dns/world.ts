@@ -9,7 +9,9 @@ import { DnsRecord } from "./codec";
 import { Resolver, ResolverServer, serveResolver } from "./resolver";
 import { DnsServer, serveDns } from "./server";
 import { Zone, parseRecords, parseZone } from "./zone";
-import { signHierarchy } from "./dnssec/world";
+import { SignedHierarchy, signHierarchy } from "./dnssec/world";
+import { FREE_PORT_ATTEMPTS } from "./transport";
+import { isAppLayerError } from "../errors";
 
 /** One authoritative server of the world: which zone, its name, its address. */
 export interface WorldServerSpec {
@@ -138,6 +140,28 @@ export interface World {
   close(): Promise<void>;
 }
 
+/** How to start the world: see {@link startWorld}. */
+export interface WorldOptions {
+  network?: Network;
+  port?: number;
+  trace?: Trace;
+  seed?: number;
+  resolverHost?: ListenOptions["host"];
+  /** "recursive": the local server asks the root with RD, and each server asks the next (textbook Figure 2.20). */
+  mode?: "iterative" | "recursive";
+  /** Let the authoritative servers accept dynamic UPDATEs from loopback clients. */
+  allowUpdate?: boolean;
+  /** Records every query and reply each server sees (see the lab's Capture; on a SimNetwork, use capture.watch(sim)). */
+  capture?: ListenOptions["capture"];
+  /**
+   * Sign every zone (DNSSEC), children first, DS records in the parents, the root's
+   * KSK as the trust anchor (world.trustAnchor). For the lesson, nyu.edu is an
+   * insecure delegation (no DS) and ibm.com is bogus (its DS names another key).
+   * The local DNS server validates from that anchor.
+   */
+  dnssec?: boolean;
+}
+
 /**
  * Starts the world of {@link worldSpec} on a network (real loopback by default, or
  * a SimNetwork), every server on its own 127.53.x address and the same `port`,
@@ -147,55 +171,54 @@ export interface World {
  * const world = await startWorld({ port: 5300 });
  * // dig @127.53.0.53 -p 5300 gaia.cs.umass.edu
  */
-export async function startWorld(
-  options: {
-    network?: Network;
-    port?: number;
-    trace?: Trace;
-    seed?: number;
-    resolverHost?: ListenOptions["host"];
-    /** "recursive": the local server asks the root with RD, and each server asks the next (textbook Figure 2.20). */
-    mode?: "iterative" | "recursive";
-    /** Let the authoritative servers accept dynamic UPDATEs from loopback clients. */
-    allowUpdate?: boolean;
-    /** Records every query and reply each server sees (see the lab's Capture; on a SimNetwork, use capture.watch(sim)). */
-    capture?: ListenOptions["capture"];
-    /**
-     * Sign every zone (DNSSEC), children first, DS records in the parents, the root's
-     * KSK as the trust anchor (world.trustAnchor). For the lesson, nyu.edu is an
-     * insecure delegation (no DS) and ibm.com is bogus (its DS names another key).
-     * The local DNS server validates from that anchor.
-     */
-    dnssec?: boolean;
-  } = {},
-): Promise<World> {
-  const recursive = options.mode === "recursive";
+export async function startWorld(options: WorldOptions = {}): Promise<World> {
   const network = options.network ?? loopback;
-  let port = options.port ?? 53;
-  const servers: World["servers"] = [];
   const specs = worldSpec();
   const signed = options.dnssec ? signHierarchy(uniqueZones(specs), { insecure: WORLD_INSECURE, bogus: WORLD_BOGUS }) : undefined;
-  for (const spec of specs) {
-    const plain = parseZone(spec.zoneText, { file: spec.zone });
-    const zone = signed ? new Zone(plain.origin, signed.zones.get(spec.zone)!) : plain;
-    const server = await serveDns({ network, host: spec.address, port, zones: [zone], name: spec.name, recursive, allowUpdate: options.allowUpdate, capture: options.capture });
-    port = server.address.port; // port 0 → the first server's free port, then the same port for all
-    servers.push({ ...spec, server });
+  // Port 0: the first server takes a free port and the others the same number on their own addresses. Another
+  // world (another student's) may hold that number on one of those addresses: then start over on a new port.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await bindWorld(options, network, specs, signed);
+    } catch (e) {
+      if (options.port !== 0 || !isAppLayerError(e, "BAD_ADDRESS") || attempt >= FREE_PORT_ATTEMPTS) throw e;
+    }
   }
-  const hints = parseRecords(worldHintsText());
-  const resolver = await serveResolver({
-    network,
-    host: options.resolverHost ?? WORLD_RESOLVER_ADDRESS,
-    port,
-    resolver: new Resolver({
-      hints, network, upstreamPort: port, trace: options.trace, seed: options.seed, name: "local DNS server",
-      recursionDesired: recursive, sourceHost: options.resolverHost ?? WORLD_RESOLVER_ADDRESS,
-      trustAnchor: signed && [signed.trustAnchor],
-    }),
-    trace: options.trace,
-    capture: options.capture,
-    allow: campusOnly,
-  });
+}
+
+/** Binds every server of the world and its local DNS server; on failure, closes what it bound. */
+async function bindWorld(options: WorldOptions, network: Network, specs: WorldServerSpec[], signed: SignedHierarchy | undefined): Promise<World> {
+  const recursive = options.mode === "recursive";
+  let port = options.port ?? 53;
+  const servers: World["servers"] = [];
+  const closeAll = () => Promise.all(servers.map((s) => s.server.close()));
+  let resolver: ResolverServer;
+  try {
+    for (const spec of specs) {
+      const plain = parseZone(spec.zoneText, { file: spec.zone });
+      const zone = signed ? new Zone(plain.origin, signed.zones.get(spec.zone)!) : plain;
+      const server = await serveDns({ network, host: spec.address, port, zones: [zone], name: spec.name, recursive, allowUpdate: options.allowUpdate, capture: options.capture });
+      port = server.address.port; // port 0 → the first server's free port, then the same port for all
+      servers.push({ ...spec, server });
+    }
+    resolver = await serveResolver({
+      network,
+      host: options.resolverHost ?? WORLD_RESOLVER_ADDRESS,
+      port,
+      resolver: new Resolver({
+        hints: parseRecords(worldHintsText()), network, upstreamPort: port, trace: options.trace, seed: options.seed, name: "local DNS server",
+        recursionDesired: recursive, sourceHost: options.resolverHost ?? WORLD_RESOLVER_ADDRESS,
+        trustAnchor: signed && [signed.trustAnchor],
+      }),
+      trace: options.trace,
+      capture: options.capture,
+      allow: campusOnly,
+    });
+  } catch (e) {
+    await closeAll();
+    throw e;
+  }
+  const hints = resolver.resolver.options.hints;
   return {
     servers,
     resolver,
@@ -204,7 +227,7 @@ export async function startWorld(
     trustAnchor: signed?.trustAnchor,
     load: () => servers.map((s) => ({ server: s.name, zone: s.zone, level: s.level, queries: s.server.stats.total })),
     async close() {
-      await Promise.all([resolver.close(), ...servers.map((s) => s.server.close())]);
+      await Promise.all([resolver.close(), closeAll()]);
     },
   };
 }
