@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
 import { AppLayerError } from "../errors";
 import { autograde } from "../course/autograde";
@@ -6,9 +7,10 @@ import { writeFeedback } from "../course/feedback";
 import { GradingLimits } from "../course/grade";
 import { exportGradescope } from "../course/gradescope";
 import { lintNotebook } from "../course/lint";
-import { formatNotebook, readNotebook } from "../course/notebook";
-import { releaseNotebook } from "../course/release";
+import { readNotebook } from "../course/notebook";
+import { lessonNotebooks, releaseFolder } from "../course/release";
 import { changedLockedCells, gradeAsIs, selfTest } from "../course/selftest";
+import { seedHome } from "../class/seed";
 import { Command, intOption } from "./command";
 
 const USAGE = [
@@ -18,6 +20,7 @@ const USAGE = [
   "autograde --source DIR --submissions DIR --out DIR [--jobs N] [--student S] [--force] [--cell-timeout S] [--notebook-timeout S] [--memory MIB]",
   "feedback --out DIR",
   "export --out DIR --gradescope",
+  "seed --release DIR --home DIR [--modules DIR] [--owner USER]",
 ].join("\n       applayer course ");
 
 const need = (v: unknown, flag: string): string => {
@@ -26,7 +29,7 @@ const need = (v: unknown, flag: string): string => {
 };
 
 /** The lesson notebooks of a folder (NN-topic.ipynb). */
-const notebooksIn = (dir: string) => readdirSync(dir).filter((f) => /^\d\d-.*\.ipynb$/.test(f)).sort().map((f) => join(dir, f));
+const notebooksIn = lessonNotebooks;
 
 function limitsFrom(v: Record<string, unknown>): Partial<GradingLimits> {
   const limits: Partial<GradingLimits> = {};
@@ -66,6 +69,16 @@ async function validate(path: string): Promise<number> {
   return total === max && !graded.errors.length && !graded.log.length ? 0 : 1;
 }
 
+/** A system account's uid and gid, as `id` reports them. */
+function ownerOf(user: string): { uid: number; gid: number } {
+  const id = (flag: string) => Number(execFileSync("id", [flag, user], { encoding: "utf8" }).trim());
+  try {
+    return { uid: id("-u"), gid: id("-g") };
+  } catch {
+    throw new AppLayerError("BAD_ARGUMENT", `--owner ${user}: no such system account`);
+  }
+}
+
 /** `applayer course …`: the instructor's and the student's side of graded exercises. */
 export const courseCommands: Command[] = [
   {
@@ -76,7 +89,7 @@ export const courseCommands: Command[] = [
     options: {
       source: { type: "string" }, out: { type: "string" }, submissions: { type: "string" }, solutions: { type: "boolean" },
       jobs: { type: "string" }, student: { type: "string" }, force: { type: "boolean" }, gradescope: { type: "boolean" },
-      "no-run": { type: "boolean" }, "cell-timeout": { type: "string" }, "notebook-timeout": { type: "string" }, memory: { type: "string" },
+      "no-run": { type: "boolean" }, release: { type: "string" }, home: { type: "string" }, modules: { type: "string" }, owner: { type: "string" }, "cell-timeout": { type: "string" }, "notebook-timeout": { type: "string" }, memory: { type: "string" },
     },
     async run(v, [action, ...paths]) {
       switch (action) {
@@ -87,12 +100,7 @@ export const courseCommands: Command[] = [
         }
         case "release": {
           const source = need(v.source, "source");
-          const out = need(v.out, "out");
-          mkdirSync(out, { recursive: true });
-          for (const path of notebooksIn(source)) {
-            writeFileSync(join(out, basename(path)), formatNotebook(releaseNotebook(readNotebook(path), { solutions: Boolean(v.solutions) })));
-            console.log(`wrote ${join(out, basename(path))}${v.solutions ? " (with solutions)" : ""}`);
-          }
+          for (const path of releaseFolder(source, need(v.out, "out"), { solutions: Boolean(v.solutions) })) console.log(`wrote ${path}${v.solutions ? " (with solutions)" : ""}`);
           return 0;
         }
         case "validate": {
@@ -122,8 +130,14 @@ export const courseCommands: Command[] = [
           console.log(`wrote ${exportGradescope(out)} results.json files in ${join(out, "gradescope")}`);
           return 0;
         }
+        case "seed": {
+          const owner = typeof v.owner === "string" ? ownerOf(v.owner) : undefined;
+          const r = seedHome({ release: need(v.release, "release"), home: need(v.home, "home"), modules: v.modules as string | undefined, owner });
+          console.log(`added ${r.added.length}, updated ${r.updated.length}, kept ${r.kept.length} edited by the student${r.kept.length ? ` (${r.kept.join(", ")})` : ""}, ${r.unchanged.length} unchanged`);
+          return 0;
+        }
         default:
-          throw new AppLayerError("BAD_ARGUMENT", `course wants lint, release, validate, autograde, feedback or export, not "${action ?? ""}"`);
+          throw new AppLayerError("BAD_ARGUMENT", `course wants lint, release, validate, autograde, feedback, export or seed, not "${action ?? ""}"`);
       }
     },
   },

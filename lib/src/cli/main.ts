@@ -7,8 +7,9 @@ import { dnsCommands } from "./dns";
 import { mailCommands } from "./mail";
 import { p2pCommands } from "./p2p";
 import { courseCommands } from "./course";
+import { classCommands } from "./class";
 
-const commands: Command[] = [...socketCommands, ...mailCommands, ...dnsCommands, ...p2pCommands, ...courseCommands];
+const commands: Command[] = [...socketCommands, ...mailCommands, ...dnsCommands, ...p2pCommands, ...courseCommands, ...classCommands];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -1,5 +1,7 @@
 import { BEGIN_SOLUTION, END_SOLUTION, NBGRADER_SCHEMA_VERSION, STUB_LINES, computeChecksum, isGrade, isLocked, isSolution, regions, replaceRegions, withoutHiddenTests } from "./format";
-import { Notebook, cloneNotebook, sourceLines, sourceOf } from "./notebook";
+import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { Notebook, cloneNotebook, formatNotebook, readNotebook, sourceLines, sourceOf } from "./notebook";
 
 /**
  * The student's version of a lesson notebook (nbgrader's "generate assignment"):
@@ -35,4 +37,17 @@ export function releaseNotebook(source: Notebook, options: { solutions?: boolean
     grader.checksum = computeChecksum(cell);
   }
   return nb;
+}
+
+/** The lesson notebooks of a folder (NN-topic.ipynb), in order. */
+export const lessonNotebooks = (dir: string): string[] => readdirSync(dir).filter((f) => /^\d\d-.*\.ipynb$/.test(f)).sort().map((f) => join(dir, f));
+
+/** Releases every lesson notebook of `source` into `out`; returns the files written. */
+export function releaseFolder(source: string, out: string, options: { solutions?: boolean } = {}): string[] {
+  mkdirSync(out, { recursive: true });
+  return lessonNotebooks(source).map((path) => {
+    const dest = join(out, path.slice(path.lastIndexOf("/") + 1));
+    writeFileSync(dest, formatNotebook(releaseNotebook(readNotebook(path), options)));
+    return dest;
+  });
 }

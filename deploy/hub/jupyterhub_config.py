@@ -1,0 +1,94 @@
+# JupyterHub for a class taking the applayer lessons. `applayer hub` (npm run hub)
+# starts Debian's jupyterhub with this file and passes everything through
+# APPLAYER_HUB_* variables; nothing here needs editing for a course.
+#
+#   APPLAYER_HUB_ROOT        the project (its node_modules and tslab kernelspec are shared by all)
+#   APPLAYER_HUB_STATE       the hub's database, secrets, logs, and (workshop) the students' homes
+#   APPLAYER_HUB_RELEASE     the released notebooks each home is seeded from
+#   APPLAYER_HUB_BIND        host:port students open
+#   APPLAYER_HUB_API_PORT, APPLAYER_HUB_PROXY_API_PORT   loopback ports for the hub's and the proxy's APIs
+#   APPLAYER_HUB_WORKSHOP_PASSWORD   set: anyone logs in with any name and this password; unset: PAM
+#   APPLAYER_HUB_KERNEL_MEMORY_MB, APPLAYER_HUB_IDLE_S, APPLAYER_HUB_SPAWN_LIMIT, APPLAYER_HUB_START_TIMEOUT_S
+#   APPLAYER_HUB_API_TOKEN   a token for the instructor's scripts (an admin service named "applayer")
+#   APPLAYER_HUB_NODE        the node binary that seeds homes
+import asyncio
+import os
+import pwd
+
+c = get_config()  # noqa: F821 (JupyterHub defines it)
+env = os.environ
+root = env["APPLAYER_HUB_ROOT"]
+state = env["APPLAYER_HUB_STATE"]
+release = env["APPLAYER_HUB_RELEASE"]
+host, port = env["APPLAYER_HUB_BIND"].rsplit(":", 1)
+workshop_password = env.get("APPLAYER_HUB_WORKSHOP_PASSWORD")
+
+c.JupyterHub.bind_url = f"http://{host}:{port}"
+c.JupyterHub.hub_bind_url = f"http://127.0.0.1:{env['APPLAYER_HUB_API_PORT']}"
+c.JupyterHub.db_url = f"sqlite:///{state}/jupyterhub.sqlite"
+c.JupyterHub.cookie_secret_file = f"{state}/jupyterhub_cookie_secret"
+c.JupyterHub.pid_file = f"{state}/jupyterhub.pid"
+c.JupyterHub.cleanup_servers = True  # stopping the hub stops the students' servers (their homes stay)
+
+# Debian's configurable-http-proxy; the launcher puts /usr/share/nodejs on NODE_PATH for it.
+c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{env['APPLAYER_HUB_PROXY_API_PORT']}"
+c.ConfigurableHTTPProxy.pid_file = f"{state}/proxy.pid"
+
+# Who may log in.
+if workshop_password:
+    c.JupyterHub.authenticator_class = "dummy"
+    c.DummyAuthenticator.password = workshop_password
+    c.JupyterHub.spawner_class = "simple"  # every student's server runs as the hub's user, in its own home
+    c.SimpleLocalProcessSpawner.home_dir_template = f"{state}/homes/{{username}}"
+else:
+    c.JupyterHub.authenticator_class = "pam"  # one system account per student
+    c.JupyterHub.spawner_class = "localprocess"
+
+# The single-user server: the classic Notebook (Debian packages no Jupyter Server).
+memory = env.get("APPLAYER_HUB_KERNEL_MEMORY_MB", "1024")
+idle = int(env.get("APPLAYER_HUB_IDLE_S", "3600"))
+c.Spawner.cmd = ["/usr/bin/jupyterhub-singleuser"]
+c.Spawner.default_url = "/tree"
+c.Spawner.environment = {
+    "JUPYTERHUB_SINGLEUSER_APP": "notebook.notebookapp.NotebookApp",
+    "JUPYTER_PATH": f"{root}/.jupyter/share/jupyter",  # the shared tslab kernelspec
+    "NODE_OPTIONS": f"--max-old-space-size={memory}",  # each tslab kernel's heap cap
+}
+c.Spawner.args = [
+    "--allow-root",
+    # The Notebook's own culling: idle kernels first, then the whole idle server.
+    f"--MappingKernelManager.cull_idle_timeout={idle}",
+    "--MappingKernelManager.cull_interval=60",
+    "--MappingKernelManager.cull_connected=True",
+    f"--NotebookApp.shutdown_no_activity_timeout={idle * 2}",
+]
+# tslab needs a second or two more than a Python kernel; a loaded machine more still.
+c.Spawner.start_timeout = int(env.get("APPLAYER_HUB_START_TIMEOUT_S", "120"))
+c.Spawner.http_timeout = int(env.get("APPLAYER_HUB_START_TIMEOUT_S", "120"))
+c.JupyterHub.concurrent_spawn_limit = int(env.get("APPLAYER_HUB_SPAWN_LIMIT", "20"))
+
+
+async def seed_home(spawner):
+    """Copies the released notebooks into the student's home (never over edited ones)."""
+    if workshop_password:
+        home, owner = spawner.home_dir, []
+        os.makedirs(home, exist_ok=True)
+    else:
+        home, owner = pwd.getpwnam(spawner.user.name).pw_dir, ["--owner", spawner.user.name]
+    proc = await asyncio.create_subprocess_exec(
+        env.get("APPLAYER_HUB_NODE", "node"), f"{root}/lib/bin/applayer.js", "course", "seed", "--release", release, "--home", home,
+        "--modules", f"{root}/node_modules", *owner,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )
+    out, _ = await proc.communicate()
+    spawner.log.info("seeded %s: %s", home, out.decode().strip())
+    if proc.returncode != 0:
+        raise RuntimeError(f"seeding {home} failed: {out.decode().strip()}")
+
+
+c.Spawner.pre_spawn_hook = seed_home
+
+# The instructor's scripts (npm run bench:class, the tests) use this admin token.
+if env.get("APPLAYER_HUB_API_TOKEN"):
+    c.JupyterHub.services = [{"name": "applayer", "api_token": env["APPLAYER_HUB_API_TOKEN"]}]
+    c.JupyterHub.load_roles = [{"name": "applayer-admin", "scopes": ["admin:users", "admin:servers", "tokens", "access:servers"], "services": ["applayer"]}]
