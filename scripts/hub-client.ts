@@ -66,13 +66,24 @@ export interface NotebookRun {
  */
 export async function runNotebook(hub: string, name: string, token: string, notebook: string, options: { cellTimeoutMs?: number } = {}): Promise<NotebookRun> {
   const start = performance.now();
+  try {
+    return await runCells(hub, name, token, notebook, options, start);
+  } catch (e) {
+    return { ok: false, cells: 0, ms: performance.now() - start, error: `the server went away: ${(e as Error).message}` };
+  }
+}
+
+async function runCells(hub: string, name: string, token: string, notebook: string, options: { cellTimeoutMs?: number }, start: number): Promise<NotebookRun> {
   const base = `${hub}/user/${name}/api`;
   const headers = { authorization: `token ${token}` };
   const kernel = (await (await fetch(`${base}/kernels`, { method: "POST", headers, body: JSON.stringify({ name: "tslab" }) })).json()) as { id: string };
   const cells = (JSON.parse(readFileSync(notebook, "utf8")) as { cells: Array<{ cell_type: string; source: string | string[] }> }).cells
     .filter((c) => c.cell_type === "code").map((c) => (Array.isArray(c.source) ? c.source.join("") : c.source));
   const ws = new WebSocket(`${base.replace(/^http/, "ws")}/kernels/${kernel.id}/channels?token=${token}`);
-  const closed = new Promise<string>((r) => ws.once("close", (code) => r(`the kernel's connection closed (${code})`)));
+  const closed = new Promise<string>((r) => {
+    ws.once("close", (code) => r(`the kernel's connection closed (${code})`));
+    ws.on("error", (e) => r(`the kernel's connection failed: ${e.message}`));
+  });
   await new Promise<void>((resolve, reject) => {
     ws.once("open", () => resolve());
     ws.once("error", reject);

@@ -7,16 +7,19 @@
 #   scripts/setup.sh          what the lessons need
 #   scripts/setup.sh --test   also the real peers the interop tests talk to
 #   scripts/setup.sh --bench  also the peers only the benchmarks use (Postfix, Dovecot)
+#   scripts/setup.sh --hub    also JupyterHub, for a class (npm run hub)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
 want_test=0
 want_bench=0
+want_hub=0
 for arg in "$@"; do
   case "$arg" in
-    --test) want_test=1 ;;
-    --bench) want_test=1; want_bench=1 ;;
+    --test) want_test=1; want_hub=1 ;;
+    --bench) want_test=1; want_bench=1; want_hub=1 ;;
+    --hub) want_hub=1 ;;
   esac
 done
 
@@ -29,7 +32,12 @@ say() { printf '[setup] %s\n' "$*"; }
 apt_pkgs=(jupyter-notebook jupyter-nbconvert python3-nbclient jupyter-client python3-ipykernel fonts-dejavu-core)
 if [ "$want_test" = 1 ]; then
   # Standard tools and servers the interop tests run against ours.
-  apt_pkgs+=(socat netcat-openbsd bind9-dnsutils bind9 nsd knot unbound dnsperf swaks libnet-ssleay-perl python3-aiosmtpd dovecot-imapd dovecot-pop3d chromium aria2 transmission-cli mktorrent opentracker tshark bind9-utils)
+  # redis-server: the grading queue's tests start one on loopback.
+  apt_pkgs+=(socat netcat-openbsd bind9-dnsutils bind9 nsd knot unbound dnsperf swaks libnet-ssleay-perl python3-aiosmtpd dovecot-imapd dovecot-pop3d chromium aria2 transmission-cli mktorrent opentracker tshark bind9-utils redis-server)
+fi
+if [ "$want_hub" = 1 ]; then
+  # JupyterHub 3 and its proxy (node-configurable-http-proxy); its systemd unit stays stopped (policy-rc.d below).
+  apt_pkgs+=(jupyterhub)
 fi
 if [ "$want_bench" = 1 ]; then
   apt_pkgs+=(postfix)

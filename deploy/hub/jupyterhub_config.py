@@ -8,7 +8,8 @@
 #   APPLAYER_HUB_BIND        host:port students open
 #   APPLAYER_HUB_API_PORT, APPLAYER_HUB_PROXY_API_PORT   loopback ports for the hub's and the proxy's APIs
 #   APPLAYER_HUB_WORKSHOP_PASSWORD   set: anyone logs in with any name and this password; unset: PAM
-#   APPLAYER_HUB_KERNEL_MEMORY_MB, APPLAYER_HUB_IDLE_S, APPLAYER_HUB_SPAWN_LIMIT, APPLAYER_HUB_START_TIMEOUT_S
+#   APPLAYER_HUB_KERNEL_MEMORY_MB, APPLAYER_HUB_IDLE_S, APPLAYER_HUB_CULL_INTERVAL_S, APPLAYER_HUB_SPAWN_LIMIT,
+#   APPLAYER_HUB_START_TIMEOUT_S
 #   APPLAYER_HUB_API_TOKEN   a token for the instructor's scripts (an admin service named "applayer")
 #   APPLAYER_HUB_NODE        the node binary that seeds homes
 import asyncio
@@ -57,9 +58,11 @@ c.Spawner.environment = {
 c.Spawner.args = [
     "--allow-root",
     # The Notebook's own culling: idle kernels first, then the whole idle server.
+    # A kernel stuck in a loop counts as idle once it has sent nothing for as long: culled too.
     f"--MappingKernelManager.cull_idle_timeout={idle}",
-    "--MappingKernelManager.cull_interval=60",
+    f"--MappingKernelManager.cull_interval={env.get('APPLAYER_HUB_CULL_INTERVAL_S', '60')}",
     "--MappingKernelManager.cull_connected=True",
+    "--MappingKernelManager.cull_busy=True",
     f"--NotebookApp.shutdown_no_activity_timeout={idle * 2}",
 ]
 # tslab needs a second or two more than a Python kernel; a loaded machine more still.

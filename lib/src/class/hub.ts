@@ -16,8 +16,10 @@ import { releaseFolder } from "../course/release";
 export const HUB_DEFAULTS = {
   /** Each tslab kernel's V8 heap: notebook 33 peaks near 570 MB of RSS. */
   kernelMemoryMb: 1024,
-  /** Idle kernels are culled after this; idle servers after twice this. */
+  /** Idle kernels (and kernels busy without a word, as in an endless loop) are culled after this; idle servers after twice this. */
   idleTimeoutS: 3600,
+  /** How often the Notebook looks for kernels to cull. */
+  cullIntervalS: 60,
   /** Servers starting at once; more wait (a class logging in at 9:00). */
   spawnLimit: 20,
   /** A tslab server on a busy 2-core machine can take this long to answer. */
@@ -40,6 +42,7 @@ export interface HubOptions {
   release?: string;
   kernelMemoryMb?: number;
   idleTimeoutS?: number;
+  cullIntervalS?: number;
   spawnLimit?: number;
   startTimeoutS?: number;
 }
@@ -97,6 +100,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     APPLAYER_HUB_PROXY_API_PORT: String(await freePort()),
     APPLAYER_HUB_KERNEL_MEMORY_MB: String(options.kernelMemoryMb ?? HUB_DEFAULTS.kernelMemoryMb),
     APPLAYER_HUB_IDLE_S: String(options.idleTimeoutS ?? HUB_DEFAULTS.idleTimeoutS),
+    APPLAYER_HUB_CULL_INTERVAL_S: String(options.cullIntervalS ?? HUB_DEFAULTS.cullIntervalS),
     APPLAYER_HUB_SPAWN_LIMIT: String(options.spawnLimit ?? HUB_DEFAULTS.spawnLimit),
     APPLAYER_HUB_START_TIMEOUT_S: String(options.startTimeoutS ?? HUB_DEFAULTS.startTimeoutS),
     APPLAYER_HUB_API_TOKEN: apiToken,

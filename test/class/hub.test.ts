@@ -1,0 +1,127 @@
+/**
+ * The class hub, started from Debian's JupyterHub on loopback as `applayer hub`
+ * starts it (workshop password): a wrong password gets the login error; six
+ * students log in and spawn at once and run lesson 34 (a DNS world on real
+ * sockets each) through their own kernels at the same moment, while a seventh
+ * student's server is stopped mid-run; a memory bomb dies at its cap and an
+ * endless loop is culled while others work; a restart keeps every home; and a
+ * student in headless Chromium sees the seeded lessons and a live kernel.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Hub, startHub } from "../../lib/src/class/hub";
+import { login, runNotebook, startServer, stopServer, userToken } from "../../scripts/hub-client";
+import { ROOT } from "../helpers";
+import { ARTIFACTS, launchChromium } from "../lectures";
+
+const PASSWORD = "tcp-ip-class";
+const state = mkdtempSync(join(tmpdir(), "applayer-hub-"));
+const OPTIONS = { root: ROOT, state, workshopPassword: PASSWORD, kernelMemoryMb: 512, idleTimeoutS: 10, cullIntervalS: 2 };
+let hub: Hub;
+
+beforeAll(async () => {
+  hub = await startHub(OPTIONS);
+}, 60_000);
+afterAll(async () => {
+  await hub?.stop();
+});
+
+/** A notebook of one code cell per source, written for a test. */
+function notebook(name: string, sources: string[]): string {
+  const path = join(state, name);
+  writeFileSync(path, JSON.stringify({ cells: sources.map((s) => ({ cell_type: "code", metadata: {}, source: s, outputs: [], execution_count: null })), metadata: {}, nbformat: 4, nbformat_minor: 5 }));
+  return path;
+}
+
+/** Logs in through the form, starts the server, and returns a token for the student's kernels. */
+async function arrive(name: string): Promise<{ token: string; spawnMs: number }> {
+  expect(await login(hub.url, name, PASSWORD)).toEqual({ ok: true });
+  const spawnMs = await startServer(hub.url, hub.apiToken, name);
+  return { token: await userToken(hub.url, hub.apiToken, name), spawnMs };
+}
+
+describe("the class hub", () => {
+  it("a wrong password gets the hub's login error, and no server", async () => {
+    expect(await login(hub.url, "mallory", "not-the-password")).toEqual({ ok: false, error: "Invalid username or password" });
+    const user = await fetch(`${hub.url}/hub/api/users/mallory`, { headers: { authorization: `token ${hub.apiToken}` } });
+    expect(user.status).toBe(404);
+  });
+
+  it("six students at once run lesson 34 through their own kernels; a seventh's server stopped mid-run leaves them running", { timeout: 300_000 }, async () => {
+    const names = ["ada", "bo", "cy", "di", "ed", "flo"];
+    const students = await Promise.all([...names, "dropout"].map(arrive));
+    const lesson = join(hub.release, "34-dns-messages.ipynb");
+    const runs = [...names, "dropout"].map((n, i) => runNotebook(hub.url, n, students[i].token, lesson));
+    await new Promise((r) => setTimeout(r, 1500));
+    await stopServer(hub.url, hub.apiToken, "dropout");
+    const results = await Promise.all(runs);
+    for (const [i, n] of names.entries()) expect(results[i], `${n}: ${results[i].error}`).toMatchObject({ ok: true });
+    expect(results[6].ok).toBe(false);
+    expect(results[6].error).toMatch(/closed|died|went away|failed/);
+    // Each home got the release, and each run wrote its capture into its own home, not a shared folder.
+    for (const n of names) {
+      const home = join(hub.homes, n);
+      expect(readdirSync(home).filter((f) => f.endsWith(".ipynb")).length).toBe(readdirSync(hub.release).length);
+      expect(readdirSync(join(home, "captures")).some((f) => f.endsWith("-dns.pcapng"))).toBe(true);
+    }
+  });
+
+  it("a memory bomb dies at its heap cap and an endless loop is culled, while another student's notebook runs", { timeout: 180_000 }, async () => {
+    const [greedy, spinner, calm] = await Promise.all(["greedy", "spinner", "calm"].map(arrive));
+    const bomb = notebook("bomb.ipynb", ["const hoard: number[][] = [];\nfor (;;) hoard.push(new Array(1_000_000).fill(7));"]);
+    const loop = notebook("loop.ipynb", ["for (;;) {}"]);
+    const fine = notebook("fine.ipynb", ["const x = 6 * 7;", "if (x !== 42) throw new Error(\"arithmetic\");"]);
+    const [bombRun, loopRun, fineRun] = await Promise.all([
+      runNotebook(hub.url, "greedy", greedy.token, bomb),
+      runNotebook(hub.url, "spinner", spinner.token, loop),
+      new Promise((r) => setTimeout(r, 3000)).then(() => runNotebook(hub.url, "calm", calm.token, fine)),
+    ]);
+    // The kernel dies at its heap cap (the server restarts it); the reply, when one comes first, is an error.
+    expect(bombRun).toMatchObject({ ok: false, cells: 0, error: expect.stringMatching(/died|closed|cell 1: error/) });
+    // The culler stops the loop once it has been silent for the idle timeout (10 s here).
+    expect(loopRun).toMatchObject({ ok: false, cells: 0, error: expect.stringMatching(/died|closed|cell 1: error/) });
+    expect(loopRun.ms).toBeGreaterThan(OPTIONS.idleTimeoutS * 1000);
+    expect(fineRun).toMatchObject({ ok: true, cells: 2 });
+  });
+
+  it("a failing cell is reported with the cell's error, not taken for success", { timeout: 60_000 }, async () => {
+    const { token } = await arrive("ada");
+    const r = await runNotebook(hub.url, "ada", token, notebook("broken.ipynb", ["const y = 1;", "throw new Error(\"cell two breaks\");", "const z = 3;"]));
+    expect(r).toMatchObject({ ok: false, cells: 1 });
+  });
+
+  it("a student in Chromium logs in through the form, sees the released lessons, and opens one on a live TypeScript kernel", { timeout: 120_000 }, async () => {
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${hub.url}/hub/login`);
+      await page.fill("#username_input", "gus");
+      await page.fill("#password_input", PASSWORD);
+      await page.click("#login_submit");
+      await page.waitForURL(/\/user\/gus\/tree/, { timeout: 90_000 });
+      await page.waitForSelector("text=35-dns-security.ipynb", { timeout: 30_000 });
+      await page.goto(`${hub.url}/user/gus/notebooks/01-sockets.ipynb`);
+      await page.waitForFunction(`document.querySelector("#kernel_indicator_icon")?.className.includes("kernel_idle_icon")`, undefined, { timeout: 60_000 });
+      expect(await page.textContent(".kernel_indicator_name")).toBe("TypeScript");
+      await page.screenshot({ path: join(ARTIFACTS, "hub-student-notebook.png") });
+    } finally {
+      await browser.close();
+    }
+  });
+
+  it("a restart loses nothing in any home: edited notebooks stay, a new release adds, the student works on", { timeout: 180_000 }, async () => {
+    const mine = join(hub.homes, "bo", "21-email-smtp.ipynb");
+    appendFileSync(mine, "\n");
+    const edited = readFileSync(mine, "utf8");
+    await hub.stop();
+    hub = await startHub(OPTIONS);
+    writeFileSync(join(hub.release, "99-extra.ipynb"), readFileSync(join(hub.release, "01-sockets.ipynb")));
+    const { token } = await arrive("bo");
+    expect(readFileSync(mine, "utf8")).toBe(edited);
+    expect(existsSync(join(hub.homes, "bo", "99-extra.ipynb"))).toBe(true);
+    const r = await runNotebook(hub.url, "bo", token, notebook("after.ipynb", ["const again = 1;"]));
+    expect(r.ok).toBe(true);
+  });
+});
