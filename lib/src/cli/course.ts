@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
 import { AppLayerError } from "../errors";
-import { autograde } from "../course/autograde";
+import { autograde, gradeSubmission } from "../course/autograde";
 import { writeFeedback } from "../course/feedback";
 import { GradingLimits } from "../course/grade";
 import { exportGradescope } from "../course/gradescope";
@@ -17,7 +17,8 @@ const USAGE = [
   "lint [NOTEBOOK.ipynb …] [--no-run]",
   "release --source DIR --out DIR [--solutions]",
   "validate NOTEBOOK.ipynb",
-  "autograde --source DIR --submissions DIR --out DIR [--jobs N] [--student S] [--force] [--cell-timeout S] [--notebook-timeout S] [--memory MIB]",
+  "autograde --source DIR --submissions DIR --out DIR [--jobs N | --queue redis://H:P/] [--student S] [--force] [--cell-timeout S] [--notebook-timeout S] [--memory MIB]",
+  "worker --queue redis://H:P/ [--jobs N] [--notebook-timeout S]",
   "feedback --out DIR",
   "export --out DIR --gradescope",
   "seed --release DIR --home DIR [--modules DIR] [--owner USER]",
@@ -89,7 +90,7 @@ export const courseCommands: Command[] = [
     options: {
       source: { type: "string" }, out: { type: "string" }, submissions: { type: "string" }, solutions: { type: "boolean" },
       jobs: { type: "string" }, student: { type: "string" }, force: { type: "boolean" }, gradescope: { type: "boolean" },
-      "no-run": { type: "boolean" }, release: { type: "string" }, home: { type: "string" }, modules: { type: "string" }, owner: { type: "string" }, "cell-timeout": { type: "string" }, "notebook-timeout": { type: "string" }, memory: { type: "string" },
+      "no-run": { type: "boolean" }, queue: { type: "string" }, release: { type: "string" }, home: { type: "string" }, modules: { type: "string" }, owner: { type: "string" }, "cell-timeout": { type: "string" }, "notebook-timeout": { type: "string" }, memory: { type: "string" },
     },
     async run(v, [action, ...paths]) {
       switch (action) {
@@ -110,11 +111,13 @@ export const courseCommands: Command[] = [
         case "autograde": {
           const jobs = v.jobs === undefined ? undefined : intOption(v.jobs, "jobs");
           if (jobs === 0) throw new AppLayerError("BAD_ARGUMENT", "--jobs must be at least 1");
+          if (jobs !== undefined && v.queue !== undefined) throw new AppLayerError("BAD_ARGUMENT", "--jobs sizes the local pool; with --queue, give each worker its --jobs: applayer course worker --queue URL --jobs N");
           const source = need(v.source, "source");
           if (!existsSync(source) || !statSync(source).isDirectory()) throw new AppLayerError("BAD_ARGUMENT", `--source ${source} is not a folder`);
           const s = await autograde({
             source, submissions: need(v.submissions, "submissions"), out: need(v.out, "out"),
             jobs, student: typeof v.student === "string" ? v.student : undefined, force: Boolean(v.force), limits: limitsFrom(v),
+            queue: typeof v.queue === "string" ? v.queue : undefined,
           });
           console.log(`${s.graded} graded, ${s.failed} could not be graded, ${s.skipped} already graded (--force regrades) in ${s.seconds.toFixed(1)} s; grades in ${join(String(v.out), "grades.csv")}`);
           return s.failed ? 1 : 0;
@@ -130,6 +133,23 @@ export const courseCommands: Command[] = [
           console.log(`wrote ${exportGradescope(out)} results.json files in ${join(out, "gradescope")}`);
           return 0;
         }
+        case "worker": {
+          const jobs = intOption(v.jobs, "jobs", 1);
+          if (jobs === 0) throw new AppLayerError("BAD_ARGUMENT", "--jobs must be at least 1");
+          const url = need(v.queue, "queue");
+          const { startWorker, lockMsFor } = await import("../course/queue.js");
+          const limits = limitsFrom(v);
+          const worker = startWorker(url, { jobs, limits, grade: gradeSubmission });
+          await worker.waitUntilReady();
+          console.log(`grading from ${url} (queue applayer-grading), ${jobs} at a time; a job's lock lasts ${lockMsFor(limits) / 1000} s`);
+          await new Promise<void>((resolve) => {
+            process.once("SIGINT", () => resolve());
+            process.once("SIGTERM", () => resolve());
+          });
+          await worker.close(); // lets the jobs in hand finish; the rest stay queued for other workers
+          console.error("closed, bye");
+          return 0;
+        }
         case "seed": {
           const owner = typeof v.owner === "string" ? ownerOf(v.owner) : undefined;
           const r = seedHome({ release: need(v.release, "release"), home: need(v.home, "home"), modules: v.modules as string | undefined, owner });
@@ -137,7 +157,7 @@ export const courseCommands: Command[] = [
           return 0;
         }
         default:
-          throw new AppLayerError("BAD_ARGUMENT", `course wants lint, release, validate, autograde, feedback, export or seed, not "${action ?? ""}"`);
+          throw new AppLayerError("BAD_ARGUMENT", `course wants lint, release, validate, autograde, worker, feedback, export or seed, not "${action ?? ""}"`);
       }
     },
   },

@@ -50,19 +50,29 @@ const gradeCellsOf = (source?: Notebook) => (source?.cells ?? []).filter(isGrade
  * GRADING or NOTEBOOK error that says why it cannot be graded.
  */
 export async function gradeSubmission(sub: Submission, sources: Map<string, Notebook>, limits: Partial<GradingLimits> = {}, env: Record<string, string> = {}): Promise<GradedNotebook> {
-  const max = limits.maxSubmissionBytes ?? GRADING_LIMITS.maxSubmissionBytes;
-  if (!sub.path) throw new AppLayerError("GRADING", "the student's folder holds no .ipynb file");
-  const source = sources.get(sub.notebook);
-  if (!source) throw new AppLayerError("GRADING", `${basename(sub.path)} matches no notebook of the course (${[...sources.keys()].join(", ")}); was it renamed?`);
-  const size = statSync(sub.path).size;
-  if (size > max) throw new AppLayerError("GRADING", `the file is ${(size / 1048576).toFixed(1)} MiB, over the ${(max / 1048576).toFixed(0)} MiB limit; clear its outputs (Cell → All Output → Clear) and submit again`);
-  const submitted = parseNotebook(readFileSync(sub.path, "utf8"), basename(sub.path));
+  const source = checkSubmission(sub, sources, limits);
+  const submitted = parseNotebook(readFileSync(sub.path!, "utf8"), basename(sub.path!));
   const kernel = submitted.metadata.kernelspec?.name;
   if (kernel !== undefined && kernel !== TSLAB_KERNEL) throw new AppLayerError("GRADING", `the notebook runs on the "${kernel}" kernel, not TypeScript (tslab): was it saved from the course's notebook?`);
   const { notebook, notes } = sanitizeSubmission(submitted, source);
   const graded = await gradeNotebook(notebook, { limits, env });
   graded.log.unshift(...notes);
   return graded;
+}
+
+/**
+ * What can be told about a submission without running it: there is a file, it
+ * answers a notebook of the course, it is not too big. Returns that source
+ * notebook, or throws the GRADING error that says why not.
+ */
+export function checkSubmission(sub: Submission, sources: Map<string, Notebook>, limits: Partial<GradingLimits> = {}): Notebook {
+  const max = limits.maxSubmissionBytes ?? GRADING_LIMITS.maxSubmissionBytes;
+  if (!sub.path) throw new AppLayerError("GRADING", "the student's folder holds no .ipynb file");
+  const source = sources.get(sub.notebook);
+  if (!source) throw new AppLayerError("GRADING", `${basename(sub.path)} matches no notebook of the course (${[...sources.keys()].join(", ")}); was it renamed?`);
+  const size = statSync(sub.path).size;
+  if (size > max) throw new AppLayerError("GRADING", `the file is ${(size / 1048576).toFixed(1)} MiB, over the ${(max / 1048576).toFixed(0)} MiB limit; clear its outputs (Cell → All Output → Clear) and submit again`);
+  return source;
 }
 
 /** What a grading run did, for its closing line. */
@@ -97,8 +107,9 @@ export function progressPrinter(total: number, label = "submissions") {
 
 /**
  * `applayer course autograde`: grades every submission (or one student's) in
- * parallel kernels, records each in OUT/gradebook.sqlite as it finishes, skips
- * what is graded already unless `force`, and writes OUT/grades.csv.
+ * parallel kernels, or through a Redis queue to workers on other machines
+ * (`queue`); records each in OUT/gradebook.sqlite as it finishes, skips what is
+ * graded already unless `force`, and writes OUT/grades.csv.
  */
 export async function autograde(options: {
   source: string;
@@ -108,6 +119,8 @@ export async function autograde(options: {
   student?: string;
   force?: boolean;
   limits?: Partial<GradingLimits>;
+  /** redis://H:P/: grade through the queue instead of the in-process pool. */
+  queue?: string;
 }): Promise<AutogradeSummary> {
   const started = Date.now();
   const sources = readSources(options.source);
@@ -117,23 +130,47 @@ export async function autograde(options: {
   const todo = all.filter((s) => options.force || !book.isGraded(s.student, s.notebook));
   const summary: AutogradeSummary = { graded: 0, skipped: all.length - todo.length, failed: 0, seconds: 0 };
   const report = progressPrinter(todo.length);
+  const graded = (sub: Submission, g: GradedNotebook) => {
+    book.record(sub.student, sub.notebook, g);
+    summary.graded++;
+    const points = g.grades.reduce((s, x) => s + x.points, 0);
+    const max = g.grades.reduce((s, x) => s + x.maxPoints, 0);
+    report(`graded ${sub.student}/${sub.notebook}: ${points}/${max}${g.log.length ? ` (${g.log.join("; ")})` : ""}`);
+  };
+  const failed = (sub: Submission, reason: string) => {
+    book.recordError(sub.student, sub.notebook, reason, gradeCellsOf(sources.get(sub.notebook)));
+    summary.failed++;
+    report(`error  ${sub.student}/${sub.notebook}: ${reason}`);
+  };
   try {
-    await pool(todo, options.jobs ?? cpus().length, async (sub) => {
-      const name = `${sub.student}/${sub.notebook}`;
-      try {
-        const graded = await gradeSubmission(sub, sources, options.limits, { APPLAYER_CAPTURE_DIR: join(options.out, ".captures") });
-        book.record(sub.student, sub.notebook, graded);
-        summary.graded++;
-        const points = graded.grades.reduce((s, g) => s + g.points, 0);
-        const max = graded.grades.reduce((s, g) => s + g.maxPoints, 0);
-        report(`graded ${name}: ${points}/${max}${graded.log.length ? ` (${graded.log.join("; ")})` : ""}`);
-      } catch (e) {
-        if (!isAppLayerError(e)) throw e;
-        book.recordError(sub.student, sub.notebook, e.message, gradeCellsOf(sources.get(sub.notebook)));
-        summary.failed++;
-        report(`error  ${name}: ${e.message}`);
-      }
-    });
+    if (options.queue) {
+      // What can be refused without running it is refused here: nothing that cannot be graded goes to Redis.
+      const queued = todo.filter((sub) => {
+        try {
+          checkSubmission(sub, sources, options.limits);
+          return true;
+        } catch (e) {
+          if (!isAppLayerError(e)) throw e;
+          failed(sub, e.message);
+          return false;
+        }
+      });
+      // Loaded only here: BullMQ and ioredis stay out of every other command's start-up.
+      const { gradeThroughQueue } = await import("./queue.js");
+      await gradeThroughQueue(options.queue, queued, sources, {
+        limits: options.limits, force: options.force,
+        onResult: (sub, r) => ("graded" in r ? graded(sub, r.graded) : failed(sub, r.error)),
+      });
+    } else {
+      await pool(todo, options.jobs ?? cpus().length, async (sub) => {
+        try {
+          graded(sub, await gradeSubmission(sub, sources, options.limits, { APPLAYER_CAPTURE_DIR: join(options.out, ".captures") }));
+        } catch (e) {
+          if (!isAppLayerError(e)) throw e;
+          failed(sub, e.message);
+        }
+      });
+    }
     writeFileSync(join(options.out, "grades.csv"), gradesCsv(book.grades()));
   } finally {
     book.close();

@@ -126,7 +126,8 @@ export class Kernel {
     writeFileSync(connection, JSON.stringify({ ip: "127.0.0.1", transport: "tcp", shell_port: shellPort, iopub_port: iopubPort, stdin_port: stdinPort, control_port: controlPort, hb_port: hbPort, key, signature_scheme: "hmac-sha256" }));
     const tslab = join(dirname(require.resolve("tslab/package.json", { paths: [PROJECT_ROOT] })), "bin", "tslab");
     const nodeOptions = [process.env.NODE_OPTIONS, options.memoryMb ? `--max-old-space-size=${options.memoryMb}` : ""].filter(Boolean).join(" ");
-    const proc = spawn(process.execPath, [tslab, "kernel", "--config-path", connection], {
+    // The guard ends the kernel when this process dies without stopping it (see orphan-guard.ts).
+    const proc = spawn(process.execPath, ["--require", join(PROJECT_ROOT, "lib", "dist", "course", "orphan-guard.js"), tslab, "kernel", "--config-path", connection], {
       cwd: dir,
       env: { ...process.env, ...options.env, NODE_OPTIONS: nodeOptions },
       stdio: ["ignore", "ignore", "pipe"],
