@@ -13,13 +13,21 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Hub, startHub } from "../../lib/src/class/hub";
 import { login, runNotebook, startServer, stopServer, userToken } from "../../scripts/hub-client";
-import { ROOT } from "../helpers";
+import { CLI, ROOT, run, startCli } from "../helpers";
 import { ARTIFACTS, launchChromium } from "../lectures";
+import { TURN_TIMEOUT_MS, heavySuiteTurn } from "../heavy";
 
 const PASSWORD = "tcp-ip-class";
 const state = mkdtempSync(join(tmpdir(), "applayer-hub-"));
 const OPTIONS = { root: ROOT, state, workshopPassword: PASSWORD, kernelMemoryMb: 512, idleTimeoutS: 10, cullIntervalS: 2 };
 let hub: Hub;
+
+// Many kernels at once: this suite takes its turn among the heavy ones (see test/heavy.ts).
+let releaseTurn: (() => void) | undefined;
+beforeAll(async () => {
+  releaseTurn = await heavySuiteTurn();
+}, TURN_TIMEOUT_MS);
+afterAll(() => releaseTurn?.());
 
 beforeAll(async () => {
   hub = await startHub(OPTIONS);
@@ -123,5 +131,18 @@ describe("the class hub", () => {
     expect(existsSync(join(hub.homes, "bo", "99-extra.ipynb"))).toBe(true);
     const r = await runNotebook(hub.url, "bo", token, notebook("after.ipynb", ["const again = 1;"]));
     expect(r.ok).toBe(true);
+  });
+});
+
+describe("applayer hub", () => {
+  it("refuses a workshop password too short to keep anyone out, naming the flag", async () => {
+    const e = await run(process.execPath, [CLI, "hub", "--workshop-password", "abc"]).catch((x: Error) => x.message);
+    expect(e).toContain("--workshop-password must be at least 6 characters");
+  });
+  it("prints listening on 127.0.0.1:N once the hub answers, and exits 0 on SIGTERM", { timeout: 90_000 }, async () => {
+    const cli = await startCli(["hub", "--port", "0", "--workshop-password", "cli-class-pass", "--state", mkdtempSync(join(tmpdir(), "applayer-hub-cli-"))]);
+    expect(cli.address.host).toBe("127.0.0.1");
+    expect((await fetch(`http://127.0.0.1:${cli.address.port}/hub/health`)).ok).toBe(true);
+    expect(await cli.stop()).toBe(0);
   });
 });

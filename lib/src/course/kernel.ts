@@ -249,6 +249,11 @@ export class Kernel {
     if (this.proc.exitCode === null && this.proc.signalCode === null) this.proc.kill("SIGKILL");
   }
 
+  /** The kernel's process id. */
+  get pid(): number | undefined {
+    return this.proc.pid;
+  }
+
   /** Stops the kernel (killing it: nothing of a graded run is worth a graceful exit) and cleans up. */
   async shutdown(): Promise<void> {
     this.kill();

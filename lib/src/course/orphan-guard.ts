@@ -1,4 +1,4 @@
-import { Worker } from "node:worker_threads";
+import { Worker, isMainThread } from "node:worker_threads";
 
 /**
  * Preloaded into every grading kernel (`node --require orphan-guard.js tslab …`):
@@ -12,9 +12,13 @@ import { Worker } from "node:worker_threads";
 /** How often the watcher checks that the kernel's parent is still the one that started it. */
 export const ORPHAN_CHECK_MS = 1_000;
 
-const watcher = new Worker(
-  `const parent = ${process.ppid};
-   setInterval(() => { if (process.ppid !== parent) process.kill(process.pid, "SIGKILL"); }, ${ORPHAN_CHECK_MS});`,
-  { eval: true },
-);
-watcher.unref();
+// Only the kernel's main thread starts a watcher, and the watcher is started without this preload
+// (threads inherit the process's --require): otherwise each thread would start another, without end.
+if (isMainThread) {
+  const watcher = new Worker(
+    `const parent = ${process.ppid};
+     setInterval(() => { if (process.ppid !== parent) process.kill(process.pid, "SIGKILL"); }, ${ORPHAN_CHECK_MS});`,
+    { eval: true, execArgv: [] },
+  );
+  watcher.unref();
+}

@@ -1,0 +1,37 @@
+/**
+ * A grading kernel dies with the process that started it: a worker killed with
+ * kill -9 in the middle of a student's endless loop leaves nothing running. And
+ * the guard that does it is one thread, not a thread per thread.
+ */
+import { describe, expect, it } from "vitest";
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { ROOT } from "../helpers";
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+const threads = (pid: number) => Number(/Threads:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1]);
+
+describe("the orphan guard", () => {
+  it("kills a kernel stuck in an endless loop within seconds of its parent's kill -9", { timeout: 60_000 }, async () => {
+    // A stand-in for a grading worker: starts a kernel, sets it looping, prints its pid.
+    const parent = spawn(process.execPath, ["-e", `
+      const { Kernel } = require(${JSON.stringify(`${ROOT}/lib/dist/course/kernel`)});
+      Kernel.start({}).then((k) => { console.log(k.pid); k.execute("for (;;) {}", 600000).catch(() => undefined); });
+      setInterval(() => undefined, 1000);`], { stdio: ["ignore", "pipe", "inherit"] });
+    const pid = await new Promise<number>((resolve) => parent.stdout!.once("data", (d) => resolve(Number(String(d).trim()))));
+    await new Promise((r) => setTimeout(r, 1500)); // the loop is running
+    expect(alive(pid)).toBe(true);
+    expect(threads(pid)).toBeLessThan(30); // node's own threads and one watcher
+    parent.kill("SIGKILL");
+    const deadline = Date.now() + 10_000;
+    while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    expect(alive(pid)).toBe(false);
+  });
+});
