@@ -20,8 +20,25 @@ export async function login(hub: string, name: string, password: string): Promis
   return { ok: false, error: /class="login_error[^"]*"[^>]*>\s*([^<]+)/.exec(page)?.[1].trim() ?? `HTTP ${r.status}` };
 }
 
+/**
+ * Tries `work` up to three times, a second apart, when the connection is cut off
+ * (not when the server answers an error): fetch reuses a kept-alive connection,
+ * and a busy proxy may close it just as a request goes out on it.
+ */
+async function retried<T>(work: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (e) {
+      const cause = (e as { cause?: { code?: string } }).cause?.code ?? (e as Error).message;
+      if (attempt >= 3 || !/ECONNRESET|socket hang up|UND_ERR_SOCKET|other side closed/.test(String(cause) + (e as Error).message)) throw e;
+      await new Promise((r) => setTimeout(r, 1_000));
+    }
+  }
+}
+
 const api = async (hub: string, token: string, path: string, method = "GET", body?: unknown) => {
-  const r = await fetch(`${hub}/hub/api${path}`, { method, headers: { authorization: `token ${token}` }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const r = await retried(() => fetch(`${hub}/hub/api${path}`, { method, headers: { authorization: `token ${token}` }, body: body === undefined ? undefined : JSON.stringify(body) }));
   if (!r.ok) throw new Error(`${method} ${path}: HTTP ${r.status} ${await r.text()}`);
   const text = await r.text();
   return text ? JSON.parse(text) : undefined;
@@ -76,7 +93,8 @@ export async function runNotebook(hub: string, name: string, token: string, note
 async function runCells(hub: string, name: string, token: string, notebook: string, options: { cellTimeoutMs?: number }, start: number): Promise<NotebookRun> {
   const base = `${hub}/user/${name}/api`;
   const headers = { authorization: `token ${token}` };
-  const kernel = (await (await fetch(`${base}/kernels`, { method: "POST", headers, body: JSON.stringify({ name: "tslab" }) })).json()) as { id: string };
+  // As the Notebook's page does, a kernel request cut off on its way is tried again.
+  const kernel = (await retried(async () => (await fetch(`${base}/kernels`, { method: "POST", headers, body: JSON.stringify({ name: "tslab" }) })).json())) as { id: string };
   const cells = (JSON.parse(readFileSync(notebook, "utf8")) as { cells: Array<{ cell_type: string; source: string | string[] }> }).cells
     .filter((c) => c.cell_type === "code").map((c) => (Array.isArray(c.source) ? c.source.join("") : c.source));
   const ws = new WebSocket(`${base.replace(/^http/, "ws")}/kernels/${kernel.id}/channels?token=${token}`);

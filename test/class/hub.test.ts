@@ -65,7 +65,8 @@ describe("the class hub", () => {
     await new Promise((r) => setTimeout(r, 1500));
     await stopServer(hub.url, hub.apiToken, "dropout");
     const results = await Promise.all(runs);
-    for (const [i, n] of names.entries()) expect(results[i], `${n}: ${results[i].error}`).toMatchObject({ ok: true });
+    const logTail = () => readFileSync(hub.log, "utf8").split("\n").slice(-40).join("\n");
+    for (const [i, n] of names.entries()) expect(results[i], `${n}: ${results[i].error}\n${logTail()}`).toMatchObject({ ok: true });
     expect(results[6].ok).toBe(false);
     expect(results[6].error).toMatch(/closed|died|went away|failed/);
     // Each home got the release, and each run wrote its capture into its own home, not a shared folder.

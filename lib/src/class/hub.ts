@@ -1,6 +1,6 @@
 import { ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { createWriteStream, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import * as net from "node:net";
 import { join, resolve } from "node:path";
 import { AppLayerError } from "../errors";
@@ -55,6 +55,8 @@ export interface Hub {
   process: ChildProcess;
   /** Where a workshop's homes are. */
   homes: string;
+  /** The hub's log: STATE/jupyterhub.log. */
+  log: string;
   /** SIGTERM: the hub stops the proxy and every student's server; homes stay. */
   stop(): Promise<void>;
 }
@@ -108,12 +110,17 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     ...(options.workshopPassword ? { APPLAYER_HUB_WORKSHOP_PASSWORD: options.workshopPassword } : {}),
   };
   const proc = spawn("/usr/bin/jupyterhub", ["-f", config], { cwd: state, env, stdio: ["ignore", "pipe", "pipe"] });
+  // The hub's own log (and its proxy's, and every student server's) goes to STATE/jupyterhub.log, and its end into errors.
+  const logFile = createWriteStream(join(state, "jupyterhub.log"), { flags: "a" });
   let log = "";
-  const keep = (d: Buffer) => (log = (log + d.toString()).slice(-20_000));
+  const keep = (d: Buffer) => {
+    logFile.write(d);
+    log = (log + d.toString()).slice(-20_000);
+  };
   proc.stdout!.on("data", keep);
   proc.stderr!.on("data", keep);
   const url = `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`;
-  const exited = new Promise<void>((r) => proc.once("exit", () => r()));
+  const exited = new Promise<void>((r) => proc.once("exit", () => logFile.end(() => r())));
   const stop = async () => {
     if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGTERM");
     await exited;
@@ -129,5 +136,5 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  return { url, apiToken, release, process: proc, homes: join(state, "homes"), stop };
+  return { url, apiToken, release, process: proc, homes: join(state, "homes"), log: join(state, "jupyterhub.log"), stop };
 }
