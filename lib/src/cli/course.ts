@@ -84,7 +84,7 @@ function ownerOf(user: string): { uid: number; gid: number } {
 export const courseCommands: Command[] = [
   {
     name: "course",
-    summary: "graded exercises: lint, release, validate, autograde, feedback, export",
+    summary: "graded exercises: lint, release, validate, autograde (here or through a Redis queue), worker, feedback, export, seed",
     usage: USAGE,
     positionals: true,
     options: {
