@@ -34,4 +34,18 @@ describe("the orphan guard", () => {
     while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
     expect(alive(pid)).toBe(false);
   });
+
+  it("kills a kernel whose grader died before the kernel even started (it was born adopted)", { timeout: 30_000 }, async () => {
+    // A pid that is surely gone: a process that has already exited.
+    const gone = spawn(process.execPath, ["-e", "0"]);
+    await new Promise((r) => gone.once("exit", r));
+    const kernel = spawn(process.execPath, ["--require", `${ROOT}/lib/dist/course/orphan-guard.js`, "-e", "for (;;) {}"], { env: { ...process.env, APPLAYER_KERNEL_PARENT: String(gone.pid) } });
+    const ended = await new Promise<NodeJS.Signals | null>((r) => kernel.once("exit", (_code, signal) => r(signal)));
+    expect(ended).toBe("SIGKILL");
+  });
+
+  it("does nothing in a process that merely imports it (the grader)", { timeout: 30_000 }, async () => {
+    const grader = spawn(process.execPath, ["-e", `require(${JSON.stringify(`${ROOT}/lib/dist/course/orphan-guard.js`)}); setTimeout(() => process.exit(0), 2500);`], { env: { ...process.env, APPLAYER_KERNEL_PARENT: "1" } });
+    expect(await new Promise((r) => grader.once("exit", (code) => r(code)))).toBe(0);
+  });
 });

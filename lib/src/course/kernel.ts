@@ -1,4 +1,5 @@
 import { ChildProcess, spawn } from "node:child_process";
+import { GUARD_PARENT_ENV } from "./orphan-guard";
 import { createHmac, randomBytes, randomUUID } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import * as net from "node:net";
@@ -129,7 +130,7 @@ export class Kernel {
     // The guard ends the kernel when this process dies without stopping it (see orphan-guard.ts).
     const proc = spawn(process.execPath, ["--require", join(PROJECT_ROOT, "lib", "dist", "course", "orphan-guard.js"), tslab, "kernel", "--config-path", connection], {
       cwd: dir,
-      env: { ...process.env, ...options.env, NODE_OPTIONS: nodeOptions },
+      env: { ...process.env, ...options.env, NODE_OPTIONS: nodeOptions, [GUARD_PARENT_ENV]: String(process.pid) },
       stdio: ["ignore", "ignore", "pipe"],
     });
     const shell = new zmq.Dealer({ linger: 0 });

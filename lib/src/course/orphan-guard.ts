@@ -12,11 +12,18 @@ import { Worker, isMainThread } from "node:worker_threads";
 /** How often the watcher checks that the kernel's parent is still the one that started it. */
 export const ORPHAN_CHECK_MS = 1_000;
 
-// Only the kernel's main thread starts a watcher, and the watcher is started without this preload
-// (threads inherit the process's --require): otherwise each thread would start another, without end.
-if (isMainThread) {
+/**
+ * The grader's pid, passed by the grader itself: a kernel whose grader died
+ * before this preload ran is already adopted, so its ppid at start proves nothing.
+ */
+export const GUARD_PARENT_ENV = "APPLAYER_KERNEL_PARENT";
+
+// Only a process started with this file preloaded (a kernel; not the grader that imports the constant above)
+// watches, only from its main thread, and the watcher thread is started without the preload: threads
+// inherit the process's --require, and each would otherwise start another, without end.
+if (isMainThread && process.execArgv.some((a) => a.endsWith("orphan-guard.js"))) {
   const watcher = new Worker(
-    `const parent = ${process.ppid};
+    `const parent = ${Number(process.env[GUARD_PARENT_ENV]) || process.ppid};
      setInterval(() => { if (process.ppid !== parent) process.kill(process.pid, "SIGKILL"); }, ${ORPHAN_CHECK_MS});`,
     { eval: true, execArgv: [] },
   );
