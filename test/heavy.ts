@@ -7,20 +7,25 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { afterAll, beforeAll } from "vitest";
+import { isAlive } from "./helpers";
 
 const LOCK = join(tmpdir(), "applayer-heavy-suite.lock");
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
+/** How long a heavy suite may wait for its turn: the others' whole runs. */
+const TURN_TIMEOUT_MS = 20 * 60_000;
+
+/** Makes the calling suite wait for its turn before its other hooks run, and give it back after them. */
+export function takeHeavySuiteTurn(): void {
+  let release: (() => void) | undefined;
+  beforeAll(async () => {
+    release = await heavySuiteTurn();
+  }, TURN_TIMEOUT_MS);
+  afterAll(() => release?.());
+}
 
 /** Waits for the turn (a lock folder holding the owner's pid; a dead owner's lock is taken over) and returns its release. */
-export async function heavySuiteTurn(): Promise<() => void> {
+async function heavySuiteTurn(): Promise<() => void> {
   for (;;) {
     try {
       mkdirSync(LOCK);
@@ -33,11 +38,8 @@ export async function heavySuiteTurn(): Promise<() => void> {
       } catch {
         // the owner has not written its pid yet, or has just let go
       }
-      if (owner && !alive(owner)) rmSync(LOCK, { recursive: true, force: true });
+      if (owner && !isAlive(owner)) rmSync(LOCK, { recursive: true, force: true });
       else await new Promise((r) => setTimeout(r, 500));
     }
   }
 }
-
-/** How long a heavy suite may wait for its turn: the others' whole runs. */
-export const TURN_TIMEOUT_MS = 20 * 60_000;

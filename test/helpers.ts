@@ -6,6 +6,16 @@ import { Address } from "../lib/src/net/address";
 export const ROOT = resolve(__dirname, "..");
 export const CLI = join(ROOT, "lib", "dist", "cli", "main.js");
 
+/** True while process `pid` exists (signal 0 checks without sending anything). */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** A CLI server started as its own process, as a student would from a terminal. */
 export interface CliServer {
   proc: ChildProcess;

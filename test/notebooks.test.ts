@@ -20,14 +20,10 @@ import { STEPS_MIME } from "../lib/src/charts/steps";
 import { currentSlide, launchChromium, saveChartShot, undrawnCharts, visit } from "./lectures";
 import { captureProblems, dissect } from "./tshark";
 import { capturesOf } from "../scripts/export";
-import { TURN_TIMEOUT_MS, heavySuiteTurn } from "./heavy";
+import { takeHeavySuiteTurn } from "./heavy";
 
 // Many kernels at once: this suite takes its turn among the heavy ones (see test/heavy.ts).
-let releaseTurn: (() => void) | undefined;
-beforeAll(async () => {
-  releaseTurn = await heavySuiteTurn();
-}, TURN_TIMEOUT_MS);
-afterAll(() => releaseTurn?.());
+takeHeavySuiteTurn();
 
 const notebooks = listNotebooks();
 /** The lessons whose exchanges are saved as Wireshark captures (41 runs no protocol: it computes). */

@@ -15,7 +15,7 @@ import { Hub, startHub } from "../../lib/src/class/hub";
 import { login, runNotebook, startServer, stopServer, userToken } from "../../scripts/hub-client";
 import { CLI, ROOT, run, startCli } from "../helpers";
 import { ARTIFACTS, launchChromium } from "../lectures";
-import { TURN_TIMEOUT_MS, heavySuiteTurn } from "../heavy";
+import { takeHeavySuiteTurn } from "../heavy";
 
 const PASSWORD = "tcp-ip-class";
 const state = mkdtempSync(join(tmpdir(), "applayer-hub-"));
@@ -23,11 +23,7 @@ const OPTIONS = { root: ROOT, state, workshopPassword: PASSWORD, kernelMemoryMb:
 let hub: Hub;
 
 // Many kernels at once: this suite takes its turn among the heavy ones (see test/heavy.ts).
-let releaseTurn: (() => void) | undefined;
-beforeAll(async () => {
-  releaseTurn = await heavySuiteTurn();
-}, TURN_TIMEOUT_MS);
-afterAll(() => releaseTurn?.());
+takeHeavySuiteTurn();
 
 beforeAll(async () => {
   hub = await startHub(OPTIONS);

@@ -4,7 +4,7 @@
  * (hidden tests included) and the untouched release runs to its end with every
  * exercise failing on its stub, and nothing else going wrong.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
@@ -14,7 +14,7 @@ import { Gradebook, GradeRow } from "../../lib/src/course/gradebook";
 import { formatNotebook, readNotebook, sourceOf } from "../../lib/src/course/notebook";
 import { releaseNotebook } from "../../lib/src/course/release";
 import { NOTEBOOK_DIR, listNotebooks } from "../../scripts/notebooks";
-import { TURN_TIMEOUT_MS, heavySuiteTurn } from "../heavy";
+import { takeHeavySuiteTurn } from "../heavy";
 
 const notebooks = listNotebooks();
 const names = notebooks.map((p) => basename(p, ".ipynb"));
@@ -30,11 +30,7 @@ function secretLines(text: string, begin: string, end: string): string[] {
 }
 
 // Many kernels at once: this suite takes its turn among the heavy ones (see test/heavy.ts).
-let releaseTurn: (() => void) | undefined;
-beforeAll(async () => {
-  releaseTurn = await heavySuiteTurn();
-}, TURN_TIMEOUT_MS);
-afterAll(() => releaseTurn?.());
+takeHeavySuiteTurn();
 
 beforeAll(async () => {
   for (const path of notebooks) {

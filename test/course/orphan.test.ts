@@ -6,16 +6,8 @@
 import { describe, expect, it } from "vitest";
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { ROOT } from "../helpers";
+import { ROOT, isAlive } from "../helpers";
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 const threads = (pid: number) => Number(/Threads:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1]);
 
 describe("the orphan guard", () => {
@@ -27,12 +19,12 @@ describe("the orphan guard", () => {
       setInterval(() => undefined, 1000);`], { stdio: ["ignore", "pipe", "inherit"] });
     const pid = await new Promise<number>((resolve) => parent.stdout!.once("data", (d) => resolve(Number(String(d).trim()))));
     await new Promise((r) => setTimeout(r, 1500)); // the loop is running
-    expect(alive(pid)).toBe(true);
+    expect(isAlive(pid)).toBe(true);
     expect(threads(pid)).toBeLessThan(30); // node's own threads and one watcher
     parent.kill("SIGKILL");
     const deadline = Date.now() + 10_000;
-    while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
-    expect(alive(pid)).toBe(false);
+    while (isAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    expect(isAlive(pid)).toBe(false);
   });
 
   it("kills a kernel whose grader died before the kernel even started (it was born adopted)", { timeout: 30_000 }, async () => {

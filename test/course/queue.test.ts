@@ -16,7 +16,7 @@ import { Gradebook } from "../../lib/src/course/gradebook";
 import { formatNotebook } from "../../lib/src/course/notebook";
 import { CLI, freePort } from "../helpers";
 import { DOUBLE, GREET, SOURCE, answer, correct, crafted, released } from "./submissions";
-import { TURN_TIMEOUT_MS, heavySuiteTurn } from "../heavy";
+import { takeHeavySuiteTurn } from "../heavy";
 
 const root = mkdtempSync(join(tmpdir(), "applayer-queue-"));
 const limits = { cellTimeoutMs: 5_000, notebookTimeoutMs: 150_000, memoryMb: 400 };
@@ -68,11 +68,7 @@ function contents(out: string) {
 }
 
 // Many kernels at once: this suite takes its turn among the heavy ones (see test/heavy.ts).
-let releaseTurn: (() => void) | undefined;
-beforeAll(async () => {
-  releaseTurn = await heavySuiteTurn();
-}, TURN_TIMEOUT_MS);
-afterAll(() => releaseTurn?.());
+takeHeavySuiteTurn();
 
 beforeAll(async () => {
   redisPort = await freePort();
