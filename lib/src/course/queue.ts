@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { Job, Queue, QueueEvents, Worker } from "bullmq";
@@ -141,7 +141,7 @@ export function startWorker(url: string, options: { jobs?: number; limits?: Part
     try {
       const path = join(dir, d.fileName);
       writeFileSync(path, d.submission);
-      console.log(`grading ${d.student}/${d.notebook} (job ${job.id}, ${statSync(path).size} bytes)`);
+      console.log(`grading ${d.student}/${d.notebook} (job ${job.id}, ${Buffer.byteLength(d.submission)} bytes)`);
       const graded = await options.grade({ student: d.student, notebook: d.notebook, path }, new Map([[d.notebook, parseNotebook(d.source, d.notebook)]]), d.limits, { APPLAYER_CAPTURE_DIR: join(dir, ".captures") });
       console.log(`graded  ${d.student}/${d.notebook}`);
       return { graded };

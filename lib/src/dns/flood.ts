@@ -5,7 +5,8 @@ import { formatRecord } from "./records";
 import { Resolver, serveResolver } from "./resolver";
 import { RrlOptions } from "./rrl";
 import { serveDns } from "./server";
-import { parseRecords, parseZone } from "./zone";
+import { parseZone } from "./zone";
+import { SIM_ROOT_ADDRESS, oneDelegationRoot, simRootHints } from "./load";
 import { generateZoneKey } from "./dnssec/keys";
 import { signZone } from "./dnssec/sign";
 
@@ -71,15 +72,15 @@ export async function reflectionFlood(options: FloodOptions): Promise<FloodResul
   const { via, name = ZONE, type, dnssec = false, queriesPerSecond = 1000, seconds = 2, seed = 1 } = options;
   const sim = new SimNetwork({ seed, link: { latencyMs: 5 } });
   const zone = victimZone();
-  const root = parseZone(`$ORIGIN .\n$TTL 86400\n@ SOA a.root. h. 1 3600 900 604800 300\n@ NS a.root.\na.root. A 10.0.0.2\n${ZONE} NS ns.${ZONE}\nns.${ZONE} A ${AUTH}\n`);
+  const root = oneDelegationRoot(ZONE, AUTH);
   const closers: Array<{ close(): Promise<void> }> = [
-    await serveDns({ network: sim, host: "10.0.0.2", port: 53, zones: [root] }),
+    await serveDns({ network: sim, host: SIM_ROOT_ADDRESS, port: 53, zones: [root] }),
     await serveDns({ network: sim, host: AUTH, port: 53, zones: [parseZone(zone.records.map(formatRecord).join("\n"))], rrl: via === "authoritative" ? options.rrl : undefined }),
   ];
   let target = { host: AUTH, port: 53 };
   if (via !== "authoritative") {
     const resolver = new Resolver({
-      hints: parseRecords(". 3600000 IN NS a.root.\na.root. 3600000 IN A 10.0.0.2\n"), network: sim, upstreamPort: 53, sourceHost: RESOLVER, seed,
+      hints: simRootHints(), network: sim, upstreamPort: 53, sourceHost: RESOLVER, seed,
       trustAnchor: [zone.anchor],
     });
     // An open resolver answers anyone; a campus resolver only its own network (10.1/16 here), as the lib's does by default.

@@ -4,7 +4,7 @@ import { Authority } from "./authority";
 import { DnsCache } from "./cache";
 import { DnsMessage, DnsRecord } from "./codec";
 import { Resolution } from "./resolution";
-import { parseRecords, parseZone } from "./zone";
+import { Zone, parseRecords, parseZone } from "./zone";
 
 /**
  * DNS load at scale: millions of client queries through local DNS servers into a
@@ -13,6 +13,15 @@ import { parseRecords, parseZone } from "./zone";
  * hands message objects across instead of encoding them, and moves a virtual
  * clock from query to query (so TTLs expire as they would over a simulated day).
  */
+
+/** The simulated experiments' root server (a.root), and the hints that point at it. */
+export const SIM_ROOT_ADDRESS = "10.0.0.2";
+export const simRootHints = (): DnsRecord[] => parseRecords(`. 3600000 IN NS a.root.\na.root. 3600000 IN A ${SIM_ROOT_ADDRESS}\n`);
+
+/** The smallest hierarchy for an experiment: a root zone that delegates one zone to one server. */
+export function oneDelegationRoot(origin: string, nsAddress: string): Zone {
+  return parseZone(`$ORIGIN .\n$TTL 86400\n@ SOA a.root. h. 1 3600 900 604800 300\n@ NS a.root.\na.root. A ${SIM_ROOT_ADDRESS}\n${origin} NS ns.${origin}\nns.${origin} A ${nsAddress}\n`);
+}
 
 /** A hierarchy for load experiments: many domains and hosts, synthetic but shaped like the real one. */
 export interface SyntheticWorld {
@@ -43,7 +52,7 @@ export function syntheticWorld(options: SyntheticWorldOptions = {}): SyntheticWo
   const servers: SyntheticWorld["servers"] = new Map();
   const soa = (ns: string) => `@ IN SOA ${ns}. h. 1 3600 900 604800 300`;
   const ip = (a: number, b: number, c: number) => `10.${a}.${b}.${c}`;
-  const rootLines = ["$ORIGIN .", "$TTL 518400", soa("a.root"), "@ IN NS a.root.", "a.root. IN A 10.0.0.2"];
+  const rootLines = ["$ORIGIN .", "$TTL 518400", soa("a.root"), "@ IN NS a.root.", `a.root. IN A ${SIM_ROOT_ADDRESS}`];
   const hosts: string[] = [];
   tlds.forEach((tld, t) => {
     const tldNs = `ns.${tld}`;
@@ -62,13 +71,13 @@ export function syntheticWorld(options: SyntheticWorldOptions = {}): SyntheticWo
     }
     servers.set(ip(0, 1, t + 1), { name: tldNs, level: "TLD", authority: new Authority([parseZone(tldLines.join("\n"))]) });
   });
-  servers.set("10.0.0.2", { name: "a.root", level: "root", authority: new Authority([parseZone(rootLines.join("\n"))]) });
+  servers.set(SIM_ROOT_ADDRESS, { name: "a.root", level: "root", authority: new Authority([parseZone(rootLines.join("\n"))]) });
   const rng = new Random(12345);
   for (let i = hosts.length - 1; i > 0; i--) {
     const j = rng.int(i + 1);
     [hosts[i], hosts[j]] = [hosts[j], hosts[i]];
   }
-  return { servers, hints: parseRecords(". 3600000 IN NS a.root.\na.root. 3600000 IN A 10.0.0.2\n"), hosts };
+  return { servers, hints: simRootHints(), hosts };
 }
 
 /** Picks ranks 0..n-1 with probability ∝ 1/(rank+1)^s: a few names are very popular, most are rare. */

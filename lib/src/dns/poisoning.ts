@@ -4,7 +4,8 @@ import { DnsRecord, FLAGS, encodeMessage } from "./codec";
 import { formatRecord } from "./records";
 import { Resolver } from "./resolver";
 import { serveDns } from "./server";
-import { parseRecords, parseZone } from "./zone";
+import { parseZone } from "./zone";
+import { SIM_ROOT_ADDRESS, oneDelegationRoot, simRootHints } from "./load";
 import { generateZoneKey } from "./dnssec/keys";
 import { signZone } from "./dnssec/sign";
 import { Validation } from "./dnssec/validate";
@@ -113,13 +114,13 @@ export async function kaminskyRace(options: RaceOptions): Promise<RaceResult> {
   const zoneText = `$ORIGIN ${VICTIM}\n$TTL 3600\n@ SOA ns hostmaster 1 3600 900 604800 300\n@ NS ns\nns A ${AUTH}\nwww A 10.0.0.80\n`;
   const ksk = o.dnssec ? generateZoneKey(13, { ksk: true }) : undefined;
   const zoneRecords = ksk ? signZone(parseZone(zoneText).records(), { origin: VICTIM, ksk }) : parseZone(zoneText).records();
-  const root = parseZone(`$ORIGIN .\n$TTL 86400\n@ SOA a.root. h. 1 3600 900 604800 300\n@ NS a.root.\na.root. A 10.0.0.2\n${VICTIM} NS ns.${VICTIM}\nns.${VICTIM} A ${AUTH}\n`);
+  const root = oneDelegationRoot(VICTIM, AUTH);
   const servers = [
-    await serveDns({ network: sim, host: "10.0.0.2", port: 53, zones: [root] }),
+    await serveDns({ network: sim, host: SIM_ROOT_ADDRESS, port: 53, zones: [root] }),
     await serveDns({ network: sim, host: AUTH, port: 53, zones: [parseZone(zoneRecords.map(formatRecord).join("\n"))] }),
   ];
   const resolver = new Resolver({
-    hints: parseRecords(". 3600000 IN NS a.root.\na.root. 3600000 IN A 10.0.0.2\n"),
+    hints: simRootHints(),
     network: sim, upstreamPort: 53, sourceHost: RESOLVER, seed: o.seed + 2,
     sourcePorts: { first: FIRST_PORT, count: o.defence === "id" ? 1 : o.ports },
     mixedCase: o.defence === "id+port+0x20",

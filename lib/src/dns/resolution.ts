@@ -1,6 +1,7 @@
 import { DnsCache, signatureKey } from "./cache";
 import { DnsMessage, DnsQuestion, DnsRecord, FLAGS, Rcode, canonical, isInZone, rcodeOf } from "./codec";
 import { MAX_CNAME_CHAIN, MAX_NS_LOOKUP_DEPTH, MAX_QUERIES_PER_RESOLUTION } from "./limits";
+import { rrsigsOf } from "./dnssec/validate";
 
 /** What the state machine wants next: send a query, or it is done. */
 export type Step =
@@ -31,10 +32,6 @@ interface Shared {
 
 /** A record's data as text: the address of an A record, the name in an NS or CNAME. */
 const dataOf = (r: DnsRecord) => String((r as { data: unknown }).data);
-
-/** The RRSIGs among `records` over the RRset (name, type). */
-const signaturesOf = (records: DnsRecord[], name: string, type: string) =>
-  records.filter((r) => r.type === "RRSIG" && canonical(r.name) === canonical(name) && (r as unknown as { data: { typeCovered: string } }).data.typeCovered === type);
 
 /** The records that prove a negative answer (RFC 4035 §3.1.3): NSEC, NSEC3 and their signatures. */
 const DENIAL_TYPES = ["NSEC", "NSEC3", "RRSIG"];
@@ -148,12 +145,12 @@ export class Resolution {
       const wanted = here.filter((r) => r.type === this.question.type);
       if (wanted.length) {
         hop(followed ? "answer, after a CNAME" : "answer");
-        this.signatures.push(...signaturesOf(answers, this.sname, this.question.type));
+        if (this.options.dnssec) this.signatures.push(...rrsigsOf(answers, this.sname, this.question.type));
         return void this.finish("NOERROR", [...this.chain, ...wanted]);
       }
       const cname = here.find((r) => r.type === "CNAME");
       if (!cname) break;
-      this.signatures.push(...signaturesOf(answers, this.sname, "CNAME"));
+      if (this.options.dnssec) this.signatures.push(...rrsigsOf(answers, this.sname, "CNAME"));
       if (!this.followCname(cname)) return hop("CNAME chain too long or looping");
       followed = true;
     }
