@@ -101,33 +101,49 @@ export interface Tracker extends Closable {
 const failure = (reason: string) => encodeBencode({ "failure reason": reason });
 
 /**
- * Starts an HTTP tracker: `/announce` and `/scrape`. Malformed announces get a
- * bencoded failure reason (what a client shows its user), never a crash.
- *
- * @example
- * const tracker = await serveTracker({ port: 0, interval: 5 });
- * await createTorrent("lesson.bin", { announce: tracker.announceUrl });
+ * The tracker's state and its answers, apart from HTTP: one request's path and
+ * query (as the client sent them) and the client's address in, the bencoded
+ * body out, or undefined for a path it does not serve (HTTP 404). Malformed
+ * announces get a bencoded failure reason (what a client shows its user), never
+ * an exception.
  */
-export async function serveTracker(options: TrackerOptions = {}): Promise<Tracker> {
-  const interval = options.interval ?? 30;
-  const swarms = new Map<string, Swarm>();
-  const allow = options.allow && new Set(options.allow.map((h) => h.toLowerCase()));
-  const swarmOf = (hash: string) => {
-    let s = swarms.get(hash);
-    if (!s) swarms.set(hash, (s = { peers: new Map(), downloaded: 0 }));
-    return s;
-  };
-  const expire = (s: Swarm, now: number) => {
-    for (const [k, p] of s.peers) if (now - p.seen > PEER_EXPIRY_INTERVALS * interval * 1000) s.peers.delete(k);
-  };
-  const counts = (s: Swarm | undefined) => {
+export class TrackerState {
+  private readonly swarms = new Map<string, Swarm>();
+  private readonly allow?: Set<string>;
+  readonly interval: number;
+
+  constructor(private readonly options: Pick<TrackerOptions, "interval" | "allow" | "onAnnounce"> = {}) {
+    this.interval = options.interval ?? 30;
+    this.allow = options.allow && new Set(options.allow.map((h) => h.toLowerCase()));
+  }
+
+  /** The body for GET `url` from `host` at `now` (ms), or undefined: not a tracker path. */
+  handle(method: string, url: string, host: string, now = Date.now()): Buffer | undefined {
+    const path = url.split("?")[0];
+    if (method !== "GET") return failure("use GET");
+    return path === "/announce" ? this.announce(url, host, now) : path === "/scrape" ? this.scrape(url, now) : undefined;
+  }
+
+  /** Seeds, leechers and completed downloads of one torrent (hex info-hash). */
+  counts(hash: string): { complete: number; incomplete: number; downloaded: number } {
+    const s = this.swarms.get(hash.toLowerCase());
     let complete = 0;
     for (const p of s?.peers.values() ?? []) if (p.left === 0) complete++;
     return { complete, incomplete: (s?.peers.size ?? 0) - complete, downloaded: s?.downloaded ?? 0 };
-  };
+  }
 
-  function announce(req: http.IncomingMessage): Buffer {
-    const q = queryOf(req.url ?? "");
+  private swarmOf(hash: string): Swarm {
+    let s = this.swarms.get(hash);
+    if (!s) this.swarms.set(hash, (s = { peers: new Map(), downloaded: 0 }));
+    return s;
+  }
+
+  private expire(s: Swarm, now: number): void {
+    for (const [k, p] of s.peers) if (now - p.seen > PEER_EXPIRY_INTERVALS * this.interval * 1000) s.peers.delete(k);
+  }
+
+  private announce(url: string, host: string, now: number): Buffer {
+    const q = queryOf(url);
     const one = (name: string) => q.get(name)?.[0];
     const infoHash = one("info_hash");
     const peerId = one("peer_id");
@@ -136,7 +152,7 @@ export async function serveTracker(options: TrackerOptions = {}): Promise<Tracke
     if (!peerId || peerId.length !== 20) return failure("peer_id must be 20 bytes");
     if (!Number.isInteger(port) || port < 1 || port > 65535) return failure("port must be a number from 1 to 65535");
     const hash = infoHash.toString("hex");
-    if (allow && !allow.has(hash)) return failure("this tracker does not track that torrent");
+    if (this.allow && !this.allow.has(hash)) return failure("this tracker does not track that torrent");
     const numeric = (name: string, fallback: number) => {
       const v = one(name)?.toString("latin1");
       const n = v === undefined ? fallback : Number(v);
@@ -147,13 +163,11 @@ export async function serveTracker(options: TrackerOptions = {}): Promise<Tracke
     if (Number.isNaN(left) || Number.isNaN(numwant)) return failure("left and numwant must be non-negative numbers");
     const event = one("event")?.toString("latin1") || undefined;
     if (event && !["started", "stopped", "completed"].includes(event)) return failure(`event must be started, stopped or completed, not ${event.slice(0, 20)}`);
-    const host = (req.socket.remoteAddress ?? "127.0.0.1").replace(/^::ffff:/, "");
-    const s = swarmOf(hash);
-    const now = Date.now();
-    expire(s, now);
+    const s = this.swarmOf(hash);
+    this.expire(s, now);
     const key = `${host}:${port}`;
     const peer = { peerId, host, port };
-    options.onAnnounce?.({ infoHash: hash, peer, event, left });
+    this.options.onAnnounce?.({ infoHash: hash, peer, event, left });
     if (event === "stopped") s.peers.delete(key);
     else {
       if (event === "completed") s.downloaded++;
@@ -167,32 +181,41 @@ export async function serveTracker(options: TrackerOptions = {}): Promise<Tracke
       [others[i], others[j]] = [others[j], others[i]];
     }
     const chosen = others.slice(0, want);
-    const { complete, incomplete } = counts(s);
+    const { complete, incomplete } = this.counts(hash);
     const compact = one("compact")?.toString("latin1") !== "0";
     return encodeBencode({
-      interval,
-      "min interval": Math.max(1, Math.floor(interval / 2)),
+      interval: this.interval,
+      "min interval": Math.max(1, Math.floor(this.interval / 2)),
       complete,
       incomplete,
       peers: compact ? encodeCompactPeers(chosen) : chosen.map((p) => ({ "peer id": p.peerId, ip: p.host, port: p.port })),
     });
   }
 
-  function scrape(req: http.IncomingMessage): Buffer {
-    const hashes = queryOf(req.url ?? "").get("info_hash") ?? [...swarms.keys()].map((h) => Buffer.from(h, "hex"));
+  private scrape(url: string, now: number): Buffer {
+    const hashes = queryOf(url).get("info_hash") ?? [...this.swarms.keys()].map((h) => Buffer.from(h, "hex"));
     const files: BDict = {};
     for (const h of hashes) {
       if (h.length !== 20) return failure("info_hash must be 20 bytes");
-      const s = swarms.get(h.toString("hex"));
-      if (s) expire(s, Date.now());
-      files[h.toString("latin1")] = counts(s);
+      const s = this.swarms.get(h.toString("hex"));
+      if (s) this.expire(s, now);
+      files[h.toString("latin1")] = this.counts(h.toString("hex"));
     }
     return encodeBencode({ files });
   }
+}
 
+/**
+ * Starts an HTTP tracker: `/announce` and `/scrape`, answered by a {@link TrackerState}.
+ *
+ * @example
+ * const tracker = await serveTracker({ port: 0, interval: 5 });
+ * await createTorrent("lesson.bin", { announce: tracker.announceUrl });
+ */
+export async function serveTracker(options: TrackerOptions = {}): Promise<Tracker> {
+  const state = new TrackerState(options);
   const server = http.createServer((req, res) => {
-    const path = (req.url ?? "/").split("?")[0];
-    const body = req.method !== "GET" ? failure("use GET") : path === "/announce" ? announce(req) : path === "/scrape" ? scrape(req) : undefined;
+    const body = state.handle(req.method ?? "GET", req.url ?? "/", (req.socket.remoteAddress ?? "127.0.0.1").replace(/^::ffff:/, ""));
     if (!body) {
       res.writeHead(404, { "content-type": "text/plain" });
       res.end("applayer tracker: try /announce or /scrape\n");
@@ -206,7 +229,7 @@ export async function serveTracker(options: TrackerOptions = {}): Promise<Tracke
   return {
     address: service.address,
     announceUrl: `http://${host}:${port}/announce`,
-    stats: (infoHash) => counts(swarms.get(infoHash.toLowerCase())),
+    stats: (infoHash) => state.counts(infoHash),
     close: () => service.close(),
   };
 }
@@ -254,7 +277,12 @@ export async function announce(url: string, a: { infoHash: Buffer; peerId: Buffe
     `uploaded=${a.uploaded ?? 0}`, `downloaded=${a.downloaded ?? 0}`, `left=${a.left}`, "compact=1",
     ...(a.event ? [`event=${a.event}`] : []), ...(a.numwant !== undefined ? [`numwant=${a.numwant}`] : []),
   ].join("&");
-  const d = dictOf(await get(`${url}${url.includes("?") ? "&" : "?"}${q}`, a.timeoutMs ?? 10_000));
+  return parseAnnounceResponse(await get(`${url}${url.includes("?") ? "&" : "?"}${q}`, a.timeoutMs ?? 10_000));
+}
+
+/** A tracker's answer to an announce, compact (BEP 23) or not; throws TRACKER for anything else, with the tracker's failure reason when it gave one. */
+export function parseAnnounceResponse(body: Buffer): AnnounceResponse {
+  const d = dictOf(body);
   const peers = Buffer.isBuffer(d.peers)
     ? decodeCompactPeers(d.peers)
     : Array.isArray(d.peers)
