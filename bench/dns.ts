@@ -168,8 +168,8 @@ async function signing(): Promise<void> {
   const perSecond = (n: number, t: number) => Math.round(n / (t / 1000)).toLocaleString("en-US");
   await timed("dnssec-keygen", ["-q", "-K", dir, "-a", "ECDSAP256SHA256", "-f", "KSK", "-n", "ZONE", "bench.test."]);
   await timed("dnssec-keygen", ["-q", "-K", dir, "-a", "ECDSAP256SHA256", "-n", "ZONE", "bench.test."]);
-  const bind1 = await timed("dnssec-signzone", ["-q", "-S", "-K", dir, "-n", "1", "-o", "bench.test.", "-f", join(dir, "bind.signed"), zoneFile]);
-  const bindAll = await timed("dnssec-signzone", ["-q", "-S", "-K", dir, "-o", "bench.test.", "-f", join(dir, "bind.signed"), zoneFile]);
+  const bind1 = await timed("dnssec-signzone", ["-q", "-S", "-K", dir, "-d", dir, "-n", "1", "-o", "bench.test.", "-f", join(dir, "bind.signed"), zoneFile]);
+  const bindAll = await timed("dnssec-signzone", ["-q", "-S", "-K", dir, "-d", dir, "-o", "bench.test.", "-f", join(dir, "bind.signed"), zoneFile]);
   const cli = await timed(process.execPath, [join(ROOT, "lib", "dist", "cli", "main.js"), "dnssec", "sign", zoneFile, "--origin", "bench.test.", "-o", join(dir, "ours.signed")]);
   console.log(`   ${"applayer signZone (in process)".padEnd(36)} ${ms.toFixed(0).padStart(6)} ms   ${perSecond(rrsets, ms).padStart(8)} RRsets/s`);
   console.log(`   ${"applayer dnssec sign (command)".padEnd(36)} ${cli.toFixed(0).padStart(6)} ms   ${perSecond(rrsets, cli).padStart(8)} RRsets/s`);

@@ -14,6 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { isAppLayerError } from "../lib/src/errors";
 import { decodeMessage } from "../lib/src/dns/codec";
+import { compressMessage } from "../lib/src/dns/compress";
 import { decodeUpdate } from "../lib/src/dns/update";
 import { Authority } from "../lib/src/dns/authority";
 import { respond } from "../lib/src/dns/server";
@@ -22,6 +23,7 @@ import { parseZone } from "../lib/src/dns/zone";
 import { malformedDnssec } from "../lib/src/dns/dnssec/wellformed";
 import { parseNsec3param } from "../lib/src/dns/dnssec/nsec3";
 import { SmtpSession } from "../lib/src/smtp/session";
+import { ReplyParser, formatReply } from "../lib/src/smtp/reply";
 import { parseMessage, mimeOutline } from "../lib/src/message/message";
 import { decodeWords, parseAddressList, parseHeaderBlock, parseParameterized } from "../lib/src/message/header";
 import { ImapFramer, parseImapDate, parseSequenceSet, tokenize } from "../lib/src/imap/syntax";
@@ -132,12 +134,15 @@ const umass = () => (authority ??= new Authority([parseZone(readFileSync(join(RO
 
 const dnsMessage: Target = {
   name: "dns-message",
-  what: "DNS message decoding (RFC 1035 §4) and the authoritative server's edge: decode, answer, encode, truncate",
-  files: ["dns/codec.ts", "dns/transport.ts", "dns/server.ts", "dns/authority.ts", "dns/packet-cache.ts", "dns/update.ts", "dns/cookie.ts"],
+  what: "DNS message decoding (RFC 1035 §4), name compression, and the authoritative server's edge: decode, answer, encode, truncate",
+  files: ["dns/codec.ts", "dns/compress.ts", "dns/transport.ts", "dns/server.ts", "dns/authority.ts", "dns/packet-cache.ts", "dns/update.ts", "dns/cookie.ts"],
   inputs: (seeds) => inputsFrom(seeds, messageArb(recordArb)),
   check(input) {
-    refusesCleanly(() => decodeMessage(input), ["DNS_FORMAT"]);
+    const decoded = refusesCleanly(() => decodeMessage(input), ["DNS_FORMAT"]);
     refusesCleanly(() => decodeUpdate(input), ["DNS_FORMAT"]);
+    // Compression keeps every name: the compressed message decodes to what the original did.
+    const compressed = refusesCleanly(() => compressMessage(input), ["DNS_FORMAT"]);
+    if (decoded && compressed) expect(JSON.stringify(decodeMessage(compressed).message) === JSON.stringify(decoded.message), "the compressed message decodes differently");
     for (const transport of ["udp", "tcp"] as const) {
       const out = refusesCleanly(() => respond(umass(), input, transport, undefined, "127.0.0.1", { allowUpdate: false }), []);
       if (!out?.reply) continue;
@@ -218,7 +223,13 @@ const smtpSession: Target = {
     for (const chunk of chunks(input)) {
       let out = refusesCleanly(() => s.feed(chunk), [])!;
       for (;;) {
-        for (const r of out.replies) expect(Number.isInteger(r.code) && r.code >= 200 && r.code < 600, `reply code ${r.code}`);
+        for (const r of out.replies) {
+          // Every reply, as the client reads it back line by line, has the code the session gave it.
+          const parser = new ReplyParser();
+          const lines = formatReply(r).split("\r\n").slice(0, -1);
+          const read = lines.map((l) => refusesCleanly(() => parser.push(l), [])).at(-1);
+          expect(read?.code === r.code && read.lines.length === r.lines.length, `reply ${r.code} read back as ${read?.code}`);
+        }
         if (out.close) closed = true;
         if (out.deliver) out = s.delivered(out.deliver.message.length % 2 === 0);
         else if (out.authenticate) out = s.authenticated(out.authenticate.password === "pw");

@@ -37,6 +37,7 @@ export * from "./sockets/charts";
 export * from "./sockets/stream";
 export * from "./dns/limits";
 export * from "./dns/codec";
+export * from "./dns/compress";
 export * from "./dns/records";
 export * from "./dns/zone";
 export * from "./dns/authority";

@@ -206,7 +206,7 @@ export async function signWithBind(zoneText: string, origin: string, options: { 
   await run("dnssec-keygen", ["-q", "-K", dir, "-a", "ECDSAP256SHA256", "-f", "KSK", "-n", "ZONE", origin]);
   await run("dnssec-keygen", ["-q", "-K", dir, "-a", "ECDSAP256SHA256", "-n", "ZONE", origin]);
   writeFileSync(join(dir, "zone"), zoneText);
-  await run("dnssec-signzone", ["-q", "-S", "-K", dir, "-O", "full", ...(options.nsec3 ? ["-3", "-"] : []), "-o", origin, "-f", join(dir, "signed"), join(dir, "zone")], "", { timeoutMs: 60_000 });
+  await run("dnssec-signzone", ["-q", "-S", "-K", dir, "-d", dir, "-O", "full", ...(options.nsec3 ? ["-3", "-"] : []), "-o", origin, "-f", join(dir, "signed"), join(dir, "zone")], "", { timeoutMs: 60_000 });
   const kskFile = readdirSync(dir).map((f) => join(dir, f)).find((f) => f.endsWith(".key") && readFileSync(f, "utf8").includes("DNSKEY 257"))!;
   return { signed: readFileSync(join(dir, "signed"), "utf8"), kskFile };
 }

@@ -41,7 +41,8 @@ export function rcodeOf(m: DnsMessage): string {
  * Decodes one DNS message and returns it with the number of bytes it used — the
  * offset travels with the value instead of in dns-packet's global `decode.bytes`.
  * Anything wrong (a cut-off header, a pointer forward or into itself, counts that
- * promise more records than there are) throws `DNS_FORMAT` with the reason.
+ * promise more records than there are, a question name with a label over 63
+ * octets) throws `DNS_FORMAT` with the reason.
  * With `exact` (the default) trailing bytes after the message are an error too.
  *
  * @example const { message } = decodeMessage(datagram);
@@ -58,10 +59,52 @@ export function decodeMessage(buf: Uint8Array, options: { exact?: boolean } = {}
     throw new AppLayerError("DNS_FORMAT", `cannot decode the DNS message: ${(e as Error).message}`, { length: data.length });
   }
   const bytes = dnsPacket.decode.bytes;
+  // dns-packet reads a length byte with the reserved top bits 01 or 10 as a long label, and bytes that are
+  // not UTF-8 as U+FFFD: a question name that would not be written back as it came is refused here.
+  for (const q of message.questions ?? []) {
+    try {
+      checkName(q.name);
+    } catch (e) {
+      throw new AppLayerError("DNS_FORMAT", `the question's name is not a valid name: ${(e as Error).message}`, { length: data.length });
+    }
+  }
+  const wrongSize = fixedSizeMismatch(data);
+  if (wrongSize) throw new AppLayerError("DNS_FORMAT", wrongSize, { length: data.length });
   if ((options.exact ?? true) && bytes !== data.length) {
     throw new AppLayerError("DNS_FORMAT", `${data.length - bytes} bytes follow the end of the DNS message`, { used: bytes, length: data.length });
   }
   return { message, bytes };
+}
+
+/** RDATA sizes fixed by their type: an A record holds 4 octets, an AAAA 16. */
+const FIXED_RDLENGTH: Record<number, number> = { 1: 4, 28: 16 };
+
+/**
+ * dns-packet reads an A or AAAA record's address without looking at its
+ * RDLENGTH, so an A with RDLENGTH 0 would take the next record's bytes as its
+ * address. This walks the records' headers and names the first whose RDLENGTH
+ * its type does not allow (the rest of the layout dns-packet has checked).
+ */
+function fixedSizeMismatch(data: Buffer): string | undefined {
+  const skipName = (at: number) => {
+    while (at < data.length && data[at] !== 0) {
+      if ((data[at] & 0xc0) === 0xc0) return at + 2;
+      at += 1 + data[at];
+    }
+    return at + 1;
+  };
+  let at = 12;
+  for (let q = data.readUInt16BE(4); q > 0; q--) at = skipName(at) + 4;
+  const records = data.readUInt16BE(6) + data.readUInt16BE(8) + data.readUInt16BE(10);
+  for (let r = 0; r < records && at + 10 <= data.length; r++) {
+    at = skipName(at);
+    if (at + 10 > data.length) break;
+    const type = data.readUInt16BE(at);
+    const rdlength = data.readUInt16BE(at + 8);
+    if (FIXED_RDLENGTH[type] !== undefined && rdlength !== FIXED_RDLENGTH[type]) return `a type ${type} record has RDLENGTH ${rdlength}; its data is ${FIXED_RDLENGTH[type]} octets`;
+    at += 10 + rdlength;
+  }
+  return undefined;
 }
 
 /** Encodes a DNS message to wire format. */

@@ -7,6 +7,7 @@ import { DO_BIT, DnsMessage, FLAGS, decodeMessage, encodeMessage } from "./codec
 import { TCP_IDLE_TIMEOUT_MS, TCP_MESSAGE_MAX, UDP_PAYLOAD_DEFAULT, UDP_PAYLOAD_MAX } from "./limits";
 import { wantsDnssec } from "./dnssec/serve";
 import { COOKIE_OPTION } from "./cookie";
+import { compressMessage } from "./compress";
 import { malformedDnssecIn } from "./dnssec/wellformed";
 import { AppLayerError, isAppLayerError } from "../errors";
 
@@ -51,7 +52,7 @@ function udpLimit(query: DnsMessage): number {
 }
 
 /**
- * Encodes a response for its transport. EDNS is answered with EDNS (with `cookie`,
+ * Encodes a response for its transport, names compressed (RFC 1035 §4.1.4). EDNS is answered with EDNS (with `cookie`,
  * the COOKIE option's bytes, when the query sent one, and `ede`, an Extended DNS
  * Error). Over UDP, a
  * reply larger than the client allows goes out with TC set and only the question
@@ -63,10 +64,10 @@ export function encodeReply(query: DnsMessage, response: DnsMessage, transport: 
   const options = [...(cookie ? [{ code: COOKIE_OPTION, data: cookie }] : []), ...(ede ? [ede] : [])];
   const opt = query.additionals?.some((r) => r.type === "OPT") ? [{ name: ".", type: "OPT", udpPayloadSize: UDP_PAYLOAD_MAX, flags: wantsDnssec(query) ? DO_BIT : 0, options } as never] : [];
   const full: DnsMessage = { ...response, additionals: [...(response.additionals ?? []), ...opt] };
-  const bytes = encodeMessage(full);
+  const bytes = compressMessage(encodeMessage(full));
   if (transport === "tcp" || bytes.length <= udpLimit(query)) return { bytes, response: full };
   const truncated: DnsMessage = { ...response, flags: (response.flags ?? 0) | FLAGS.TC, answers: [], authorities: [], additionals: opt };
-  return { bytes: encodeMessage(truncated), response: truncated };
+  return { bytes: compressMessage(encodeMessage(truncated)), response: truncated };
 }
 
 /** How many free ports serving UDP and TCP on one port number may try before giving up. */
