@@ -42,6 +42,7 @@ interface Entry {
 export class DnsCache {
   private readonly entries = new Map<string, Entry>();
   readonly stats = { hits: 0, misses: 0, evictions: 0 };
+  private changes = 0;
 
   constructor(private readonly clock: Clock = realClock, readonly maxEntries = MAX_CACHE_ENTRIES) {}
 
@@ -92,6 +93,12 @@ export class DnsCache {
   /** Forgets everything (a restarted resolver). */
   clear(): void {
     this.entries.clear();
+    this.changes++;
+  }
+
+  /** Counts every change to what the cache holds: answers built from it earlier stay true while it stands still. */
+  get generation(): number {
+    return this.changes;
   }
 
   /** RRsets currently held, expired or not yet swept. */
@@ -104,6 +111,7 @@ export class DnsCache {
     if (old && old.expires > this.clock.now() && old.rank > entry.rank) return; // keep the more credible data
     this.entries.delete(key); // re-insert at the end: Map order is our eviction order
     this.entries.set(key, entry);
+    this.changes++;
     while (this.entries.size > this.maxEntries) {
       this.entries.delete(this.entries.keys().next().value!);
       this.stats.evictions++;

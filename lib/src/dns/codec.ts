@@ -80,12 +80,12 @@ export function decodeMessage(buf: Uint8Array, options: { exact?: boolean } = {}
 const FIXED_RDLENGTH: Record<number, number> = { 1: 4, 28: 16 };
 
 /**
- * dns-packet reads an A or AAAA record's address without looking at its
- * RDLENGTH, so an A with RDLENGTH 0 would take the next record's bytes as its
- * address. This walks the records' headers and names the first whose RDLENGTH
- * its type does not allow (the rest of the layout dns-packet has checked).
+ * Calls `visit` with the type, the offset of the TYPE field and the RDLENGTH of
+ * each resource record of a message, in order, until it returns a value (which
+ * is then returned). Names are skipped, pointers included; the walk stops at the
+ * end of the bytes.
  */
-function fixedSizeMismatch(data: Buffer): string | undefined {
+export function forEachRecord<T>(data: Uint8Array, visit: (type: number, at: number, rdlength: number) => T | undefined): T | undefined {
   const skipName = (at: number) => {
     while (at < data.length && data[at] !== 0) {
       if ((data[at] & 0xc0) === 0xc0) return at + 2;
@@ -93,19 +93,30 @@ function fixedSizeMismatch(data: Buffer): string | undefined {
     }
     return at + 1;
   };
+  const u16 = (at: number) => (data[at] << 8) | data[at + 1];
   let at = 12;
-  for (let q = data.readUInt16BE(4); q > 0; q--) at = skipName(at) + 4;
-  const records = data.readUInt16BE(6) + data.readUInt16BE(8) + data.readUInt16BE(10);
-  for (let r = 0; r < records && at + 10 <= data.length; r++) {
+  for (let q = u16(4); q > 0; q--) at = skipName(at) + 4;
+  const records = u16(6) + u16(8) + u16(10);
+  for (let r = 0; r < records; r++) {
     at = skipName(at);
     if (at + 10 > data.length) break;
-    const type = data.readUInt16BE(at);
-    const rdlength = data.readUInt16BE(at + 8);
-    if (FIXED_RDLENGTH[type] !== undefined && rdlength !== FIXED_RDLENGTH[type]) return `a type ${type} record has RDLENGTH ${rdlength}; its data is ${FIXED_RDLENGTH[type]} octets`;
+    const rdlength = u16(at + 8);
+    const seen = visit(u16(at), at, rdlength);
+    if (seen !== undefined) return seen;
     at += 10 + rdlength;
   }
   return undefined;
 }
+
+/**
+ * dns-packet reads an A or AAAA record's address without looking at its
+ * RDLENGTH, so an A with RDLENGTH 0 would take the next record's bytes as its
+ * address. This names the first record whose RDLENGTH its type does not allow
+ * (the rest of the layout dns-packet has checked).
+ */
+const fixedSizeMismatch = (data: Buffer): string | undefined =>
+  forEachRecord(data, (type, _at, rdlength) =>
+    FIXED_RDLENGTH[type] !== undefined && rdlength !== FIXED_RDLENGTH[type] ? `a type ${type} record has RDLENGTH ${rdlength}; its data is ${FIXED_RDLENGTH[type]} octets` : undefined);
 
 /** Encodes a DNS message to wire format. */
 export function encodeMessage(m: DnsMessage): Buffer {

@@ -41,6 +41,9 @@ export const UPSTREAM_TIMEOUT_MS = 800;
 /** Replies an authoritative server's packet cache keeps; past it the cache starts over. */
 export const PACKET_CACHE_ENTRIES = 10_000;
 
+/** Encoded answers a resolver's message cache keeps; past it the oldest go first. */
+export const MESSAGE_CACHE_ENTRIES = 10_000;
+
 /**
  * RFC 9276 §3.2: validators may refuse NSEC3 records that hash more times than they
  * are willing to; 150 is the cap BIND and Unbound applied. Zone files and messages

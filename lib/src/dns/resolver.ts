@@ -12,6 +12,8 @@ import { UPSTREAM_TIMEOUT_MS } from "./limits";
 import { summarizeMessage } from "./records";
 import { Hop, Resolution } from "./resolution";
 import { DnsEndpoint, encodeReply, intake, serveDnsTransport } from "./transport";
+import { MessageCache } from "./message-cache";
+import { PacketCache } from "./packet-cache";
 
 /** One upstream query as it happened: the state machine's verdict plus time and the messages. */
 export interface TimedHop extends Hop {
@@ -187,7 +189,8 @@ export interface ResolverServer extends DnsEndpoint {
  * Serves a {@link Resolver} as a local DNS server on UDP and TCP. Recursion is
  * offered only to clients `allow` accepts (loopback by default): anyone else gets
  * REFUSED, so it cannot be used for amplification. A query without RD is answered
- * from the cache alone.
+ * from the cache alone. Answers are kept encoded in a {@link MessageCache}, so a
+ * question asked again the same way costs a lookup and a copy.
  *
  * @example
  * const local = await serveResolver({ resolver, port: 0 });
@@ -199,7 +202,15 @@ export async function serveResolver(
   const { resolver } = options;
   const allow = options.allow ?? loopbackOnly;
   const stats = { queries: 0, refused: 0 };
+  // A traced server shows every query; otherwise answers already given are given again from the message cache.
+  const messages = options.trace ? undefined : new MessageCache((resolver.options.network ?? loopback).clock, () => resolver.cache.generation);
   const endpoint = await serveDnsTransport(options, (bytes, from, transport) => {
+    const key = messages && bytes.length >= 12 && !(bytes[2] & 0x80) && allow(from.host) ? PacketCache.key(bytes, transport) : undefined;
+    const hit = key !== undefined ? messages!.get(key, bytes) : undefined;
+    if (hit) {
+      stats.queries++;
+      return hit;
+    }
     const got = intake(bytes);
     if ("drop" in got) return undefined;
     if ("formerr" in got) return got.formerr;
@@ -236,11 +247,16 @@ export async function serveResolver(
       const hit = resolver.cache.peek(q.name, q.type);
       return hit.kind === "records" ? reply("NOERROR", hit.records) : reply(hit.kind === "nxdomain" ? "NXDOMAIN" : "NOERROR", [], hit.kind === "miss" || !hit.soa ? [] : [hit.soa]);
     }
+    // Answers (and proven absences) are kept encoded for the next client that asks the same way; failures are not.
+    const remember = (rcode: Rcode, bytes: Buffer) => {
+      if (key !== undefined && (rcode === "NOERROR" || rcode === "NXDOMAIN")) messages!.set(key, bytes);
+      return bytes;
+    };
     // Answered from the cache: reply at once. Otherwise reply when the resolution is done.
     const task = resolver.begin(q.name, q.type);
     const checkingDisabled = ((query.flags ?? 0) & FLAGS.CD) !== 0;
-    if (task.done && !resolver.validator) return reply(task.done.rcode, task.done.answers, task.done.authorities);
-    return resolver.settle(task, { checkingDisabled }).then((r) => reply(r.rcode, r.answers, r.authorities, r.security));
+    if (task.done && !resolver.validator) return remember(task.done.rcode, reply(task.done.rcode, task.done.answers, task.done.authorities));
+    return resolver.settle(task, { checkingDisabled }).then((r) => remember(r.rcode, reply(r.rcode, r.answers, r.authorities, r.security)));
   }, "dns-resolver");
   return { ...endpoint, close: () => endpoint.close(), resolver, stats };
 }
