@@ -447,16 +447,20 @@ const trackerQuery = fc.tuple(fc.constantFrom("/announce", "/scrape", "/", "/ann
     fc.constantFrom("&", "=", "%", "%zz", "%4", "+"),
   ), { maxLength: 9 })).map(([path, parts]) => Buffer.from(`${path}?${parts.join("&")}`, "latin1"));
 
+/** Inputs one tracker state sees before a fresh one: its swarms would otherwise grow without end (and every announce walks its swarm). */
+const TRACKER_INPUTS = 1000;
 let tracker: TrackerState | undefined;
+let announces = 0;
 const tracking: Target = {
   name: "tracker",
   what: "the HTTP tracker (BEP 3, BEP 23): announce and scrape queries with percent-encoded binary, and the client's reading of answers",
   files: ["bt/tracker.ts"],
   inputs: (seeds) => inputsFrom(seeds, fc.oneof(trackerQuery, bencodeArb)),
   check(input) {
-    tracker ??= new TrackerState({ interval: 30 });
+    if (!tracker || announces++ % TRACKER_INPUTS === 0) tracker = new TrackerState({ interval: 30 });
     const url = input.toString("latin1");
-    const body = refusesCleanly(() => tracker!.handle(url.startsWith("POST") ? "POST" : "GET", url, `127.0.0.${input.length % 4}`, input.length * 1000), []);
+    const state = tracker;
+    const body = refusesCleanly(() => state.handle(url.startsWith("POST") ? "POST" : "GET", url, `127.0.0.${input.length % 4}`, input.length * 1000), []);
     if (body) refusesCleanly(() => decodeBencode(body), []); // every answer is bencode
     refusesCleanly(() => parseAnnounceResponse(input), ["TRACKER"]);
   },

@@ -54,9 +54,21 @@ export const sourceLines = (text: string): string[] => text.split(/(?<=\n)/).fil
 /** A text output (stream or text/plain) as one string. */
 export const textOf = (v: unknown): string => (Array.isArray(v) ? v.join("") : typeof v === "string" ? v : "");
 
+/** What is wrong with a cell's nbgrader metadata (a field of the wrong type), if anything. */
+function nbgraderProblem(m: unknown): string | undefined {
+  if (m === undefined) return undefined;
+  if (typeof m !== "object" || m === null || Array.isArray(m)) return "is not an object";
+  const fields = m as Record<string, unknown>;
+  for (const flag of ["grade", "solution", "locked", "task"]) if (fields[flag] !== undefined && typeof fields[flag] !== "boolean") return `has ${flag} = ${JSON.stringify(fields[flag])}, not true or false`;
+  for (const text of ["grade_id", "checksum"]) if (fields[text] !== undefined && typeof fields[text] !== "string") return `has ${text} = ${JSON.stringify(fields[text])}, not a string`;
+  for (const num of ["points", "schema_version"]) if (fields[num] !== undefined && !(typeof fields[num] === "number" && Number.isFinite(fields[num]))) return `has ${num} = ${JSON.stringify(fields[num])}, not a number`;
+  return undefined;
+}
+
 /**
- * Parses notebook JSON, refusing what is not an nbformat 4 notebook with a
- * clear error (code NOTEBOOK) naming `where`.
+ * Parses notebook JSON, refusing what is not an nbformat 4 notebook (or has
+ * nbgrader metadata of the wrong types) with a clear error (code NOTEBOOK)
+ * naming `where`.
  *
  * @example const nb = parseNotebook(readFileSync(path, "utf8"), path);
  */
@@ -76,6 +88,8 @@ export function parseNotebook(json: string, where = "notebook"): Notebook {
       throw new AppLayerError("NOTEBOOK", `${where}: cell ${i + 1} is not a notebook cell`, { where, cell: i + 1 });
     }
     (c as Cell).metadata ??= {};
+    const wrong = nbgraderProblem((c as Cell).metadata.nbgrader);
+    if (wrong) throw new AppLayerError("NOTEBOOK", `${where}: cell ${i + 1}'s nbgrader metadata ${wrong}`, { where, cell: i + 1 });
   }
   return { ...(n as Notebook), metadata: n.metadata ?? {}, nbformat_minor: n.nbformat_minor ?? 5 };
 }

@@ -42,7 +42,8 @@ export function rcodeOf(m: DnsMessage): string {
  * offset travels with the value instead of in dns-packet's global `decode.bytes`.
  * Anything wrong (a cut-off header, a pointer forward or into itself, counts that
  * promise more records than there are, a question name with a label over 63
- * octets) throws `DNS_FORMAT` with the reason.
+ * octets, a record whose data runs past its RDLENGTH) throws `DNS_FORMAT` with
+ * the reason.
  * With `exact` (the default) trailing bytes after the message are an error too.
  *
  * @example const { message } = decodeMessage(datagram);
@@ -68,24 +69,26 @@ export function decodeMessage(buf: Uint8Array, options: { exact?: boolean } = {}
       throw new AppLayerError("DNS_FORMAT", `the question's name is not a valid name: ${(e as Error).message}`, { length: data.length });
     }
   }
-  const wrongSize = fixedSizeMismatch(data);
-  if (wrongSize) throw new AppLayerError("DNS_FORMAT", wrongSize, { length: data.length });
+  const records = recordsInBounds(data);
+  if (typeof records === "string") throw new AppLayerError("DNS_FORMAT", records, { length: data.length });
+  const [an, ns] = [message.answers?.length ?? 0, message.authorities?.length ?? 0];
+  message.answers = records.slice(0, an);
+  message.authorities = records.slice(an, an + ns);
+  message.additionals = records.slice(an + ns);
   if ((options.exact ?? true) && bytes !== data.length) {
     throw new AppLayerError("DNS_FORMAT", `${data.length - bytes} bytes follow the end of the DNS message`, { used: bytes, length: data.length });
   }
   return { message, bytes };
 }
 
-/** RDATA sizes fixed by their type: an A record holds 4 octets, an AAAA 16. */
-const FIXED_RDLENGTH: Record<number, number> = { 1: 4, 28: 16 };
-
 /**
- * Calls `visit` with the type, the offset of the TYPE field and the RDLENGTH of
- * each resource record of a message, in order, until it returns a value (which
- * is then returned). Names are skipped, pointers included; the walk stops at the
- * end of the bytes.
+ * Calls `visit` with the type, the offset where the record starts (its owner
+ * name), the offset of its TYPE field and its RDLENGTH, for each resource
+ * record of a message in order, until it returns a value (which is then
+ * returned). Names are skipped, pointers included; the walk stops at the end
+ * of the bytes.
  */
-export function forEachRecord<T>(data: Uint8Array, visit: (type: number, at: number, rdlength: number) => T | undefined): T | undefined {
+export function forEachRecord<T>(data: Uint8Array, visit: (type: number, start: number, at: number, rdlength: number) => T | undefined): T | undefined {
   const skipName = (at: number) => {
     while (at < data.length && data[at] !== 0) {
       if ((data[at] & 0xc0) === 0xc0) return at + 2;
@@ -98,25 +101,42 @@ export function forEachRecord<T>(data: Uint8Array, visit: (type: number, at: num
   for (let q = u16(4); q > 0; q--) at = skipName(at) + 4;
   const records = u16(6) + u16(8) + u16(10);
   for (let r = 0; r < records; r++) {
+    const start = at;
     at = skipName(at);
     if (at + 10 > data.length) break;
     const rdlength = u16(at + 8);
-    const seen = visit(u16(at), at, rdlength);
+    const seen = visit(u16(at), start, at, rdlength);
     if (seen !== undefined) return seen;
     at += 10 + rdlength;
   }
   return undefined;
 }
 
+/** dns-packet's decoder of one resource record (exported by the package, missing from its types). */
+const answerCodec = (dnsPacket as unknown as { answer: { decode: ((buf: Buffer, offset: number) => unknown) & { bytes: number } } }).answer;
+
 /**
- * dns-packet reads an A or AAAA record's address without looking at its
- * RDLENGTH, so an A with RDLENGTH 0 would take the next record's bytes as its
- * address. This names the first record whose RDLENGTH its type does not allow
- * (the rest of the layout dns-packet has checked).
+ * The message's records, each decoded on its own from bytes cut at the end its
+ * RDLENGTH gives, or why one does not fit. dns-packet steps from record to
+ * record by what each type's decoder read, not by RDLENGTH: an A record with
+ * RDLENGTH 0 took the next record's bytes as its address, and a CAA tag longer
+ * than its RDATA read on into the records after it. Cut this way, no record's
+ * value can come from outside it.
  */
-const fixedSizeMismatch = (data: Buffer): string | undefined =>
-  forEachRecord(data, (type, _at, rdlength) =>
-    FIXED_RDLENGTH[type] !== undefined && rdlength !== FIXED_RDLENGTH[type] ? `a type ${type} record has RDLENGTH ${rdlength}; its data is ${FIXED_RDLENGTH[type]} octets` : undefined);
+function recordsInBounds(data: Buffer): DnsRecord[] | string {
+  const records: DnsRecord[] = [];
+  const why = forEachRecord(data, (type, start, at, rdlength) => {
+    const end = at + 10 + rdlength;
+    try {
+      records.push(answerCodec.decode(data.subarray(0, end), start) as DnsRecord);
+      if (answerCodec.decode.bytes === end - start) return undefined;
+    } catch {
+      // read past the cut: the same fault
+    }
+    return `the data of a type ${type} record at offset ${start} does not fill its RDLENGTH of ${rdlength} octets`;
+  });
+  return why ?? records;
+}
 
 /** Encodes a DNS message to wire format. */
 export function encodeMessage(m: DnsMessage): Buffer {
@@ -142,7 +162,7 @@ export function checkName(name: string): void {
 
 /** Lower-cased, without the trailing dot: the form names are compared in (RFC 4343: case-insensitive). */
 export function canonical(name: string): string {
-  return name.replace(/\.$/, "").toLowerCase();
+  return (name.endsWith(".") ? name.slice(0, -1) : name).toLowerCase();
 }
 
 /** True when `name` equals `zone` or lies below it. */

@@ -58,7 +58,7 @@ export class MessageCache {
   /** Keeps `reply` (built from the record cache as it is now) if it has records with TTLs above 0. */
   set(key: string, reply: Buffer): void {
     const ttls: Entry["ttls"] = [];
-    forEachRecord(reply, (type, at) => {
+    forEachRecord(reply, (type, _start, at) => {
       if (type !== OPT) ttls.push([at + 4, reply.readUInt32BE(at + 4)]);
       return undefined;
     });
