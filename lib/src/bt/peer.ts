@@ -1,6 +1,7 @@
 import * as net from "node:net";
 import { AppLayerError, isAppLayerError } from "../errors";
 import { Trace } from "../lab/trace";
+import { PieceAssembly } from "./assembly";
 import { HANDSHAKE_LENGTH, Handshake, WireDecoder, WireMessage, decodeHandshake, describeWire, encodeHandshake, encodeWireMessage, encodePieceHeader } from "./wire";
 
 /**
@@ -25,7 +26,7 @@ export class Peer {
   /** Our requests in flight to it: "piece:begin" → length. */
   readonly requests = new Map<string, number>();
   /** Pieces we are fetching from it, with the blocks received so far. */
-  readonly fetching = new Map<number, { data: Buffer; received: number; next: number }>();
+  readonly fetching = new Map<number, PieceAssembly>();
   /** Set once a message after the handshake arrived (its pieces are then counted in the swarm's copies). */
   started = false;
   closed = false;

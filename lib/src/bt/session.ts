@@ -7,6 +7,7 @@ import { Random } from "../sim/random";
 import { OPTIMISTIC_UNCHOKE_SECONDS, REGULAR_SLOTS, REGULAR_UNCHOKE_SECONDS, chooseOptimistic, chooseRegular } from "./choker";
 import { Torrent, pieceSize } from "./metainfo";
 import { Peer } from "./peer";
+import { PieceAssembly } from "./assembly";
 import { Trace } from "../lab/trace";
 import { PickerStrategy, pickPiece } from "./picker";
 import { Storage } from "./storage";
@@ -18,8 +19,9 @@ import { BLOCK_SIZE, MAX_REQUEST_LENGTH, WireMessage, bitfieldToWords, wordsToBi
  * It announces to the tracker, connects to the peers it is given and accepts
  * others, and runs the same picker and choker as the swarm simulator:
  *  - requests BLOCK_SIZE blocks, PIPELINE of them in flight per peer;
- *  - checks every piece's SHA-1 before writing it; a peer that sent a bad piece is
- *    banned, and the piece is fetched again from the others;
+ *  - hashes each block as it arrives (PieceAssembly) and writes a piece only once
+ *    its SHA-1 matches, its blocks as they came with one writev; a peer that sent
+ *    a bad piece is banned, and the piece is fetched again from the others;
  *  - tit-for-tat every 10 s, an optimistic unchoke every 30 s, and an empty slot
  *    given at once to a peer that asks.
  */
@@ -115,26 +117,22 @@ export async function startSession(options: SessionOptions): Promise<TorrentSess
   };
 
   // --- the downloader: which blocks to ask whom for ---
-  // Piece buffers are reused once a piece is on disk (a fresh 256 KiB buffer per piece kept the GC busy).
-  const spare: Buffer[] = [];
-  const recycle = (data: Buffer) => spare.length < 32 && data.buffer.byteLength >= t.pieceLength && spare.push(Buffer.from(data.buffer, data.byteOffset, t.pieceLength));
   const pickInput = { words: W, pieces: n, theirs: have, mine: got, pending, copies };
   const fill = (peer: Peer) => {
     if (peer.peerChoking || !peer.amInterested || peer.closed) return;
     while (peer.requests.size < PIPELINE) {
-      let target: { piece: number; state: { data: Buffer; received: number; next: number } } | undefined;
-      for (const [piece, state] of peer.fetching) if (state.next < state.data.length) target = { piece, state };
-      if (!target) {
+      let state: PieceAssembly | undefined;
+      for (const s of peer.fetching.values()) if (s.next < s.size) state = s;
+      if (!state) {
         const p = pickPiece(strategy, { ...pickInput, theirs: peer.have }, random);
         if (p < 0 || peer.fetching.has(p)) return;
         pending[p >>> 5] |= 1 << (p & 31);
-        target = { piece: p, state: { data: (spare.pop() ?? Buffer.allocUnsafe(t.pieceLength)).subarray(0, pieceSize(t, p)), received: 0, next: 0 } };
-        peer.fetching.set(p, target.state);
+        state = new PieceAssembly(p, pieceSize(t, p));
+        peer.fetching.set(p, state);
       }
-      const { piece, state } = target;
-      const length = Math.min(BLOCK_SIZE, state.data.length - state.next);
-      peer.requests.set(`${piece}:${state.next}`, length);
-      peer.send({ type: "request", piece, begin: state.next, length });
+      const length = Math.min(BLOCK_SIZE, state.size - state.next);
+      peer.requests.set(`${state.piece}:${state.next}`, length);
+      peer.send({ type: "request", piece: state.piece, begin: state.next, length });
       state.next += length;
     }
   };
@@ -149,37 +147,37 @@ export async function startSession(options: SessionOptions): Promise<TorrentSess
     }
   };
 
-  const finishPiece = async (peer: Peer, piece: number, data: Buffer) => {
-    peer.fetching.delete(piece);
-    if (gotPiece(piece)) return;
-    if (!storage.verify(piece, data)) {
+  const finishPiece = async (peer: Peer, piece: PieceAssembly) => {
+    const p = piece.piece;
+    peer.fetching.delete(p);
+    if (gotPiece(p)) return;
+    if (!storage.matches(p, piece.digest())) {
       // The SHA-1 does not match: this peer sent all of the piece, so it lied (or is broken). Ban it.
       banned.add(peer.label);
       if (peer.id) banned.add(peer.id.toString("hex"));
-      emit({ type: "banned", peer: peer.label, reason: `piece ${piece} failed its SHA-1 check` });
+      emit({ type: "banned", peer: peer.label, reason: `piece ${p} failed its SHA-1 check` });
       release(peer);
-      pending[piece >>> 5] &= ~(1 << (piece & 31));
-      peer.close(`sent a corrupt piece ${piece}; banned`);
+      pending[p >>> 5] &= ~(1 << (p & 31));
+      peer.close(`sent a corrupt piece ${p}; banned`);
       for (const q of peers) fill(q);
       return;
     }
-    got[piece >>> 5] |= 1 << (piece & 31);
-    pending[piece >>> 5] &= ~(1 << (piece & 31));
+    got[p >>> 5] |= 1 << (p & 31);
+    pending[p >>> 5] &= ~(1 << (p & 31));
     for (const q of peers) {
-      if (q.fetching.has(piece)) {
+      if (q.fetching.has(p)) {
         // Endgame: the same piece was on its way from others too. Cancel those requests.
-        for (const [key, length] of q.requests) if (key.startsWith(`${piece}:`)) q.send({ type: "cancel", piece, begin: Number(key.split(":")[1]), length });
-        release(q, piece);
+        for (const [key, length] of q.requests) if (key.startsWith(`${p}:`)) q.send({ type: "cancel", piece: p, begin: Number(key.split(":")[1]), length });
+        release(q, p);
       }
       updateInterest(q);
     }
-    await storage.writePiece(piece, data);
-    recycle(data);
-    have[piece >>> 5] |= 1 << (piece & 31);
+    await storage.writePiece(p, piece.blocks as Buffer[]);
+    have[p >>> 5] |= 1 << (p & 31);
     haveCount++;
-    downloaded += data.length;
-    emit({ type: "piece", piece, from: peer.label, have: haveCount });
-    for (const q of peers) q.send({ type: "have", piece }); // only now can we serve it
+    downloaded += piece.size;
+    emit({ type: "piece", piece: p, from: peer.label, have: haveCount });
+    for (const q of peers) q.send({ type: "have", piece: p }); // only now can we serve it
     if (haveCount === n) {
       emit({ type: "complete" });
       resolveComplete();
@@ -278,11 +276,7 @@ export async function startSession(options: SessionOptions): Promise<TorrentSess
         peer.requests.delete(key);
         peer.recentDown += length;
         const state = peer.fetching.get(m.piece);
-        if (state) {
-          m.block.copy(state.data, m.begin);
-          state.received += length;
-          if (state.received === state.data.length) void finishPiece(peer, m.piece, state.data);
-        }
+        if (state?.add(m.begin, m.block)) void finishPiece(peer, state);
         fill(peer);
         break;
       }
