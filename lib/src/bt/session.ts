@@ -26,6 +26,8 @@ import { BLOCK_SIZE, MAX_REQUEST_LENGTH, WireMessage, bitfieldToWords, wordsToBi
  *    given at once to a peer that asks.
  */
 export const PIPELINE = 128;
+/** Requests are sent in batches of this many, once that many blocks of the pipeline have arrived. */
+export const REQUEST_BATCH = 32;
 /** Seconds between keep-alives on every connection. */
 export const KEEPALIVE_SECONDS = 120;
 /** At most this many connections. */
@@ -119,7 +121,11 @@ export async function startSession(options: SessionOptions): Promise<TorrentSess
   // --- the downloader: which blocks to ask whom for ---
   const pickInput = { words: W, pieces: n, theirs: have, mine: got, pending, copies };
   const fill = (peer: Peer) => {
-    if (peer.peerChoking || !peer.amInterested || peer.closed) return;
+    // Top up only once REQUEST_BATCH requests can go: one write carries them all, not one write per arriving block.
+    if (peer.peerChoking || !peer.amInterested || peer.closed || peer.requests.size > PIPELINE - REQUEST_BATCH) return;
+    peer.batch(() => topUp(peer));
+  };
+  const topUp = (peer: Peer) => {
     while (peer.requests.size < PIPELINE) {
       let state: PieceAssembly | undefined;
       for (const s of peer.fetching.values()) if (s.next < s.size) state = s;
