@@ -10,8 +10,8 @@ export type AnswerKind = "answer" | "cname" | "referral" | "nodata" | "nxdomain"
 export interface AuthorityResult {
   response: DnsMessage;
   kind: AnswerKind;
-  /** The answer holds an RRset in rotated (round-robin) order: the next query gets another order. */
-  rotated?: boolean;
+  /** The answer holds an RRset of this many records in rotated (round-robin) order: the next query gets the next order. */
+  rotated?: number;
 }
 
 const ADDRESS_TYPES = ["A", "AAAA"];
@@ -104,7 +104,7 @@ export class Authority {
       if (matching.length) {
         answers.push(...this.rotate(name, q.type, matching));
         const result = reply(answers.length > matching.length ? "cname" : "answer", "NOERROR", { answers, additionals: this.additional(zone, matching) }, true);
-        return { ...result, rotated: matching.length > 1 };
+        return { ...result, rotated: matching.length > 1 ? matching.length : undefined };
       }
       const cname = here.find((r) => r.type === "CNAME");
       if (cname) {

@@ -24,7 +24,11 @@ interface Entry {
   soa?: DnsRecord;
   /** A negative answer's NSEC/NSEC3 records and signatures, for DNSSEC clients. */
   proof?: DnsRecord[];
+  /** The last answer given from it, TTLs counted down: reused until a second passes. */
+  view?: { remaining: number; result: CacheResult };
 }
+
+const MISS: CacheResult = Object.freeze({ kind: "miss" });
 
 /**
  * A resolver's cache of RRsets with TTLs. Time comes from a {@link Clock}, so a
@@ -83,11 +87,15 @@ export class DnsCache {
     const now = this.clock.now();
     if (!e || e.expires <= now) {
       if (e) this.entries.delete(key);
-      return { kind: "miss" };
+      return MISS;
     }
     const remaining = Math.max(0, Math.floor((e.expires - now) / 1000));
-    if (e.negative) return { kind: e.negative, soa: e.soa, proof: e.proof };
-    return { kind: "records", records: e.records!.map((r) => ({ ...r, ttl: remaining }) as DnsRecord) };
+    // Records with their TTL counted down are made once per second of age, not once per lookup (callers do not change them).
+    if (e.view?.remaining !== remaining) {
+      const result: CacheResult = e.negative ? { kind: e.negative, soa: e.soa, proof: e.proof } : { kind: "records", records: e.records!.map((r) => ({ ...r, ttl: remaining }) as DnsRecord) };
+      e.view = { remaining, result };
+    }
+    return e.view.result;
   }
 
   /** Forgets everything (a restarted resolver). */

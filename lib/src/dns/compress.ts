@@ -97,8 +97,12 @@ class Compressor {
       if (length > MAX_NAME_LENGTH) throw formatError("a name over 255 octets");
       at += 1 + len;
     }
+    // A name written in full (as dns-packet writes them) lies in one run of bytes: each tail's key is a slice of it.
+    const end = at;
+    let tail = jumped ? 0 : end - (length - 1);
     for (let i = 0; i < labels.length; i++) {
-      const key = Buffer.concat(labels.slice(i)).toString("latin1");
+      const key = jumped ? Buffer.concat(labels.slice(i)).toString("latin1") : this.wire.toString("latin1", tail, end);
+      tail += labels[i].length;
       const earlier = this.written.get(key);
       this.room(labels[i].length + 2);
       if (earlier !== undefined) {

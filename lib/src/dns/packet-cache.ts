@@ -7,44 +7,64 @@ export interface CachedReply {
   kind: string;
 }
 
+/** The replies kept for one question: one, or one per order of a round-robin RRset. */
+interface Entry extends CachedReply {
+  /** The orders a round-robin answer goes through (1: a fixed answer). */
+  period: number;
+  replies: Buffer[];
+  next: number;
+}
+
 /**
  * An authoritative server's packet cache (as in PowerDNS): the encoded reply to a
  * query, keyed by the query's bytes after its id, so the same question asked the
  * same way is answered by copying bytes and writing the new id — no decoding, no
- * lookup, no encoding. The server must clear it when a zone changes, and must not
- * store replies whose order rotates (round-robin).
+ * lookup, no encoding. A round-robin answer (an RRset of `period` records, each
+ * query getting it rotated by one) is kept in all its orders once the server has
+ * given each of them, and handed out in turn. The server must clear the cache
+ * when a zone changes.
  */
 export class PacketCache {
-  private readonly entries = new Map<string, CachedReply>();
+  private readonly udp = new Map<string, Entry>();
+  private readonly tcp = new Map<string, Entry>();
   readonly stats = { hits: 0, misses: 0 };
 
   constructor(readonly maxEntries = PACKET_CACHE_ENTRIES) {}
 
-  /** The cache key: everything after the 2-byte id (flags, counts, question, EDNS) plus the transport. */
-  static key(query: Uint8Array, transport: "udp" | "tcp"): string {
-    return transport + Buffer.from(query.buffer, query.byteOffset + 2, query.length - 2).toString("latin1");
+  /** The cache key: everything after the 2-byte id (flags, counts, question, EDNS). */
+  static key(query: Uint8Array): string {
+    return Buffer.from(query.buffer, query.byteOffset, query.length).toString("latin1", 2);
   }
 
   /** A copy of the cached reply with the query's id written in, or undefined. */
-  get(key: string, query: Uint8Array): (CachedReply & { reply: Buffer }) | undefined {
-    const hit = this.entries.get(key);
-    if (!hit) {
+  get(key: string, query: Uint8Array, transport: "udp" | "tcp"): CachedReply | undefined {
+    const hit = this[transport].get(key);
+    if (!hit || hit.replies.length < hit.period) {
       this.stats.misses++;
       return undefined;
     }
     this.stats.hits++;
-    const reply = Buffer.from(hit.reply);
+    const reply = Buffer.from(hit.replies[hit.next]);
+    hit.next = (hit.next + 1) % hit.period;
     reply[0] = query[0];
     reply[1] = query[1];
-    return { ...hit, reply };
+    return { reply, type: hit.type, kind: hit.kind };
   }
 
-  set(key: string, value: CachedReply): void {
-    if (this.entries.size >= this.maxEntries) this.entries.clear();
-    this.entries.set(key, value);
+  /** Keeps a reply; with `period` > 1, one of the orders of a round-robin answer, given in turn. */
+  set(key: string, transport: "udp" | "tcp", value: CachedReply, period = 1): void {
+    const map = this[transport];
+    const known = map.get(key);
+    if (known && known.period === period && known.replies.length < period) {
+      known.replies.push(value.reply);
+      return;
+    }
+    if (map.size >= this.maxEntries) map.clear();
+    map.set(key, { ...value, period, replies: [value.reply], next: 0 });
   }
 
   clear(): void {
-    this.entries.clear();
+    this.udp.clear();
+    this.tcp.clear();
   }
 }

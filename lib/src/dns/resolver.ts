@@ -205,7 +205,7 @@ export async function serveResolver(
   // A traced server shows every query; otherwise answers already given are given again from the message cache.
   const messages = options.trace ? undefined : new MessageCache((resolver.options.network ?? loopback).clock, () => resolver.cache.generation);
   const endpoint = await serveDnsTransport(options, (bytes, from, transport) => {
-    const key = messages && bytes.length >= 12 && !(bytes[2] & 0x80) && allow(from.host) ? PacketCache.key(bytes, transport) : undefined;
+    const key = messages && bytes.length >= 12 && !(bytes[2] & 0x80) && allow(from.host) ? transport + PacketCache.key(bytes) : undefined;
     const hit = key !== undefined ? messages!.get(key, bytes) : undefined;
     if (hit) {
       stats.queries++;

@@ -46,8 +46,8 @@ export function respond(
     if (rcodeOf(reply) === "NOERROR") options.cache?.clear(); // a zone changed: cached replies may be stale
     return { reply: encodeMessage(reply) };
   }
-  const key = options.cache && bytes.length >= 12 && !(bytes[2] & 0x80) ? PacketCache.key(bytes, transport) : undefined;
-  const hit = key ? options.cache!.get(key, bytes) : undefined;
+  const key = options.cache && bytes.length >= 12 && !(bytes[2] & 0x80) ? PacketCache.key(bytes) : undefined;
+  const hit = key !== undefined ? options.cache!.get(key, bytes, transport) : undefined;
   if (hit) {
     stats.total++;
     bump(stats.byType, hit.type);
@@ -78,7 +78,7 @@ export function respond(
   const cookie = client && options.cookieSecret ? Buffer.concat([client, serverCookie(client, source, options.cookieSecret)]) : undefined;
   const out = encodeReply(got.query, response, transport, cookie);
   // A reply with a cookie is for one client at one time: it is not cached.
-  if (key && !rotated && !client) options.cache!.set(key, { reply: out.bytes, type, kind });
+  if (key !== undefined && !client) options.cache!.set(key, transport, { reply: out.bytes, type, kind }, rotated ?? 1);
   return { reply: out.bytes, query: got.query, response: out.response };
 }
 
