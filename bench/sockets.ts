@@ -8,11 +8,12 @@
 import * as dgram from "node:dgram";
 import * as net from "node:net";
 import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { serveTcpUpper } from "../lib/src/sockets/tcp-upper";
 import { serveUdpUpper } from "../lib/src/sockets/udp-upper";
 import { executeNotebook, listNotebooks } from "../scripts/notebooks";
+import { pool } from "../lib/src/course/autograde";
 
 const ROUND_TRIPS = Number(process.env.BENCH_ROUND_TRIPS ?? 20_000);
 const MESSAGE = Buffer.from("the quick brown fox jumps over the lazy dog\n");
@@ -102,13 +103,25 @@ async function notebookPack(): Promise<void> {
   }));
   const bare = await executeNotebook(empty, dir);
   console.log(`   bare kernel start + 1 cell (nbconvert): ${bare.seconds.toFixed(1)} s`);
+  const notebooks = listNotebooks();
   let total = 0;
-  for (const nb of listNotebooks()) {
+  for (const nb of notebooks) {
     const ex = await executeNotebook(nb, dir);
     total += ex.seconds;
     console.log(`   ${nb.split("/").pop()!.padEnd(28)} ${ex.seconds.toFixed(1)} s ${ex.ok ? "" : "(FAILED)"}  = bare start + ${(ex.seconds - bare.seconds).toFixed(1)} s of lesson`);
   }
-  console.log(`   whole pack, one after another: ${total.toFixed(1)} s`);
+  console.log(`   whole pack, one after another: ${total.toFixed(1)} s = ${(total / (notebooks.length * bare.seconds)).toFixed(1)}× ${notebooks.length} bare starts one after another (${(notebooks.length * bare.seconds).toFixed(1)} s)`);
+  // As npm test, npm run lessons and the grader run them: one kernel per core.
+  const jobs = availableParallelism();
+  const wall = async (paths: string[]) => {
+    const t = performance.now();
+    await pool(paths.map((p, i) => [p, i] as const), jobs, async ([p, i]) => void (await executeNotebook(p, join(dir, `run-${i}`))));
+    return (performance.now() - t) / 1000;
+  };
+  const bareWall = await wall(notebooks.map(() => empty));
+  const packWall = await wall(notebooks);
+  console.log(`   ${notebooks.length} bare starts, ${jobs} at a time: ${bareWall.toFixed(1)} s`);
+  console.log(`   whole pack, ${jobs} at a time:      ${packWall.toFixed(1)} s = ${(packWall / bareWall).toFixed(1)}× the bare starts (bar: ≤ 2×)`);
 }
 
 async function main(): Promise<void> {

@@ -6,14 +6,16 @@
  *
  * Each executes the notebooks it needs (an executed copy in build/lessons/ newer
  * than its notebook and the lib is reused; --fresh runs them all again), and exits
- * non-zero, naming the notebook and its failing cell, when a lesson fails.
+ * non-zero, naming the notebook and its failing cell, when a lesson fails. Lessons
+ * run one kernel per core (--jobs N to say otherwise).
  */
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { basename, join, relative } from "node:path";
 import { formatNotebook, readNotebook } from "../lib/src/course/notebook";
 import { releaseNotebook } from "../lib/src/course/release";
 import { ROOT, chartProblems, executeNotebook, listNotebooks } from "./notebooks";
+import { pool } from "../lib/src/course/autograde";
 import { LessonEntry, capturesOf, copyAssets, exportPage, exportSlides, indexPage, lessonHeading } from "./export";
 
 /** Where a build writes: build/ for the commands, a temporary folder for the tests. */
@@ -130,17 +132,19 @@ export function buildSite(lessons: Built[], out: Layout): void {
 async function main(argv: string[]): Promise<number> {
   const [what, ...rest] = argv;
   const fresh = rest.includes("--fresh");
-  const only = rest.filter((a) => !a.startsWith("--"));
-  if (!["lessons", "slides", "site"].includes(what)) {
-    console.error("usage: build.ts lessons|slides|site [--fresh] [NN …]");
+  const jobsAt = rest.indexOf("--jobs");
+  const jobs = jobsAt < 0 ? availableParallelism() : Number(rest[jobsAt + 1]);
+  const only = rest.filter((a, i) => !a.startsWith("--") && i !== jobsAt + 1);
+  if (!["lessons", "slides", "site"].includes(what) || !Number.isInteger(jobs) || jobs < 1) {
+    console.error(!Number.isInteger(jobs) || jobs < 1 ? `--jobs needs a whole number of at least 1, not ${JSON.stringify(rest[jobsAt + 1] ?? "")}` : "usage: build.ts lessons|slides|site [--fresh] [--jobs N] [NN …]");
     return 2;
   }
   const out = layout();
   const lib = libTime();
-  const lessons: Built[] = [];
-  for (const nb of listNotebooks().filter((n) => !only.length || only.some((o) => basename(n).startsWith(o)))) {
-    lessons.push(await executeLesson(nb, out, { fresh, libTime: lib }));
-  }
+  // One kernel per core (--jobs), each lesson in its own; the list keeps the lessons' order.
+  const notebooks = listNotebooks().filter((n) => !only.length || only.some((o) => basename(n).startsWith(o)));
+  const lessons: Built[] = new Array(notebooks.length);
+  await pool([...notebooks.keys()], jobs, async (i) => void (lessons[i] = await executeLesson(notebooks[i], out, { fresh, libTime: lib })));
   let failed = lessons.filter((l) => !l.ok).length;
   if (what !== "slides") failed += await buildPages(lessons, out);
   if (what !== "lessons") failed += await buildSlides(lessons, out);

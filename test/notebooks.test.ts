@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Browser } from "playwright-core";
@@ -21,6 +21,7 @@ import { currentSlide, launchChromium, saveChartShot, undrawnCharts, visit } fro
 import { captureProblems, dissect } from "./tshark";
 import { capturesOf } from "../scripts/export";
 import { takeHeavySuiteTurn } from "./heavy";
+import { pool } from "../lib/src/course/autograde";
 
 // Many kernels at once: this suite takes its turn among the heavy ones (see test/heavy.ts).
 takeHeavySuiteTurn();
@@ -32,6 +33,19 @@ const names = notebooks.map((p) => basename(p, ".ipynb"));
 const out = layout(mkdtempSync(join(tmpdir(), "applayer-build-")));
 const built: Built[] = [];
 const slideType = (c: ReturnType<typeof readCells>[number]) => c.metadata.slideshow?.slide_type;
+/**
+ * Every lesson's execution, one kernel per core as `npm run lessons` runs them:
+ * started all together at the first test that asks, each awaited by its own test.
+ */
+let executions: Map<string, Promise<Built>> | undefined;
+function executed(path: string): Promise<Built> {
+  if (!executions) {
+    const settle = new Map<string, [(b: Built) => void, (e: unknown) => void]>();
+    executions = new Map(notebooks.map((p) => [p, new Promise<Built>((resolve, reject) => settle.set(p, [resolve, reject]))]));
+    void pool(notebooks, availableParallelism(), (p) => executeLesson(p, out, { fresh: true }).then(...settle.get(p)!));
+  }
+  return executions.get(path)!;
+}
 
 describe("lesson notebooks", () => {
   it("exist", () => expect(notebooks.length).toBeGreaterThan(0));
@@ -61,7 +75,7 @@ describe("lesson notebooks", () => {
     });
 
     it("executes through Jupyter + tslab without a failing cell, every chart with its SVG and PNG", { timeout: 300_000 }, async () => {
-      const lesson = await executeLesson(path, out, { fresh: true });
+      const lesson = await executed(path);
       built.push(lesson);
       expect(lesson.problems).toEqual([]);
       expect(lesson.ok).toBe(true);
