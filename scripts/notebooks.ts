@@ -55,7 +55,7 @@ export async function executeNotebook(notebook: string, outDir: string, env: Rec
   mkdirSync(outDir, { recursive: true });
   const start = Date.now();
   const args = ["nbconvert", "--to", "notebook", "--execute", `--ExecutePreprocessor.timeout=${CELL_TIMEOUT_S}`, "--output-dir", outDir, notebook];
-  const kernelEnv = jupyterEnv({ APPLAYER_STRICT_CHECKS: "1", ...env });
+  const kernelEnv = jupyterEnv({ APPLAYER_STRICT_CHECKS: "1", APPLAYER_HEADLESS: "1", ...env });
   const { code, output } = await jupyter(args, kernelEnv);
   const seconds = (Date.now() - start) / 1000;
   return { notebook, ok: code === 0, executed: join(outDir, basename(notebook)), seconds, log: code === 0 ? output : `${output}\n${await tslabError(args, kernelEnv)}` };

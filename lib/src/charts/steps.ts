@@ -1,5 +1,5 @@
 import { Trace } from "../lab/trace";
-import { displayBundle, inKernel } from "../lab/kernel";
+import { displayBundle, headless, inKernel } from "../lab/kernel";
 import { randomBytes } from "node:crypto";
 import { ROW_PX, diagramRows } from "./sequence";
 import { renderPng } from "./png";
@@ -68,7 +68,7 @@ export interface StepThrough {
   next(count?: number): Promise<void>;
   /** Shows one message fewer. */
   back(): Promise<void>;
-  /** Reveals the rest one message at a time, `intervalMs` apart (default 600). */
+  /** Reveals the rest one message at a time, `intervalMs` apart (default 600); headless, at once. */
   play(options?: { intervalMs?: number }): Promise<void>;
 }
 
@@ -108,6 +108,7 @@ export async function stepThrough(trace: Trace, options: { title?: string; maxEn
     next: (count = 1) => draw(shown + count),
     back: () => draw(shown - 1),
     async play(o = {}) {
+      if (headless()) return draw(total); // the saved notebook keeps only the last frame
       while (shown < total) {
         await new Promise((r) => setTimeout(r, o.intervalMs ?? 600));
         await draw(shown + 1);

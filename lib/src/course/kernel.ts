@@ -130,7 +130,7 @@ export class Kernel {
     // The guard ends the kernel when this process dies without stopping it (see orphan-guard.ts).
     const proc = spawn(process.execPath, ["--require", join(PROJECT_ROOT, "lib", "dist", "course", "orphan-guard.js"), tslab, "kernel", "--config-path", connection], {
       cwd: dir,
-      env: { ...process.env, ...options.env, NODE_OPTIONS: nodeOptions, [GUARD_PARENT_ENV]: String(process.pid) },
+      env: { ...process.env, APPLAYER_HEADLESS: "1", ...options.env, NODE_OPTIONS: nodeOptions, [GUARD_PARENT_ENV]: String(process.pid) },
       stdio: ["ignore", "ignore", "pipe"],
     });
     const shell = new zmq.Dealer({ linger: 0 });

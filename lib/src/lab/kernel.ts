@@ -29,6 +29,15 @@ export function inKernel(): boolean {
 }
 
 /**
+ * True when no one watches the notebook run: the lesson builds, the test suite
+ * and the grader set APPLAYER_HEADLESS=1 for their kernels. Animations then go
+ * straight to their last frame, which is all an executed notebook keeps.
+ */
+export function headless(): boolean {
+  return process.env.APPLAYER_HEADLESS === "1";
+}
+
+/**
  * Sends one display bundle (MIME type → data, with per-type `metadata` such as an
  * image's display size) to the notebook. With `displayId`,
  * later calls with `update: true` replace that output in place. Returns false
