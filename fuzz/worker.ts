@@ -34,7 +34,7 @@ export function keep(target: string, kind: "crash" | "hang", input: Buffer): str
 
 const WATCHDOG = `
 const { workerData } = require("node:worker_threads");
-const { writeFileSync, mkdirSync } = require("node:fs");
+const { writeFileSync, writeSync, mkdirSync } = require("node:fs");
 const { createHash } = require("node:crypto");
 const { state, bytes, dir, hangMs } = workerData;
 const view = new Int32Array(state); // [input number, length]
@@ -48,7 +48,7 @@ setInterval(() => {
   const file = "hang-" + createHash("sha1").update(input).digest("hex").slice(0, 16) + ".bin";
   mkdirSync(dir, { recursive: true });
   writeFileSync(dir + "/" + file, input);
-  process.stderr.write("HANG " + now + " " + file + "\\n");
+  writeSync(2, "HANG " + now + " " + file + "\\n"); // straight to the fd: a worker's process.stderr goes through the stuck main thread
   process.kill(process.pid, "SIGKILL");
 }, 100);
 `;
