@@ -1,4 +1,4 @@
-import { generate } from "selfsigned";
+import type * as Selfsigned from "selfsigned";
 
 /** A private key and its certificate, PEM-encoded, as node:tls takes them. */
 export interface Certificate {
@@ -19,6 +19,8 @@ const made = new Map<string, Promise<Certificate>>();
 export function selfSignedCertificate(hostname: string): Promise<Certificate> {
   let c = made.get(hostname);
   if (!c) {
+    // Loaded on first use: selfsigned and its X.509 library are half of the command line's start-up time.
+    const { generate } = require("selfsigned") as typeof Selfsigned;
     c = generate([{ name: "commonName", value: hostname }], {
         keyType: "ec", // P-256: made in milliseconds, where RSA-2048 takes a quarter second
         notAfterDate: new Date(Date.now() + 2 * 86_400_000),
