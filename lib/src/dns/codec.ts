@@ -43,7 +43,11 @@ export function rcodeOf(m: DnsMessage): string {
  * Anything wrong (a cut-off header, a pointer forward or into itself, counts that
  * promise more records than there are, a question name with a label over 63
  * octets, a record whose data runs past its RDLENGTH) throws `DNS_FORMAT` with
- * the reason.
+ * the reason. Each record is decoded on its own from bytes cut at the end its
+ * RDLENGTH gives: dns-packet alone steps from record to record by what each
+ * type's decoder read, so an A record with RDLENGTH 0 took the next record's
+ * bytes as its address, and a CAA tag longer than its RDATA read on into the
+ * records after it.
  * With `exact` (the default) trailing bytes after the message are an error too.
  *
  * @example const { message } = decodeMessage(datagram);
@@ -53,79 +57,9 @@ export function decodeMessage(buf: Uint8Array, options: { exact?: boolean } = {}
   if (data.length < 12) {
     throw new AppLayerError("DNS_FORMAT", `a DNS header is 12 bytes; this message has ${data.length}`, { length: data.length });
   }
-  let message: DnsMessage;
-  try {
-    message = dnsPacket.decode(data);
-  } catch (e) {
-    throw new AppLayerError("DNS_FORMAT", `cannot decode the DNS message: ${(e as Error).message}`, { length: data.length });
-  }
-  const bytes = dnsPacket.decode.bytes;
-  // dns-packet reads a length byte with the reserved top bits 01 or 10 as a long label, and bytes that are
-  // not UTF-8 as U+FFFD: a question name that would not be written back as it came is refused here.
-  for (const q of message.questions ?? []) {
-    try {
-      checkName(q.name);
-    } catch (e) {
-      throw new AppLayerError("DNS_FORMAT", `the question's name is not a valid name: ${(e as Error).message}`, { length: data.length });
-    }
-  }
-  const records = recordsInBounds(data);
-  if (typeof records === "string") throw new AppLayerError("DNS_FORMAT", records, { length: data.length });
-  const [an, ns] = [message.answers?.length ?? 0, message.authorities?.length ?? 0];
-  message.answers = records.slice(0, an);
-  message.authorities = records.slice(an, an + ns);
-  message.additionals = records.slice(an + ns);
-  if ((options.exact ?? true) && bytes !== data.length) {
-    throw new AppLayerError("DNS_FORMAT", `${data.length - bytes} bytes follow the end of the DNS message`, { used: bytes, length: data.length });
-  }
-  return { message, bytes };
-}
-
-/**
- * Calls `visit` with the type, the offset where the record starts (its owner
- * name), the offset of its TYPE field and its RDLENGTH, for each resource
- * record of a message in order, until it returns a value (which is then
- * returned). Names are skipped, pointers included; the walk stops at the end
- * of the bytes.
- */
-export function forEachRecord<T>(data: Uint8Array, visit: (type: number, start: number, at: number, rdlength: number) => T | undefined): T | undefined {
-  const skipName = (at: number) => {
-    while (at < data.length && data[at] !== 0) {
-      if ((data[at] & 0xc0) === 0xc0) return at + 2;
-      at += 1 + data[at];
-    }
-    return at + 1;
-  };
-  const u16 = (at: number) => (data[at] << 8) | data[at + 1];
-  let at = 12;
-  for (let q = u16(4); q > 0; q--) at = skipName(at) + 4;
-  const records = u16(6) + u16(8) + u16(10);
-  for (let r = 0; r < records; r++) {
-    const start = at;
-    at = skipName(at);
-    if (at + 10 > data.length) break;
-    const rdlength = u16(at + 8);
-    const seen = visit(u16(at), start, at, rdlength);
-    if (seen !== undefined) return seen;
-    at += 10 + rdlength;
-  }
-  return undefined;
-}
-
-/** dns-packet's decoder of one resource record (exported by the package, missing from its types). */
-const answerCodec = (dnsPacket as unknown as { answer: { decode: ((buf: Buffer, offset: number) => unknown) & { bytes: number } } }).answer;
-
-/**
- * The message's records, each decoded on its own from bytes cut at the end its
- * RDLENGTH gives, or why one does not fit. dns-packet steps from record to
- * record by what each type's decoder read, not by RDLENGTH: an A record with
- * RDLENGTH 0 took the next record's bytes as its address, and a CAA tag longer
- * than its RDATA read on into the records after it. Cut this way, no record's
- * value can come from outside it.
- */
-function recordsInBounds(data: Buffer): DnsRecord[] | string {
+  // The records, each decoded within its RDLENGTH; dns-packet reads the header and questions.
   const records: DnsRecord[] = [];
-  const why = forEachRecord(data, (type, start, at, rdlength) => {
+  const walk = walkMessage(data, (type, start, at, rdlength) => {
     const end = at + 10 + rdlength;
     try {
       records.push(answerCodec.decode(data.subarray(0, end), start) as DnsRecord);
@@ -135,8 +69,74 @@ function recordsInBounds(data: Buffer): DnsRecord[] | string {
     }
     return `the data of a type ${type} record at offset ${start} does not fill its RDLENGTH of ${rdlength} octets`;
   });
-  return why ?? records;
+  if (walk.stopped) throw new AppLayerError("DNS_FORMAT", walk.stopped, { length: data.length });
+  if (walk.walked < walk.promised) throw new AppLayerError("DNS_FORMAT", `the counts promise ${walk.promised} records; the message holds ${walk.walked}`, { length: data.length });
+  let message: DnsMessage;
+  try {
+    const head = Buffer.from(data.subarray(0, walk.questionsEnd)); // the header and questions, with no records counted
+    head.fill(0, 6, 12);
+    message = dnsPacket.decode(head);
+    if (dnsPacket.decode.bytes !== walk.questionsEnd) throw new Error("the questions do not end where their names say");
+  } catch (e) {
+    throw new AppLayerError("DNS_FORMAT", `cannot decode the DNS message: ${(e as Error).message}`, { length: data.length });
+  }
+  // dns-packet reads a length byte with the reserved top bits 01 or 10 as a long label, and bytes that are
+  // not UTF-8 as U+FFFD: a question name that would not be written back as it came is refused here.
+  for (const q of message.questions ?? []) {
+    try {
+      checkName(q.name);
+    } catch (e) {
+      throw new AppLayerError("DNS_FORMAT", `the question's name is not a valid name: ${(e as Error).message}`, { length: data.length });
+    }
+  }
+  const [an, ns] = [data.readUInt16BE(6), data.readUInt16BE(8)];
+  message.answers = records.slice(0, an);
+  message.authorities = records.slice(an, an + ns);
+  message.additionals = records.slice(an + ns);
+  const bytes = walk.end;
+  if ((options.exact ?? true) && bytes !== data.length) {
+    throw new AppLayerError("DNS_FORMAT", `${data.length - bytes} bytes follow the end of the DNS message`, { used: bytes, length: data.length });
+  }
+  return { message, bytes };
 }
+
+/**
+ * Walks a message's layout: skips the questions, then calls `visit` with the
+ * type, the offset where the record starts (its owner name), the offset of its
+ * TYPE field and its RDLENGTH for each resource record in order, until it
+ * returns a value (`stopped`). Names are skipped, pointers included; the walk
+ * ends at the last record the counts promise or at the end of the bytes
+ * (`walked` < `promised`). `end` is where the last record walked ends.
+ */
+export function walkMessage<T>(data: Uint8Array, visit: (type: number, start: number, at: number, rdlength: number) => T | undefined): { stopped?: T; questionsEnd: number; end: number; walked: number; promised: number } {
+  const skipName = (at: number) => {
+    while (at < data.length && data[at] !== 0) {
+      if ((data[at] & 0xc0) === 0xc0) return at + 2;
+      at += 1 + data[at];
+    }
+    return at + 1;
+  };
+  const u16 = (at: number) => (data[at] << 8) | data[at + 1];
+  let at = 12;
+  for (let q = u16(4); q > 0 && at <= data.length; q--) at = skipName(at) + 4;
+  const questionsEnd = at;
+  const promised = u16(6) + u16(8) + u16(10);
+  let walked = 0;
+  for (; walked < promised; walked++) {
+    const start = at;
+    const type = skipName(at);
+    if (type + 10 > data.length) break;
+    const rdlength = u16(type + 8);
+    if (type + 10 + rdlength > data.length) break;
+    const stopped = visit(u16(type), start, type, rdlength);
+    if (stopped !== undefined) return { stopped, questionsEnd, end: at, walked, promised };
+    at = type + 10 + rdlength;
+  }
+  return { questionsEnd, end: at, walked, promised };
+}
+
+/** dns-packet's decoder of one resource record (exported by the package, missing from its types). */
+const answerCodec = (dnsPacket as unknown as { answer: { decode: ((buf: Buffer, offset: number) => unknown) & { bytes: number } } }).answer;
 
 /** Encodes a DNS message to wire format. */
 export function encodeMessage(m: DnsMessage): Buffer {

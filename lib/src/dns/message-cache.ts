@@ -1,5 +1,5 @@
 import { Clock } from "../net/clock";
-import { forEachRecord } from "./codec";
+import { walkMessage } from "./codec";
 import { MESSAGE_CACHE_ENTRIES } from "./limits";
 
 /** The OPT pseudo-record (RFC 6891): its "TTL" field holds EDNS flags, not a time. */
@@ -58,7 +58,7 @@ export class MessageCache {
   /** Keeps `reply` (built from the record cache as it is now) if it has records with TTLs above 0. */
   set(key: string, reply: Buffer): void {
     const ttls: Entry["ttls"] = [];
-    forEachRecord(reply, (type, _start, at) => {
+    walkMessage(reply, (type, _start, at) => {
       if (type !== OPT) ttls.push([at + 4, reply.readUInt32BE(at + 4)]);
       return undefined;
     });
@@ -69,9 +69,5 @@ export class MessageCache {
     this.entries.delete(key);
     this.entries.set(key, { reply, ttls, stored: now, expires: now + lowest * 1000, generation: this.generation() });
     if (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
-  }
-
-  clear(): void {
-    this.entries.clear();
   }
 }

@@ -8,7 +8,7 @@ export interface CachedReply {
 }
 
 /** The replies kept for one question: one, or one per order of a round-robin RRset. */
-interface Entry extends CachedReply {
+interface Entry extends Omit<CachedReply, "reply"> {
   /** The orders a round-robin answer goes through (1: a fixed answer). */
   period: number;
   replies: Buffer[];
@@ -60,7 +60,7 @@ export class PacketCache {
       return;
     }
     if (map.size >= this.maxEntries) map.clear();
-    map.set(key, { ...value, period, replies: [value.reply], next: 0 });
+    map.set(key, { type: value.type, kind: value.kind, period, replies: [value.reply], next: 0 });
   }
 
   clear(): void {
