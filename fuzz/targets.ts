@@ -12,6 +12,7 @@ import * as dnsPacket from "dns-packet";
 import { mkdtempSync, existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { isDeepStrictEqual } from "node:util";
 import { isAppLayerError } from "../lib/src/errors";
 import { decodeMessage } from "../lib/src/dns/codec";
 import { compressMessage } from "../lib/src/dns/compress";
@@ -34,7 +35,7 @@ import { Maildir, MailAccess } from "../lib/src/mailstore/maildir";
 import { LineSplitter } from "../lib/src/net/framing";
 import { decodeBencode, encodeBencode } from "../lib/src/bt/bencode";
 import { parseTorrent } from "../lib/src/bt/metainfo";
-import { WireDecoder, bitfieldToWords, decodeHandshake, encodeWireMessage, encodeHandshake } from "../lib/src/bt/wire";
+import { WireDecoder, WireMessage, bitfieldToWords, decodeHandshake, encodeWireMessage, encodeHandshake } from "../lib/src/bt/wire";
 import { TrackerState, parseAnnounceResponse, percentEncode } from "../lib/src/bt/tracker";
 import { parseNotebook, sourceOf } from "../lib/src/course/notebook";
 import { gradeIdOf, isLocked } from "../lib/src/course/format";
@@ -430,12 +431,26 @@ const peerWire: Target = {
       refusesCleanly(() => decodeHandshake(input.subarray(0, 68)), ["PEER_WIRE"]);
       rest = input.subarray(68);
     }
+    // A second decoder is fed the same stream through one reused read buffer, overwritten after each push, and its
+    // sink gives a slot for every other block (and a wrong-sized one, to be ignored, for the rest): it must read the
+    // same messages, refuse at the same point, and keep nothing of the chunks it was given.
     const decoder = new WireDecoder(4096);
+    const sunk = new WireDecoder(4096, (_piece, begin, length) => Buffer.alloc(begin % 2 === 0 ? length : length + 1));
+    const reused = Buffer.alloc(97);
+    const got: WireMessage[] = [];
+    const sunkGot: WireMessage[] = [];
     for (const chunk of chunks(rest)) {
       const messages = refusesCleanly(() => decoder.push(chunk), ["PEER_WIRE"]);
-      if (!messages) return; // the connection would be dropped
+      chunk.copy(reused);
+      const sunkMessages = refusesCleanly(() => sunk.push(reused.subarray(0, chunk.length)), ["PEER_WIRE"]);
+      reused.fill(0xa5);
+      expect(!messages === !sunkMessages, "a decoder with a sink refused where the plain one did not (or the other way)");
+      if (!messages || !sunkMessages) return; // the connection would be dropped
+      got.push(...messages);
+      sunkGot.push(...sunkMessages);
       for (const m of messages) if (m.type === "bitfield") refusesCleanly(() => bitfieldToWords(m.bits, 37), ["PEER_WIRE"]);
     }
+    expect(isDeepStrictEqual(got, sunkGot), "a decoder with a sink, reading through a reused buffer, read other messages");
   },
 };
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { randomBytes } from "node:crypto";
 import { WireDecoder, bitfieldToWords, decodeHandshake, describeWire, encodeHandshake, encodeWireMessage, wordsToBitfield, MAX_WIRE_MESSAGE, WireMessage } from "../../lib/src/bt/wire";
 import { isAppLayerError } from "../../lib/src/errors";
 import { Random } from "../../lib/src/sim/random";
@@ -37,6 +38,28 @@ describe("peer wire codec", () => {
       for (let i = 0; i < wire.length; i += cut) got.push(...d.push(wire.subarray(i, i + cut)));
       expect(got).toEqual(all);
     }
+  });
+  it("copies a piece's block into the slot its sink gives, and keeps nothing of a chunk once push returns", () => {
+    const block = randomBytes(40_000);
+    const wire = Buffer.concat([encodeWireMessage({ type: "have", piece: 3 }), encodeWireMessage({ type: "piece", piece: 2, begin: 16384, block }), encodeWireMessage({ type: "bitfield", bits: Buffer.from([0xf0]) })]);
+    const slot = Buffer.alloc(40_000);
+    const asked: number[][] = [];
+    const d = new WireDecoder(MAX_WIRE_MESSAGE, (piece, begin, length) => (asked.push([piece, begin, length]), slot));
+    const reused = Buffer.alloc(1000);
+    const got: WireMessage[] = [];
+    for (let i = 0; i < wire.length; i += reused.length) {
+      const n = wire.copy(reused, 0, i, i + reused.length);
+      got.push(...d.push(reused.subarray(0, n)));
+      reused.fill(0xaa); // as a socket's read buffer is overwritten by the next read
+    }
+    expect(asked).toEqual([[2, 16384, 40_000]]);
+    expect(got).toEqual([{ type: "have", piece: 3 }, { type: "piece", piece: 2, begin: 16384, block }, { type: "bitfield", bits: Buffer.from([0xf0]) }]);
+    expect((got[1] as { block: Buffer }).block).toBe(slot);
+  });
+  it("skips an unknown message without holding it, and refuses a piece message too short for its index and offset at once", () => {
+    const unknown = Buffer.concat([Buffer.from([0, 0, 0, 6, 20]), Buffer.alloc(5, 1), encodeWireMessage({ type: "unchoke" })]);
+    expect(new WireDecoder().push(unknown)).toEqual([{ type: "unknown", id: 20, length: 5 }, { type: "unchoke" }]);
+    expect(() => new WireDecoder().push(Buffer.from([0, 0, 0, 5, 7]))).toThrow(/no room for its index and offset/);
   });
   it("refuses a length prefix over the limit, and fixed messages with the wrong length", () => {
     const over = Buffer.alloc(4);

@@ -2,7 +2,7 @@ import * as net from "node:net";
 import { AppLayerError, isAppLayerError } from "../errors";
 import { Trace } from "../lab/trace";
 import { PieceAssembly } from "./assembly";
-import { HANDSHAKE_LENGTH, Handshake, WireDecoder, WireMessage, decodeHandshake, describeWire, encodeHandshake, encodeWireMessage, encodePieceHeader } from "./wire";
+import { HANDSHAKE_LENGTH, Handshake, MAX_WIRE_MESSAGE, WireDecoder, WireMessage, decodeHandshake, describeWire, encodeHandshake, encodeWireMessage, encodePieceHeader } from "./wire";
 
 /**
  * One connection to another peer: the handshake, the four state bits of BEP 3
@@ -31,7 +31,7 @@ export class Peer {
   started = false;
   closed = false;
   readonly label: string;
-  private readonly decoder = new WireDecoder();
+  private readonly decoder: WireDecoder;
   private handshook = false;
   private pendingBytes = Buffer.alloc(0);
 
@@ -44,11 +44,15 @@ export class Peer {
       onHandshake(peer: Peer, h: Handshake): void;
       onMessage(peer: Peer, m: WireMessage): void;
       onClose(peer: Peer, reason: string): void;
+      /** Where an arriving block should be copied (a slot in its piece), or undefined for a buffer of its own. */
+      blockSink?(peer: Peer, piece: number, begin: number, length: number): Buffer | undefined;
       /** Records every message each way, with this side named `name`. */
       trace?: { trace: Trace; name: string };
     },
   ) {
     this.have = new Uint32Array(Math.ceil(pieces / 32));
+    const sink = hooks.blockSink;
+    this.decoder = new WireDecoder(MAX_WIRE_MESSAGE, sink && ((piece, begin, length) => sink(this, piece, begin, length)));
     this.label = `${socket.remoteAddress}:${socket.remotePort}`;
     socket.setNoDelay(true);
     socket.on("data", (chunk: Buffer) => this.receive(chunk));
@@ -67,7 +71,8 @@ export class Peer {
     else t.trace.record(this.label, t.name, label);
   }
 
-  private receive(chunk: Buffer): void {
+  /** Bytes from the socket (through 'data', or its read buffer: nothing of `chunk` is kept). */
+  receive(chunk: Buffer): void {
     if (this.closed) return;
     try {
       if (!this.handshook) {
@@ -82,7 +87,7 @@ export class Peer {
         this.pendingBytes = Buffer.alloc(0);
         this.hooks.onHandshake(this, h);
         if (this.closed || !rest.length) return;
-        chunk = Buffer.from(rest);
+        chunk = rest;
       }
       for (const m of this.decoder.push(chunk)) {
         if (this.closed) return;

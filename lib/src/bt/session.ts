@@ -19,15 +19,20 @@ import { BLOCK_SIZE, MAX_REQUEST_LENGTH, WireMessage, bitfieldToWords, wordsToBi
  * It announces to the tracker, connects to the peers it is given and accepts
  * others, and runs the same picker and choker as the swarm simulator:
  *  - requests BLOCK_SIZE blocks, PIPELINE of them in flight per peer;
- *  - hashes each block as it arrives (PieceAssembly) and writes a piece only once
- *    its SHA-1 matches, its blocks as they came with one writev; a peer that sent
- *    a bad piece is banned, and the piece is fetched again from the others;
+ *  - copies each block from the socket's read buffer straight into its piece,
+ *    hashes it as it arrives (PieceAssembly), and writes a piece only once its
+ *    SHA-1 matches; a peer that sent a bad piece is banned, and the piece is
+ *    fetched again from the others;
  *  - tit-for-tat every 10 s, an optimistic unchoke every 30 s, and an empty slot
  *    given at once to a peer that asks.
  */
 export const PIPELINE = 128;
 /** Requests are sent in batches of this many, once that many blocks of the pipeline have arrived. */
 export const REQUEST_BATCH = 32;
+/** Piece buffers kept for reuse once their piece is written (a fresh 256 KiB buffer per piece kept the garbage collector busy). */
+export const SPARE_PIECES = 64;
+/** The read buffer of each connection we open: the socket reads into it, and blocks are copied out at once. */
+export const READ_BUFFER = 256 * 1024;
 /** Seconds between keep-alives on every connection. */
 export const KEEPALIVE_SECONDS = 120;
 /** At most this many connections. */
@@ -89,6 +94,8 @@ export async function startSession(options: SessionOptions): Promise<TorrentSess
   const got = new Uint32Array(W);
   const pending = new Uint32Array(W);
   const copies = new Int32Array(n);
+  const spare: Buffer[] = [];
+  const recycle = (piece: PieceAssembly) => spare.length < SPARE_PIECES && spare.push(piece.buffer);
   let haveCount = 0;
   const good = await storage.check();
   good.forEach((ok, p) => ok && ((have[p >>> 5] |= 1 << (p & 31)), (got[p >>> 5] |= 1 << (p & 31)), haveCount++));
@@ -133,7 +140,7 @@ export async function startSession(options: SessionOptions): Promise<TorrentSess
         const p = pickPiece(strategy, { ...pickInput, theirs: peer.have }, random);
         if (p < 0 || peer.fetching.has(p)) return;
         pending[p >>> 5] |= 1 << (p & 31);
-        state = new PieceAssembly(p, pieceSize(t, p));
+        state = new PieceAssembly(p, pieceSize(t, p), spare.pop() ?? Buffer.allocUnsafe(t.pieceLength));
         peer.fetching.set(p, state);
       }
       const length = Math.min(BLOCK_SIZE, state.size - state.next);
@@ -156,7 +163,7 @@ export async function startSession(options: SessionOptions): Promise<TorrentSess
   const finishPiece = async (peer: Peer, piece: PieceAssembly) => {
     const p = piece.piece;
     peer.fetching.delete(p);
-    if (gotPiece(p)) return;
+    if (gotPiece(p)) return recycle(piece);
     if (!storage.matches(p, piece.digest())) {
       // The SHA-1 does not match: this peer sent all of the piece, so it lied (or is broken). Ban it.
       banned.add(peer.label);
@@ -178,12 +185,15 @@ export async function startSession(options: SessionOptions): Promise<TorrentSess
       }
       updateInterest(q);
     }
-    await storage.writePiece(p, piece.blocks as Buffer[]);
+    await storage.writePiece(p, piece.data);
+    recycle(piece);
     have[p >>> 5] |= 1 << (p & 31);
     haveCount++;
     downloaded += piece.size;
     emit({ type: "piece", piece: p, from: peer.label, have: haveCount });
-    for (const q of peers) q.send({ type: "have", piece: p }); // only now can we serve it
+    // Only now can we serve it. A peer that has the piece is not told (libtorrent's default too): a seed would be told
+    // every piece, each in a write of its own.
+    for (const q of peers) if (!q.hasPiece(p)) q.send({ type: "have", piece: p });
     if (haveCount === n) {
       emit({ type: "complete" });
       resolveComplete();
@@ -322,6 +332,9 @@ export async function startSession(options: SessionOptions): Promise<TorrentSess
     infoHash: t.infoHashBytes,
     peerId,
     trace: options.trace,
+    blockSink(peer: Peer, piece: number, begin: number, length: number) {
+      return peer.requests.get(`${piece}:${begin}`) === length ? peer.fetching.get(piece)?.slot(begin, length) : undefined;
+    },
     onHandshake(peer: Peer) {
       const id = peer.id!.toString("hex");
       if (peer.id!.equals(peerId)) return peer.close("that was ourselves");
@@ -340,10 +353,14 @@ export async function startSession(options: SessionOptions): Promise<TorrentSess
       for (const q of peers) fill(q);
     },
   };
-  const adopt = (socket: net.Socket) => {
-    if (closed || peers.size >= MAX_PEERS) return socket.destroy();
+  const adopt = (socket: net.Socket): Peer | undefined => {
+    if (closed || peers.size >= MAX_PEERS) {
+      socket.destroy();
+      return undefined;
+    }
     const peer = new Peer(socket, n, hooks);
     peers.add(peer);
+    return peer;
   };
 
   const service = await serveTcp("bittorrent", options, adopt);
@@ -352,11 +369,16 @@ export async function startSession(options: SessionOptions): Promise<TorrentSess
     if (closed || banned.has(key) || connecting.has(key) || (a.port === service.address.port && a.host === service.address.host)) return;
     for (const p of peers) if (p.label === key) return;
     connecting.add(key);
-    const socket = net.connect({ host: a.host, port: a.port });
+    // The socket reads into one buffer for its whole life, and the peer copies each block out at once: no 64 KiB
+    // buffer per read for the garbage collector, no joining of blocks cut between reads. A capture taps 'data' events.
+    let peer: Peer | undefined;
+    const buffer = Buffer.allocUnsafe(READ_BUFFER);
+    const onread = { buffer, callback: (bytes: number) => (peer?.receive(buffer.subarray(0, bytes)), true) };
+    const socket = net.connect({ host: a.host, port: a.port, ...(options.capture ? {} : { onread }) });
     options.capture?.tapTcp(socket, "client");
     socket.once("connect", () => {
       connecting.delete(key);
-      adopt(socket);
+      peer = adopt(socket);
     });
     socket.once("error", () => {
       connecting.delete(key);

@@ -4,19 +4,6 @@ import { dirname, join, resolve, sep } from "node:path";
 import { AppLayerError } from "../errors";
 import { Torrent, pieceSize } from "./metainfo";
 
-/** The bytes [from, from + length) of the blocks laid end to end, as views of them (no copy). */
-function sliceBlocks(blocks: Buffer[], from: number, length: number): Buffer[] {
-  const out: Buffer[] = [];
-  let at = 0;
-  for (const b of blocks) {
-    const start = Math.max(from - at, 0);
-    const end = Math.min(from + length - at, b.length);
-    if (end > start) out.push(start === 0 && end === b.length ? b : b.subarray(start, end));
-    at += b.length;
-  }
-  return out;
-}
-
 /** Pieces kept in memory by a seed (16 pieces of 256 KiB: 4 MiB). */
 export const PIECE_CACHE = 16;
 /** Spare piece buffers kept for reuse. */
@@ -48,7 +35,8 @@ export class Storage {
   private cache = new Map<number, CacheEntry>();
   /** Piece-sized buffers no longer in use. */
   private pool: Buffer[] = [];
-  private writes: Promise<unknown> = Promise.resolve();
+  /** Writes not yet done. */
+  private readonly writes = new Set<Promise<unknown>>();
   /** True when the files were just created: nothing on disk to check. */
   fresh = true;
 
@@ -134,17 +122,15 @@ export class Storage {
   }
 
   /**
-   * Writes a verified piece, given as its blocks in order, with one writev per file
-   * it spans (the blocks are not copied into one buffer first). Writes go one at a
-   * time: overlapping writes to one file are several times slower.
+   * Writes a verified piece, with one write per file it spans. Every write goes to
+   * libuv's thread pool at once: chained one after another, each waited for the
+   * main thread's next turn, and a busy download's writes fell a whole file behind.
    */
-  writePiece(piece: number, blocks: Buffer[]): Promise<void> {
-    const length = blocks.reduce((n, b) => n + b.length, 0);
-    const write = async () => {
-      for (const r of this.ranges(piece * this.torrent.pieceLength, length)) await r.handle.writev(sliceBlocks(blocks, r.into, r.length), r.at);
-    };
-    const done = this.writes.then(write, write);
-    this.writes = done.catch(() => undefined);
+  writePiece(piece: number, data: Buffer): Promise<void> {
+    const done = Promise.all([...this.ranges(piece * this.torrent.pieceLength, data.length)].map((r) => r.handle.write(data, r.into, r.length, r.at))).then(() => undefined);
+    const settled = done.catch(() => undefined);
+    this.writes.add(settled);
+    void settled.then(() => this.writes.delete(settled));
     return done;
   }
 
@@ -173,7 +159,7 @@ export class Storage {
   }
 
   async close(): Promise<void> {
-    await this.writes;
+    await Promise.all(this.writes);
     await Promise.all([...this.handles.values()].map((h) => h.close()));
     this.handles.clear();
   }

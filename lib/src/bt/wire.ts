@@ -135,76 +135,144 @@ export function encodePieceHeader(piece: number, begin: number, blockLength: num
 
 /** The payload length each fixed-size message must have (id → length after the id byte). */
 const FIXED: Record<number, number> = { 0: 0, 1: 0, 2: 0, 3: 0, 4: 4, 6: 12, 8: 12, 9: 2 };
+/** The bytes before a piece message's block: length prefix, id, index, offset. */
+const PIECE_HEAD = 13;
+
+/**
+ * Where a piece message's block should land: given its piece, offset and length,
+ * a buffer of exactly that length (a slot in the piece being assembled), or
+ * undefined for a fresh one.
+ */
+export type BlockSink = (piece: number, begin: number, length: number) => Buffer | undefined;
 
 /**
  * Cuts a stream into messages. Throws PEER_WIRE for a length prefix over
  * `maxLength`, or a known message with the wrong length; the caller closes that
- * connection. Blocks of piece messages are views into the received bytes, not copies.
+ * connection.
+ *
+ * It keeps nothing of the chunks it is given (a socket may read every chunk into
+ * the same buffer): each message is copied out as its bytes arrive, and a piece
+ * message's block is copied straight to where the sink says it belongs, so a
+ * downloaded byte is copied once, from the socket's buffer into its piece.
  */
 export class WireDecoder {
-  private chunks: Buffer[] = [];
-  private buffered = 0;
+  /** The message's first bytes: its length prefix, its id, and a piece message's index and offset. */
+  private readonly head = Buffer.alloc(PIECE_HEAD);
+  private headHave = 0;
+  /** How many head bytes are wanted before the next decision: 4, then 5, then 13 for a piece message. */
+  private headWant = 4;
+  private length = 0;
+  /** Where the rest of the message goes: the whole frame, or a piece message's block. */
+  private body: Buffer | undefined;
+  private bodyHave = 0;
+  private bodyIsBlock = false;
+  /** Bytes of an unknown message still to skip. */
+  private skip = 0;
 
-  constructor(readonly maxLength = MAX_WIRE_MESSAGE) {}
+  constructor(
+    readonly maxLength = MAX_WIRE_MESSAGE,
+    private readonly sink?: BlockSink,
+  ) {}
 
   push(chunk: Buffer): WireMessage[] {
-    this.chunks.push(chunk);
-    this.buffered += chunk.length;
     const out: WireMessage[] = [];
-    for (;;) {
-      if (this.buffered < 4) break;
-      const length = this.peekLength();
-      if (length > this.maxLength) throw wireError(`a message of ${length} bytes is over the limit of ${this.maxLength}`);
-      if (this.buffered < 4 + length) break;
-      const frame = this.take(4 + length);
-      out.push(parse(frame, length));
+    let at = 0;
+    while (at < chunk.length) {
+      if (this.skip > 0) {
+        const n = Math.min(this.skip, chunk.length - at);
+        at += n;
+        this.skip -= n;
+        if (this.skip === 0) this.reset();
+      } else if (this.body) {
+        const n = Math.min(this.body.length - this.bodyHave, chunk.length - at);
+        chunk.copy(this.body, this.bodyHave, at, at + n);
+        at += n;
+        this.bodyHave += n;
+        if (this.bodyHave === this.body.length) out.push(this.finish());
+      } else {
+        const n = Math.min(this.headWant - this.headHave, chunk.length - at);
+        chunk.copy(this.head, this.headHave, at, at + n);
+        at += n;
+        this.headHave += n;
+        if (this.headHave === this.headWant) this.decide(out);
+      }
     }
     return out;
   }
 
-  private peekLength(): number {
-    if (this.chunks[0].length >= 4) return this.chunks[0].readUInt32BE(0);
-    const head = Buffer.concat(this.chunks.slice(0, 4)).subarray(0, 4); // four chunks hold at least four bytes
-    return head.readUInt32BE(0);
+  /** The head has the bytes it wanted: what comes next? */
+  private decide(out: WireMessage[]): void {
+    const head = this.head;
+    if (this.headHave === 4) {
+      this.length = head.readUInt32BE(0);
+      if (this.length > this.maxLength) throw wireError(`a message of ${this.length} bytes is over the limit of ${this.maxLength}`);
+      if (this.length === 0) {
+        out.push({ type: "keep-alive" });
+        return this.reset();
+      }
+      this.headWant = 5;
+      return;
+    }
+    const id = head[4];
+    const payload = this.length - 1;
+    if (this.headHave === 5) {
+      if (FIXED[id] !== undefined && FIXED[id] !== payload) throw wireError(`message id ${id} must carry ${FIXED[id]} bytes, not ${payload}`);
+      if (id === MESSAGE_IDS.piece) {
+        if (payload < PIECE_HEAD - 5) throw wireError(`a piece message of ${payload} bytes has no room for its index and offset`);
+        this.headWant = PIECE_HEAD;
+        return;
+      }
+      if (id > MESSAGE_IDS.port) {
+        out.push({ type: "unknown", id, length: payload });
+        this.skip = payload;
+        if (payload === 0) this.reset();
+        return;
+      }
+      this.body = Buffer.allocUnsafe(4 + this.length);
+      head.copy(this.body, 0, 0, 5);
+      this.bodyHave = 5;
+      if (payload === 0) out.push(this.finish());
+      return;
+    }
+    // A piece message's head: its block goes where the sink says, or into a buffer of its own.
+    const blockLength = this.length - (PIECE_HEAD - 4);
+    const piece = head.readUInt32BE(5);
+    const begin = head.readUInt32BE(9);
+    const slot = blockLength > 0 ? this.sink?.(piece, begin, blockLength) : undefined;
+    this.body = slot?.length === blockLength ? slot : Buffer.allocUnsafe(blockLength);
+    this.bodyHave = 0;
+    this.bodyIsBlock = true;
+    if (blockLength === 0) out.push(this.finish());
   }
 
-  private take(n: number): Buffer {
-    let first = this.chunks[0];
-    if (first.length < n) {
-      // Join only the chunks this frame spans (joining all of them would copy the whole backlog per message).
-      let k = 0;
-      let have = 0;
-      while (have < n) have += this.chunks[k++].length;
-      first = Buffer.concat(this.chunks.slice(0, k), have);
-      this.chunks.splice(0, k, first);
-    }
-    const frame = first.subarray(0, n);
-    if (first.length === n) this.chunks.shift();
-    else this.chunks[0] = first.subarray(n);
-    this.buffered -= n;
-    return frame;
+  private finish(): WireMessage {
+    const body = this.body!;
+    const m = this.bodyIsBlock ? { type: "piece" as const, piece: this.head.readUInt32BE(5), begin: this.head.readUInt32BE(9), block: body } : parse(body);
+    this.reset();
+    return m;
+  }
+
+  private reset(): void {
+    this.headHave = 0;
+    this.headWant = 4;
+    this.body = undefined;
+    this.bodyIsBlock = false;
   }
 }
 
-function parse(frame: Buffer, length: number): WireMessage {
-  if (length === 0) return { type: "keep-alive" };
+/** A whole message of a known id, its length already checked (piece messages are cut by the decoder itself). */
+function parse(frame: Buffer): WireMessage {
   const id = frame[4];
-  const payload = length - 1;
-  if (FIXED[id] !== undefined && FIXED[id] !== payload) throw wireError(`message id ${id} must carry ${FIXED[id]} bytes, not ${payload}`);
   switch (id) {
     case 0: return { type: "choke" };
     case 1: return { type: "unchoke" };
     case 2: return { type: "interested" };
     case 3: return { type: "not-interested" };
     case 4: return { type: "have", piece: frame.readUInt32BE(5) };
-    case 5: return { type: "bitfield", bits: frame.subarray(5) };
     case 6:
     case 8: return { type: id === 6 ? "request" : "cancel", piece: frame.readUInt32BE(5), begin: frame.readUInt32BE(9), length: frame.readUInt32BE(13) };
-    case 7:
-      if (payload < 8) throw wireError(`a piece message of ${payload} bytes has no room for its index and offset`);
-      return { type: "piece", piece: frame.readUInt32BE(5), begin: frame.readUInt32BE(9), block: frame.subarray(13) };
     case 9: return { type: "port", port: frame.readUInt16BE(5) };
-    default: return { type: "unknown", id, length: payload };
+    default: return { type: "bitfield", bits: frame.subarray(5) };
   }
 }
 
