@@ -17,6 +17,9 @@ export type CacheResult =
   | { kind: "miss" };
 
 interface Entry {
+  /** The canonical name and the type (or RRSIG:type) it is held under. */
+  name: string;
+  type: string;
   expires: number;
   rank: number;
   records?: DnsRecord[];
@@ -44,7 +47,10 @@ const MISS: CacheResult = Object.freeze({ kind: "miss" });
  * cache.get("gaia.cs.umass.edu", "A"); // { kind: "records", records: [... ttl: 60] }
  */
 export class DnsCache {
-  private readonly entries = new Map<string, Entry>();
+  /** Entries by canonical name, then type: a lookup builds no key string (that was most of the load simulator's time). */
+  private readonly index = new Map<string, Map<string, Entry>>();
+  /** Every entry, oldest stored first: the eviction order. */
+  private readonly order = new Set<Entry>();
   readonly stats = { hits: 0, misses: 0, evictions: 0 };
   private changes = 0;
 
@@ -52,15 +58,19 @@ export class DnsCache {
 
   /** Caches records, grouped into RRsets by (name, type). */
   put(records: DnsRecord[], credibility: Credibility): void {
-    const sets = new Map<string, DnsRecord[]>();
+    const sets = new Map<string, { name: string; type: string; set: DnsRecord[] }>();
     for (const r of records) {
       if (r.type === "OPT") continue;
-      const key = keyOf(r.name, r.type === "RRSIG" ? signatureKey((r as unknown as { data: { typeCovered: string } }).data.typeCovered) : r.type);
-      sets.set(key, [...(sets.get(key) ?? []), r]);
+      const name = canonical(r.name);
+      const type = r.type === "RRSIG" ? signatureKey((r as unknown as { data: { typeCovered: string } }).data.typeCovered) : r.type;
+      const key = `${name}\u0000${type}`;
+      const group = sets.get(key);
+      if (group) group.set.push(r);
+      else sets.set(key, { name, type, set: [r] });
     }
-    for (const [key, set] of sets) {
+    for (const { name, type, set } of sets.values()) {
       const ttl = Math.min(...set.map((r) => (r as { ttl?: number }).ttl ?? 0), MAX_CACHE_TTL_S);
-      this.store(key, { expires: this.clock.now() + ttl * 1000, rank: CREDIBILITY[credibility], records: set });
+      this.store({ name, type, expires: this.clock.now() + ttl * 1000, rank: CREDIBILITY[credibility], records: set });
     }
   }
 
@@ -69,7 +79,7 @@ export class DnsCache {
     const s = soa as (DnsRecord & { ttl: number; data: { minimum: number } }) | undefined;
     const ttl = s ? Math.min(s.ttl, s.data.minimum, MAX_CACHE_TTL_S) : 0;
     if (ttl <= 0) return;
-    this.store(keyOf(name, type), { expires: this.clock.now() + ttl * 1000, rank: CREDIBILITY.answer, negative: kind, soa, proof });
+    this.store({ name: canonical(name), type, expires: this.clock.now() + ttl * 1000, rank: CREDIBILITY.answer, negative: kind, soa, proof });
   }
 
   /** Looks up (name, type), counting a hit or a miss. Expired entries are misses. */
@@ -80,15 +90,23 @@ export class DnsCache {
     return r;
   }
 
+  /**
+   * What get() would find, and counted as get() counts it, without making the
+   * records (the load simulator only asks whether a lookup is answered from cache:
+   * counting down each record's TTL for it was most of its garbage).
+   */
+  kindOf(name: string, type: string): CacheResult["kind"] {
+    const e = this.live(name, type);
+    if (e) this.stats.hits++;
+    else this.stats.misses++;
+    return e ? (e.negative ?? "records") : "miss";
+  }
+
   /** Like get(), without touching the hit/miss counters (for the resolver's own bookkeeping). */
   peek(name: string, type: string): CacheResult {
-    const key = keyOf(name, type);
-    const e = this.entries.get(key);
+    const e = this.live(name, type);
+    if (!e) return MISS;
     const now = this.clock.now();
-    if (!e || e.expires <= now) {
-      if (e) this.entries.delete(key);
-      return MISS;
-    }
     const remaining = Math.max(0, Math.floor((e.expires - now) / 1000));
     // Records with their TTL counted down are made once per second of age, not once per lookup (callers do not change them).
     if (e.view?.remaining !== remaining) {
@@ -98,9 +116,20 @@ export class DnsCache {
     return e.view.result;
   }
 
+  /** The entry for (name, type), if it has not expired (an expired one is dropped). */
+  private live(name: string, type: string): Entry | undefined {
+    const e = this.index.get(canonical(name))?.get(type);
+    if (e && e.expires <= this.clock.now()) {
+      this.remove(e);
+      return undefined;
+    }
+    return e;
+  }
+
   /** Forgets everything (a restarted resolver). */
   clear(): void {
-    this.entries.clear();
+    this.index.clear();
+    this.order.clear();
     this.changes++;
   }
 
@@ -111,23 +140,31 @@ export class DnsCache {
 
   /** RRsets currently held, expired or not yet swept. */
   get size(): number {
-    return this.entries.size;
+    return this.order.size;
   }
 
-  private store(key: string, entry: Entry): void {
-    const old = this.entries.get(key);
+  private store(entry: Entry): void {
+    const old = this.index.get(entry.name)?.get(entry.type);
     if (old && old.expires > this.clock.now() && old.rank > entry.rank) return; // keep the more credible data
-    this.entries.delete(key); // re-insert at the end: Map order is our eviction order
-    this.entries.set(key, entry);
+    if (old) this.remove(old);
+    let byType = this.index.get(entry.name);
+    if (!byType) this.index.set(entry.name, (byType = new Map()));
+    byType.set(entry.type, entry);
+    this.order.add(entry); // at the end: the Set's order is our eviction order
     this.changes++;
-    while (this.entries.size > this.maxEntries) {
-      this.entries.delete(this.entries.keys().next().value!);
+    while (this.order.size > this.maxEntries) {
+      this.remove(this.order.values().next().value!);
       this.stats.evictions++;
     }
   }
-}
 
-const keyOf = (name: string, type: string) => `${canonical(name)}\u0000${type}`;
+  private remove(e: Entry): void {
+    this.order.delete(e);
+    const byType = this.index.get(e.name);
+    byType?.delete(e.type);
+    if (byType?.size === 0) this.index.delete(e.name);
+  }
+}
 
 /** The type under which the signatures over `type`'s RRset are cached. */
 export const signatureKey = (type: string): string => `RRSIG:${type}`;

@@ -192,7 +192,7 @@ export function simulateLoad(world: SyntheticWorld, options: LoadOptions): LoadR
     const cache = caching ? caches[rng.int(localServers)] : new DnsCache(clock);
     const name = world.hosts[popularity.next()];
     // A cached answer needs no Resolution (the one it would make would finish at once, from the same lookup).
-    if (caching && cache.get(name, "A").kind === "records") {
+    if (caching && cache.kindOf(name, "A") === "records") {
       hits++;
       if (outage && t >= outage.startS * 1000 && t < (outage.startS + outage.durationS) * 1000) countDuring(t, 0);
       if (options.onProgress && (i & 0xffff) === 0) options.onProgress(i);
