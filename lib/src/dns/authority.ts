@@ -99,8 +99,8 @@ export class Authority {
       }
       const here = zone.at(name);
       // RFC 8482 §4.1: ANY gets one RRset of the name, not all of them: ANY made servers amplifiers.
-      const anyType = here.find((r) => r.type !== "RRSIG" && r.type !== "NSEC")?.type;
-      const matching = here.filter((r) => r.type === ((q.type as string) === "ANY" ? anyType : q.type));
+      const type = (q.type as string) === "ANY" ? here.find((r) => r.type !== "RRSIG" && r.type !== "NSEC")?.type : q.type;
+      const matching = here.filter((r) => r.type === type);
       if (matching.length) {
         answers.push(...this.rotate(name, q.type, matching));
         const result = reply(answers.length > matching.length ? "cname" : "answer", "NOERROR", { answers, additionals: this.additional(zone, matching) }, true);
@@ -124,13 +124,15 @@ export class Authority {
 
   /** NS records of the closest zone cut between the apex and `name`, if `name` is delegated away. */
   private delegation(zone: Zone, name: string): DnsRecord[] | undefined {
-    const labels = canonical(name) === "" ? [] : canonical(name).split("."); // the root has no labels
-    const apexDepth = zone.origin === "" ? 0 : zone.origin.split(".").length;
-    // From just below the apex down to the name itself: the highest cut wins (RFC 1034 §4.3.2 step 3b).
-    for (let depth = apexDepth + 1; depth <= labels.length; depth++) {
-      const candidate = labels.slice(labels.length - depth).join(".");
-      const ns = zone.at(candidate).filter((r) => r.type === "NS");
-      if (ns.length) return ns;
+    const n = canonical(name);
+    // Where each name from just below the apex down to `name` itself starts in `n`, highest first: the highest cut
+    // wins (RFC 1034 §4.3.2 step 3b). Walked by label boundaries, as substrings of `n`.
+    const below = zone.origin === "" ? n.length : n.length - zone.origin.length - 1;
+    const starts: number[] = [];
+    for (let at = 0; at < below; at = n.indexOf(".", at) + 1 || n.length) starts.push(at);
+    for (let i = starts.length - 1; i >= 0; i--) {
+      const here = zone.at(n.slice(starts[i]));
+      if (here.some((r) => r.type === "NS")) return here.filter((r) => r.type === "NS");
     }
     return undefined;
   }

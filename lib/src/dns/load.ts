@@ -164,15 +164,18 @@ export function simulateLoad(world: SyntheticWorld, options: LoadOptions): LoadR
   const byServer: Record<string, number> = {};
   const byLevel = { root: 0, TLD: 0, authoritative: 0 };
   const hours = Math.ceil(durationS / 3600);
-  const hourly = new Map<string, number>();
+  const LEVELS = ["root", "TLD", "authoritative"] as const;
+  /** Queries per hour and level, at hour * 3 + the level's index. */
+  const hourly = new Float64Array(hours * LEVELS.length);
   let hits = 0;
   const meanGapMs = (durationS * 1000) / queries;
   const rate = (t: number) => (diurnal ? 1 + 0.6 * Math.sin((2 * Math.PI * (t / 86_400_000 - 0.375))) : 1);
   const query: DnsMessage = { id: 0, type: "query", flags: 0, questions: [] };
   const outage = options.outage;
+  const outageNs = outage && `ns.${outage.target}`;
   const down = (name: string, level: string, t: number) =>
     outage !== undefined && t >= outage.startS * 1000 && t < (outage.startS + outage.durationS) * 1000 &&
-    (outage.target === "root" ? level === "root" : level === "TLD" && name === `ns.${outage.target}`);
+    (outage.target === "root" ? level === "root" : level === "TLD" && name === outageNs);
   const during = { lookups: 0, failed: 0, byHour: new Map<number, { lookups: number; failed: number }>() };
   const countDuring = (t: number, failed: number) => {
     during.lookups++;
@@ -209,8 +212,7 @@ export function simulateLoad(world: SyntheticWorld, options: LoadOptions): LoadR
       }
       byServer[server.name] = (byServer[server.name] ?? 0) + 1;
       byLevel[server.level]++;
-      const key = `${Math.min(hours - 1, Math.floor(t / 3_600_000))} ${server.level}`;
-      hourly.set(key, (hourly.get(key) ?? 0) + 1);
+      hourly[Math.min(hours - 1, Math.floor(t / 3_600_000)) * LEVELS.length + LEVELS.indexOf(server.level)]++;
       query.questions = [step.question];
       task.receive(server.authority.answer(query).response);
     }
@@ -224,7 +226,7 @@ export function simulateLoad(world: SyntheticWorld, options: LoadOptions): LoadR
     byServer,
     byLevel,
     cacheHitRatio: hits / queries,
-    hourly: [...hourly].map(([k, queries]) => ({ hour: Number(k.split(" ")[0]), level: k.split(" ")[1], queries })),
+    hourly: [...hourly.keys()].filter((i) => hourly[i] > 0).map((i) => ({ hour: Math.floor(i / LEVELS.length), level: LEVELS[i % LEVELS.length], queries: hourly[i] })),
     outage: outage && {
       lookups: during.lookups, failed: during.failed, failedShare: during.lookups ? during.failed / during.lookups : 0,
       byHour: [...during.byHour].map(([hour, h]) => ({ hour, ...h })),

@@ -97,10 +97,11 @@ export class Resolution {
     }
     for (;;) {
       const untried = this.candidates.filter((c) => !this.tried.has(c.name));
-      const ready = untried.find((c) => this.address(c));
-      if (ready) {
+      let ready: Candidate | undefined;
+      let server: string | undefined;
+      for (const c of untried) if ((server = this.address(c)) !== undefined && (ready = c)) break;
+      if (ready && server !== undefined) {
         if (++this.options.shared!.queries > MAX_QUERIES_PER_RESOLUTION) return this.finish("SERVFAIL");
-        const server = this.address(ready)!;
         this.pending = { kind: "query", server, serverName: ready.name, zone: this.zone, question: { name: this.sname, type: this.question.type, class: "IN" } };
         return this.pending;
       }
@@ -216,9 +217,12 @@ export class Resolution {
       this.signatures.push(...this.cachedSignatures(this.sname, "CNAME"));
       if (!this.followCname(cname.records[0])) return;
     }
-    const labels = canonical(this.sname).split(".").filter(Boolean);
-    for (let i = this.question.type === "DS" ? 1 : 0; i <= labels.length; i++) {
-      const zone = i === labels.length ? "." : labels.slice(i).join(".");
+    // The name, then each ancestor up to the root, as substrings of the name (`at` is where one starts; -1: done).
+    // A DS question starts at the parent; one for the root starts at the hints.
+    const n = canonical(this.sname);
+    const next = (at: number) => (at >= n.length ? -1 : n.indexOf(".", at) + 1 || n.length);
+    for (let at = this.question.type === "DS" ? next(0) : 0; at >= 0; at = next(at)) {
+      const zone = at >= n.length ? "." : n.slice(at);
       const ns = this.cache.peek(zone, "NS");
       if (ns.kind === "records") return this.enterZone(zone, ns.records.map(dataOf));
     }
