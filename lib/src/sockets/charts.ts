@@ -49,7 +49,8 @@ export function lossChart(rows: Array<{ configured: number; measured: number }>)
     encoding: {
       x: { field: "configured", type: "quantitative" },
       y: { field: "measured", type: "quantitative" },
-      color: { field: "curve", type: "nominal", title: null, scale: { range: ["#999", "#f58518"] }, legend: { orient: "top-left", fillColor: "white", labelLimit: 300 } },
+      // Bottom right: the one corner no curve or dot reaches (top left hid the dot of a high loss).
+      color: { field: "curve", type: "nominal", title: null, scale: { range: ["#999", "#f58518"] }, legend: { orient: "bottom-right", fillColor: "white", labelLimit: 300 } },
       strokeDash: { field: "curve", type: "nominal", title: null, scale: { range: [[4, 4], [1, 0]] } },
     },
   };
