@@ -151,7 +151,7 @@ export async function kaminskyRace(options: RaceOptions): Promise<RaceResult> {
     const outstandingUntil = sim.clock.now() + o.rttMs;
     const idStart = rng.int(65_536);
     for (let f = 0; f < o.spoofsPerAttempt; f++) {
-      const bytes = Uint8Array.from(forged);
+      const bytes = new Uint8Array(forged);
       const id = (idStart + f) & 0xffff; // distinct guesses
       bytes[0] = id >> 8;
       bytes[1] = id & 0xff;
