@@ -83,10 +83,10 @@ export class Authority {
     if (!zone) return reply("refused", "REFUSED");
 
     const answers: DnsRecord[] = [];
-    const visited = new Set<string>();
+    const visited: string[] = []; // a CNAME chain is a few names long at most
     let name = q.name;
-    for (let link = 0; link <= MAX_CNAME_CHAIN && !visited.has(canonical(name)); link++) {
-      visited.add(canonical(name));
+    for (let link = 0; link <= MAX_CNAME_CHAIN && !visited.includes(canonical(name)); link++) {
+      visited.push(canonical(name));
       const cut = this.delegation(zone, name);
       // RFC 4035 §3.1.4.1: the DS of a delegation lives on the parent's side of the cut: answer it here.
       if (cut && q.type === "DS" && canonical(cut[0].name) === canonical(name)) {

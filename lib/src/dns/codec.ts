@@ -169,5 +169,6 @@ export function canonical(name: string): string {
 export function isInZone(name: string, zone: string): boolean {
   const n = canonical(name);
   const z = canonical(zone);
-  return z === "" || n === z || n.endsWith(`.${z}`);
+  // n ends with "." + z, tested without building that string (this runs for every record a resolver caches).
+  return z === "" || n === z || (n.length > z.length && n.charCodeAt(n.length - z.length - 1) === 46 && n.endsWith(z));
 }
