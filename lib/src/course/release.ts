@@ -12,11 +12,16 @@ import { Notebook, cloneNotebook, formatNotebook, readNotebook, sourceLines, sou
  * instructor's version: everything kept, outputs cleared, checksums written.
  * With `keepOutputs`, an executed notebook keeps its outputs (the lesson pages and
  * decks show the student's view of a lesson run with the reference solutions).
+ * Speaker notes (slide type "notes") never reach students: they are dropped from
+ * the students' version, and kept in the other two.
  *
  * @example writeFileSync(out, formatNotebook(releaseNotebook(readNotebook(source))));
  */
 export function releaseNotebook(source: Notebook, options: { solutions?: boolean; keepOutputs?: boolean } = {}): Notebook {
   const nb = cloneNotebook(source);
+  // Speaker notes are the instructor's (they answer the lesson's "Ask:" questions): the students' copy has none.
+  // The instructor's version keeps them, and so does an executed lesson, which the decks show in their speaker view.
+  if (!options.solutions && !options.keepOutputs) nb.cells = nb.cells.filter((c) => !isSpeakerNotes(c));
   for (const cell of nb.cells) {
     if (cell.cell_type === "code" && !options.keepOutputs) {
       cell.outputs = [];
@@ -38,6 +43,10 @@ export function releaseNotebook(source: Notebook, options: { solutions?: boolean
   }
   return nb;
 }
+
+/** A cell a deck shows only in its speaker view (Jupyter's slide type "notes"). */
+const isSpeakerNotes = (cell: Notebook["cells"][number]): boolean =>
+  (cell.metadata as { slideshow?: { slide_type?: string } }).slideshow?.slide_type === "notes";
 
 /** The lesson notebooks of a folder (NN-topic.ipynb), in order. */
 export const lessonNotebooks = (dir: string): string[] => readdirSync(dir).filter((f) => /^\d\d-.*\.ipynb$/.test(f)).sort().map((f) => join(dir, f));
