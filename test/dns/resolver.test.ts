@@ -171,6 +171,17 @@ describe("DnsCache", () => {
     const hit = cache.peek("x.test", "A");
     expect(hit.kind === "records" && (hit.records[0] as { data: string }).data).toBe("1.1.1.1");
   });
+  it("kindOf says what get() would find, and counts it as get() does", () => {
+    const clock = new VirtualClock();
+    const cache = new DnsCache(clock);
+    cache.put([a(60)], "answer");
+    cache.putNegative("gone.test", "A", "nxdomain", { name: "test", type: "SOA", ttl: 30, class: "IN", data: { minimum: 30 } } as never);
+    expect([cache.kindOf("X.test.", "A"), cache.kindOf("gone.test", "A"), cache.kindOf("x.test", "AAAA")]).toEqual(["records", "nxdomain", "miss"]);
+    expect(cache.stats).toMatchObject({ hits: 2, misses: 1 });
+    clock.setTimer(() => undefined, 61_000);
+    clock.runNext();
+    expect([cache.kindOf("x.test", "A"), cache.kindOf("gone.test", "A"), cache.size]).toEqual(["miss", "miss", 0]); // expired, and dropped
+  });
   it("holds exactly maxEntries RRsets and evicts the oldest one past it", () => {
     const cache = new DnsCache(new VirtualClock(), 2);
     for (const n of ["a", "b"]) cache.put([{ ...(a(60) as object), name: `${n}.test` } as never], "answer");

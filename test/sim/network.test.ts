@@ -77,6 +77,29 @@ describe("SimNetwork", () => {
     expect(sim.stats.unreachable).toBe(1);
   });
 
+  it("lets a long chain of continuations run before virtual time moves on, and gives the event loop a turn during a long run", async () => {
+    const sim = new SimNetwork({ link: { latencyMs: 5 } });
+    const a = sim.bindUdp({ host: "10.0.0.1", port: 1 });
+    const b = sim.bindUdp({ host: "10.0.0.2", port: 2 });
+    const replies: number[] = [];
+    // Each datagram's answer is sent only after 50 awaits: it must still leave at the time the datagram arrived.
+    b.onMessage((_data, from) => void (async () => {
+      for (let i = 0; i < 50; i++) await Promise.resolve();
+      replies.push(sim.clock.now());
+      b.send(new Uint8Array([1]), from);
+    })());
+    let heard = 0;
+    a.onMessage(() => heard++);
+    for (let i = 0; i < 3000; i++) sim.clock.setTimer(() => a.send(new Uint8Array([0]), b.address), i);
+    let turns = 0;
+    const ticking = setInterval(() => turns++, 0);
+    await sim.run();
+    clearInterval(ticking);
+    expect(replies).toEqual(Array.from({ length: 3000 }, (_, i) => i + 5));
+    expect(heard).toBe(3000);
+    expect(turns).toBeGreaterThan(0); // 9,000 events: a real timer fired in between
+  });
+
   it("runs the same pinger as loopback, in virtual time", async () => {
     const sim = new SimNetwork({ seed: 7, link: { latencyMs: 20 } });
     const server = await serveUdpUpper({ network: sim, host: "128.119.245.12", port: 12000 });
