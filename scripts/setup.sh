@@ -81,10 +81,19 @@ node node_modules/typescript/bin/tsc -p lib/tsconfig.json
 # --- 4. the tslab kernelspec, for this project only --------------------------------
 # The kernel must run *this* project's tslab: the lib's chart helper talks to the
 # kernel through tslab's module state, so both must load the same tslab install.
+# Every kernel starts with the orphan guard preloaded: when whatever started it (a
+# Notebook server, nbconvert, a student's server on the hub) dies without stopping
+# it, the kernel ends itself within a second instead of looping on unseen.
 spec="$root/.jupyter/share/jupyter/kernels/tslab/kernel.json"
-if [ ! -f "$spec" ] || ! grep -q "$root/node_modules/.bin/tslab" "$spec"; then
+guard="$root/lib/dist/course/orphan-guard.js"
+if [ ! -f "$spec" ] || ! grep -q "$root/node_modules/.bin/tslab" "$spec" || ! grep -q "$guard" "$spec"; then
   say "registering the tslab kernel under .jupyter/"
   node_modules/.bin/tslab install --python=/usr/bin/python3 --prefix "$root/.jupyter" \
     --binary "$root/node_modules/.bin/tslab" >/dev/null
+  SPEC="$spec" GUARD="$guard" TSLAB="$root/node_modules/.bin/tslab" node -e '
+    const fs = require("node:fs");
+    const spec = JSON.parse(fs.readFileSync(process.env.SPEC, "utf8"));
+    spec.argv = ["node", "--require", process.env.GUARD, process.env.TSLAB, "kernel", "--config-path", "{connection_file}"];
+    fs.writeFileSync(process.env.SPEC, JSON.stringify(spec));'
 fi
 say "ready"

@@ -5,8 +5,9 @@
  * sockets each) through their own kernels at the same moment, while a seventh
  * student's server is stopped mid-run; a student in headless Chromium sees the
  * seeded lessons and a live kernel; a restart (with a short idle timeout) keeps
- * every home; and then a memory bomb dies at its cap and an endless loop is
- * culled while others work.
+ * every home; then a memory bomb dies at its cap and an endless loop is culled
+ * (and gone) while others work; and a looping kernel whose student's server is
+ * killed ends itself, and a stopped hub leaves no kernel running.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { appendFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
@@ -14,7 +15,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Hub, startHub } from "../../lib/src/class/hub";
 import { login, runNotebook, startServer, stopServer, userToken } from "../../scripts/hub-client";
-import { CLI, ROOT, run, startCli } from "../helpers";
+import { CLI, ROOT, isAlive, run, startCli } from "../helpers";
 import { ARTIFACTS, launchChromium } from "../lectures";
 import { takeHeavySuiteTurn } from "../heavy";
 
@@ -43,6 +44,17 @@ function notebook(name: string, sources: string[]): string {
   writeFileSync(path, JSON.stringify({ cells: sources.map((s) => ({ cell_type: "code", metadata: {}, source: s, outputs: [], execution_count: null })), metadata: {}, nbformat: 4, nbformat_minor: 5 }));
   return path;
 }
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Kernels of this hub still running: every kernel's connection file lives in its student's home. */
+const kernelsLeft = () => readdirSync("/proc").filter((p) => /^\d+$/.test(p)).filter((p) => {
+  try {
+    return readFileSync(`/proc/${p}/cmdline`, "utf8").includes(join(state, "homes"));
+  } catch {
+    return false; // gone while we looked
+  }
+});
 
 /** Logs in through the form, starts the server, and returns a token for the student's kernels. */
 async function arrive(name: string): Promise<{ token: string; spawnMs: number }> {
@@ -133,6 +145,32 @@ describe("the class hub", () => {
     expect(loopRun).toMatchObject({ ok: false, cells: 0, error: expect.stringMatching(/died|closed|cell 1: error/) });
     expect(loopRun.ms).toBeGreaterThan(CULLING.idleTimeoutS * 1000);
     expect(fineRun).toMatchObject({ ok: true, cells: 2 });
+    // Culled means gone: the server lists the kernel no more (it killed it once it would not shut down).
+    const listed = async () => ((await (await fetch(`${hub.url}/user/spinner/api/kernels`, { headers: { authorization: `token ${spinner.token}` } })).json()) as Array<{ id: string }>).map((k) => k.id);
+    const deadline = Date.now() + 30_000;
+    while ((await listed()).includes(loopRun.kernelId!) && Date.now() < deadline) await sleep(500);
+    expect(await listed()).not.toContain(loopRun.kernelId);
+  });
+
+  it("a kernel whose student's server dies (kill -9) in the middle of an endless loop ends itself; a stopped hub leaves no kernel", { timeout: 90_000 }, async () => {
+    const { token } = await arrive("looper");
+    const before = new Set(kernelsLeft());
+    void runNotebook(hub.url, "looper", token, notebook("looper.ipynb", ["for (;;) {}"]));
+    const deadline = Date.now() + 60_000;
+    let kernel: string | undefined;
+    while (!(kernel = kernelsLeft().find((p) => !before.has(p))) && Date.now() < deadline) await sleep(200);
+    expect(kernel).toBeDefined();
+    await sleep(2000); // its cell is looping
+    // Its parent is the student's Notebook server: killed with no chance to stop its kernels, as a crash would.
+    const server = Number(readFileSync(`/proc/${kernel}/stat`, "utf8").replace(/^.*\) /, "").split(" ")[1]);
+    process.kill(server, "SIGKILL");
+    const until = Date.now() + 10_000;
+    while (isAlive(Number(kernel)) && Date.now() < until) await sleep(200);
+    expect(isAlive(Number(kernel))).toBe(false); // the orphan guard, preloaded by the kernelspec, ended it
+    await hub.stop();
+    const stopped = Date.now() + 15_000;
+    while (kernelsLeft().length && Date.now() < stopped) await sleep(250);
+    expect(kernelsLeft()).toEqual([]);
   });
 });
 

@@ -1,12 +1,14 @@
 import { Worker, isMainThread } from "node:worker_threads";
 
 /**
- * Preloaded into every grading kernel (`node --require orphan-guard.js tslab …`):
- * when the process that started the kernel dies (a worker killed with kill -9
- * mid-job), the kernel is adopted by another parent; a watcher thread notices
- * within a second and kills the kernel, instead of letting a student's endless
- * loop run on with nobody to stop it. A thread, because that loop would block
- * any timer on the kernel's own.
+ * Preloaded into every kernel (`node --require orphan-guard.js tslab …`): the
+ * grader's, and every kernel Jupyter starts from the project's kernelspec (see
+ * scripts/setup.sh), a student's on the class hub included. When the process that
+ * started the kernel dies (a worker killed with kill -9 mid-job, a student's server
+ * stopped while a cell loops), the kernel is adopted by another parent; a watcher
+ * thread notices within a second and kills the kernel, instead of letting a
+ * student's endless loop run on with nobody to stop it. A thread, because that
+ * loop would block any timer on the kernel's own.
  */
 
 /** How often the watcher checks that the kernel's parent is still the one that started it. */
