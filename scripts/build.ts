@@ -81,10 +81,15 @@ export async function executeLesson(notebook: string, out: Layout, options: { fr
  * What pages and decks are made from: the executed lesson as a student gets it,
  * solutions stubbed and hidden tests removed, with the outputs of the run.
  */
-function studentView(executed: string): string {
-  const path = join(mkdtempSync(join(tmpdir(), "applayer-public-")), basename(executed));
-  writeFileSync(path, formatNotebook(releaseNotebook(readNotebook(executed), { keepOutputs: true })));
-  return path;
+async function withStudentView<T>(executed: string, work: (path: string) => Promise<T>): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), "applayer-public-"));
+  try {
+    const path = join(dir, basename(executed));
+    writeFileSync(path, formatNotebook(releaseNotebook(readNotebook(executed), { keepOutputs: true })));
+    return await work(path);
+  } finally {
+    rmSync(dir, { recursive: true, force: true }); // a build left one folder per lesson and output in /tmp
+  }
 }
 
 /** Writes a page per executed lesson into build/lessons/, with its assets. */
@@ -92,7 +97,7 @@ export async function buildPages(lessons: Built[], out: Layout): Promise<number>
   copyAssets(out.lessons, "page");
   let failed = 0;
   for (const l of lessons.filter((x) => x.ok)) {
-    const page = await exportPage(studentView(l.executed), out.lessons);
+    const page = await withStudentView(l.executed, (path) => exportPage(path, out.lessons));
     console.log(`${page.ok ? "ok  " : "FAIL"} ${show(page.path)}`);
     if (!page.ok) (failed++, console.log(`${l.name}: ${page.log}`));
   }
@@ -105,7 +110,7 @@ export async function buildSlides(lessons: Built[], out: Layout): Promise<number
   copyAssets(out.slides, "slides");
   let failed = 0;
   for (const l of lessons.filter((x) => x.ok)) {
-    const deck = await exportSlides(studentView(l.executed), out.slides);
+    const deck = await withStudentView(l.executed, (path) => exportSlides(path, out.slides));
     for (const w of deck.warnings) console.warn(`warning: ${w}`);
     console.log(`${deck.ok ? "ok  " : "FAIL"} ${show(deck.path)}`);
     if (!deck.ok) (failed++, console.log(`${l.name}: ${deck.log}`));
