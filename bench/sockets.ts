@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { serveTcpUpper } from "../lib/src/sockets/tcp-upper";
 import { serveUdpUpper } from "../lib/src/sockets/udp-upper";
 import { executeNotebook, listNotebooks } from "../scripts/notebooks";
-import { pool } from "../lib/src/course/autograde";
+import { pool } from "../lib/src/lab/pool";
 
 const ROUND_TRIPS = Number(process.env.BENCH_ROUND_TRIPS ?? 20_000);
 const MESSAGE = Buffer.from("the quick brown fox jumps over the lazy dog\n");

@@ -15,7 +15,7 @@ import { basename, join, relative } from "node:path";
 import { formatNotebook, readNotebook } from "../lib/src/course/notebook";
 import { releaseNotebook } from "../lib/src/course/release";
 import { ROOT, chartProblems, executeNotebook, listNotebooks } from "./notebooks";
-import { pool } from "../lib/src/course/autograde";
+import { pool } from "../lib/src/lab/pool";
 import { LessonEntry, capturesOf, copyAssets, exportPage, exportSlides, indexPage, lessonHeading } from "./export";
 
 /** Where a build writes: build/ for the commands, a temporary folder for the tests. */
@@ -139,7 +139,7 @@ async function main(argv: string[]): Promise<number> {
   const fresh = rest.includes("--fresh");
   const jobsAt = rest.indexOf("--jobs");
   const jobs = jobsAt < 0 ? availableParallelism() : Number(rest[jobsAt + 1]);
-  const only = rest.filter((a, i) => !a.startsWith("--") && i !== jobsAt + 1);
+  const only = rest.filter((a, i) => !a.startsWith("--") && (jobsAt < 0 || i !== jobsAt + 1));
   if (!["lessons", "slides", "site"].includes(what) || !Number.isInteger(jobs) || jobs < 1) {
     console.error(!Number.isInteger(jobs) || jobs < 1 ? `--jobs needs a whole number of at least 1, not ${JSON.stringify(rest[jobsAt + 1] ?? "")}` : "usage: build.ts lessons|slides|site [--fresh] [--jobs N] [NN …]");
     return 2;

@@ -21,7 +21,7 @@ import { currentSlide, launchChromium, saveChartShot, undrawnCharts, visit } fro
 import { captureProblems, dissect } from "./tshark";
 import { capturesOf } from "../scripts/export";
 import { takeHeavySuiteTurn } from "./heavy";
-import { pool } from "../lib/src/course/autograde";
+import { pool } from "../lib/src/lab/pool";
 
 // Many kernels at once: this suite takes its turn among the heavy ones (see test/heavy.ts).
 takeHeavySuiteTurn();

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import { cpus } from "node:os";
 import { basename, join } from "node:path";
 import { AppLayerError, isAppLayerError } from "../errors";
+import { pool } from "../lab/pool";
 import { progressBar } from "../lab/progress";
 import { gradeIdOf, isGrade } from "./format";
 import { GRADING_LIMITS, GradedNotebook, GradingLimits, gradeNotebook } from "./grade";
@@ -81,14 +82,6 @@ export interface AutogradeSummary {
   skipped: number;
   failed: number;
   seconds: number;
-}
-
-/** Runs `work` on each item with at most `jobs` at a time. */
-export async function pool<T>(items: T[], jobs: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(jobs, items.length)) }, async () => {
-    while (next < items.length) await work(items[next++]);
-  }));
 }
 
 /** Prints a progress bar with an ETA on stderr (a terminal) or a line per submission (a log). */
