@@ -182,6 +182,19 @@ describe("DnsCache", () => {
     clock.runNext();
     expect([cache.kindOf("x.test", "A"), cache.kindOf("gone.test", "A"), cache.size]).toEqual(["miss", "miss", 0]); // expired, and dropped
   });
+  it("data gives a live RRset's stored records, counts nothing, and nothing for a negative or expired entry", () => {
+    const clock = new VirtualClock();
+    const cache = new DnsCache(clock);
+    cache.put([a(60, "1.1.1.1"), a(60, "2.2.2.2")], "answer");
+    cache.putNegative("gone.test", "A", "nxdomain", { name: "test", type: "SOA", ttl: 30, class: "IN", data: { minimum: 30 } } as never);
+    clock.setTimer(() => undefined, 10_000);
+    clock.runNext();
+    expect(cache.data("X.test.", "A")?.map((r) => [(r as { data: string }).data, (r as { ttl: number }).ttl])).toEqual([["1.1.1.1", 60], ["2.2.2.2", 60]]);
+    expect([cache.data("gone.test", "A"), cache.data("x.test", "AAAA"), cache.stats]).toEqual([undefined, undefined, { hits: 0, misses: 0, evictions: 0 }]);
+    clock.setTimer(() => undefined, 51_000);
+    clock.runNext();
+    expect([cache.data("x.test", "A"), cache.size]).toEqual([undefined, 1]); // expired and dropped; the NXDOMAIN waits for its own lookup
+  });
   it("holds exactly maxEntries RRsets and evicts the oldest one past it", () => {
     const cache = new DnsCache(new VirtualClock(), 2);
     for (const n of ["a", "b"]) cache.put([{ ...(a(60) as object), name: `${n}.test` } as never], "answer");

@@ -52,9 +52,10 @@ export class Authority {
   /** Answers one decoded query; a signed zone adds its signatures and proofs when the query sets DO. */
   answer(query: DnsMessage): AuthorityResult {
     const result = this.plainAnswer(query);
+    if (!wantsDnssec(query)) return result;
     const q = query.questions?.[0];
     const zone = q && this.zoneFor(q.name);
-    if (!zone || !wantsDnssec(query) || !isSigned(zone) || !["answer", "cname", "referral", "nodata", "nxdomain"].includes(result.kind)) return result;
+    if (!zone || !isSigned(zone) || !["answer", "cname", "referral", "nodata", "nxdomain"].includes(result.kind)) return result;
     return { ...result, response: addDnssec(zone, result.response, result.kind, q.name) };
   }
 

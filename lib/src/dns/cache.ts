@@ -120,6 +120,16 @@ export class DnsCache {
     return e.view.result;
   }
 
+  /**
+   * The live RRset of (name, type) as it was stored, TTLs uncounted, without
+   * touching the counters: for a resolver that needs only the data (the names of
+   * a zone's servers, a server's address), at no allocation.
+   */
+  data(name: string, type: string): readonly DnsRecord[] | undefined {
+    const e = this.live(name, type);
+    return e?.negative ? undefined : e?.records;
+  }
+
   /** The entry for (name, type), if it has not expired (an expired one is dropped). */
   private live(name: string, type: string): Entry | undefined {
     const e = this.index.get(type)?.get(canonical(name));

@@ -223,8 +223,8 @@ export class Resolution {
     const next = (at: number) => (at >= n.length ? -1 : n.indexOf(".", at) + 1 || n.length);
     for (let at = this.question.type === "DS" ? next(0) : 0; at >= 0; at = next(at)) {
       const zone = at >= n.length ? "." : n.slice(at);
-      const ns = this.cache.peek(zone, "NS");
-      if (ns.kind === "records") return this.enterZone(zone, ns.records.map(dataOf));
+      const ns = this.cache.data(zone, "NS");
+      if (ns) return this.enterZone(zone, ns.map(dataOf));
     }
     const roots = this.hints.filter((r) => r.type === "NS").map(dataOf);
     this.enterZone(".", roots);
@@ -249,8 +249,8 @@ export class Resolution {
 
   private address(c: Candidate): string | undefined {
     if (c.address) return c.address;
-    const a = this.cache.peek(c.name, "A");
-    return a.kind === "records" ? dataOf(a.records[0]) : undefined;
+    const a = this.cache.data(c.name, "A");
+    return a && dataOf(a[0]);
   }
 
   private cachedSignatures(name: string, type: string): DnsRecord[] {
