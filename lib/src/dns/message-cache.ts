@@ -1,6 +1,7 @@
 import { Clock } from "../net/clock";
 import { walkMessage } from "./codec";
 import { MESSAGE_CACHE_ENTRIES } from "./limits";
+import { replyTo } from "./reply-cache";
 
 /** The OPT pseudo-record (RFC 6891): its "TTL" field holds EDNS flags, not a time. */
 const OPT = 41;
@@ -47,9 +48,7 @@ export class MessageCache {
       return undefined;
     }
     this.stats.hits++;
-    const reply = Buffer.from(e.reply);
-    reply[0] = query[0];
-    reply[1] = query[1];
+    const reply = replyTo(query, e.reply);
     const age = Math.floor((now - e.stored) / 1000);
     if (age > 0) for (const [offset, ttl] of e.ttls) reply.writeUInt32BE(ttl - age, offset);
     return reply;

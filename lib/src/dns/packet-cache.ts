@@ -1,4 +1,5 @@
 import { PACKET_CACHE_ENTRIES } from "./limits";
+import { replyTo } from "./reply-cache";
 
 /** What a cached reply stands for, so statistics still count every query. */
 export interface CachedReply {
@@ -31,12 +32,7 @@ export class PacketCache {
 
   constructor(readonly maxEntries = PACKET_CACHE_ENTRIES) {}
 
-  /** The cache key: everything after the 2-byte id (flags, counts, question, EDNS). */
-  static key(query: Uint8Array): string {
-    return Buffer.from(query.buffer, query.byteOffset, query.length).toString("latin1", 2);
-  }
-
-  /** A copy of the cached reply with the query's id written in, or undefined. */
+  /** A copy of the cached reply with the query's id written in, or undefined. `key` is the query's queryKey(). */
   get(key: string, query: Uint8Array, transport: "udp" | "tcp"): CachedReply | undefined {
     const hit = this[transport].get(key);
     if (!hit || hit.replies.length < hit.period) {
@@ -44,10 +40,8 @@ export class PacketCache {
       return undefined;
     }
     this.stats.hits++;
-    const reply = Buffer.from(hit.replies[hit.next]);
+    const reply = replyTo(query, hit.replies[hit.next]);
     hit.next = (hit.next + 1) % hit.period;
-    reply[0] = query[0];
-    reply[1] = query[1];
     return { reply, type: hit.type, kind: hit.kind };
   }
 

@@ -13,7 +13,7 @@ import { summarizeMessage } from "./records";
 import { Hop, Resolution } from "./resolution";
 import { DnsEndpoint, encodeReply, intake, serveDnsTransport } from "./transport";
 import { MessageCache } from "./message-cache";
-import { PacketCache } from "./packet-cache";
+import { queryKey } from "./reply-cache";
 
 /** One upstream query as it happened: the state machine's verdict plus time and the messages. */
 export interface TimedHop extends Hop {
@@ -205,7 +205,7 @@ export async function serveResolver(
   // A traced server shows every query; otherwise answers already given are given again from the message cache.
   const messages = options.trace ? undefined : new MessageCache((resolver.options.network ?? loopback).clock, () => resolver.cache.generation);
   const endpoint = await serveDnsTransport(options, (bytes, from, transport) => {
-    const key = messages && bytes.length >= 12 && !(bytes[2] & 0x80) && allow(from.host) ? transport + PacketCache.key(bytes) : undefined;
+    const key = messages && bytes.length >= 12 && !(bytes[2] & 0x80) && allow(from.host) ? transport + queryKey(bytes) : undefined;
     const hit = key !== undefined ? messages!.get(key, bytes) : undefined;
     if (hit) {
       stats.queries++;

@@ -5,6 +5,7 @@ import { Trace } from "../lab/trace";
 import { AnswerKind, Authority } from "./authority";
 import { DnsMessage, FLAGS, RCODES, canonical, encodeMessage, rcodeOf } from "./codec";
 import { PacketCache } from "./packet-cache";
+import { queryKey } from "./reply-cache";
 import { exchange } from "./client";
 import { UpdateMessage, applyUpdate, decodeUpdate, isUpdate, updateReply } from "./update";
 import { summarizeMessage } from "./records";
@@ -46,7 +47,7 @@ export function respond(
     if (rcodeOf(reply) === "NOERROR") options.cache?.clear(); // a zone changed: cached replies may be stale
     return { reply: encodeMessage(reply) };
   }
-  const key = options.cache && bytes.length >= 12 && !(bytes[2] & 0x80) ? PacketCache.key(bytes) : undefined;
+  const key = options.cache && bytes.length >= 12 && !(bytes[2] & 0x80) ? queryKey(bytes) : undefined;
   const hit = key !== undefined ? options.cache!.get(key, bytes, transport) : undefined;
   if (hit) {
     stats.total++;
