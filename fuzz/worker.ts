@@ -6,12 +6,14 @@
  * crash-<sha1>.bin in the target's corpus; an input still running after
  * HANG_MS is saved as hang-<sha1>.bin by a watchdog thread, which then kills
  * this process (a synchronous loop cannot be interrupted otherwise) and the
- * campaign goes on from the next input. Progress goes to the parent over IPC.
+ * campaign goes on from the next input; the coverage written every
+ * COVERAGE_EVERY_MS survives it. Progress goes to the parent over IPC.
  */
 import fc from "fast-check";
 import { createHash } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { takeCoverage } from "node:v8";
 import { Worker } from "node:worker_threads";
 import { CORPUS, Defect, corpusOf, targetNamed } from "./targets";
 
@@ -19,6 +21,12 @@ import { CORPUS, Defect, corpusOf, targetNamed } from "./targets";
 export const BATCH = 1000;
 /** An input that runs longer than this is a hang. */
 export const HANG_MS = 1000;
+/**
+ * How often the coverage so far is written out (v8.takeCoverage): NODE_V8_COVERAGE
+ * writes it only at a clean exit, so a hang's SIGKILL lost all of the child's
+ * coverage; now it loses at most this much of it. c8 merges the files.
+ */
+const COVERAGE_EVERY_MS = 10_000;
 /** The largest input the watchdog can save (larger ones are cut to this for the file). */
 const MAX_SAVED = 1 << 20;
 
@@ -71,6 +79,7 @@ async function main(): Promise<void> {
 
   const send = (r: Report) => process.send?.(r);
   let lastReport = Date.now();
+  let lastCoverage = Date.now();
   for (let batch = Math.floor(from / BATCH); batch * BATCH < to; batch++) {
     const inputs = fc.sample(arbitrary, { seed: seed + batch, numRuns: BATCH });
     for (let k = 0; k < BATCH; k++) {
@@ -94,6 +103,10 @@ async function main(): Promise<void> {
       if (Date.now() - lastReport > 500) {
         send({ kind: "progress", done: index + 1 });
         lastReport = Date.now();
+      }
+      if (process.env.NODE_V8_COVERAGE && Date.now() - lastCoverage > COVERAGE_EVERY_MS) {
+        takeCoverage();
+        lastCoverage = Date.now();
       }
     }
   }
