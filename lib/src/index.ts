@@ -26,6 +26,7 @@ export * from "./lab/pcapng";
 export * from "./lab/fixtures";
 export * from "./lab/hexdump";
 export * from "./lab/progress";
+export * from "./lab/scratch";
 export * from "./lab/check";
 export * from "./sockets/limits";
 export * from "./sockets/uppercase";

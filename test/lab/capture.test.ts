@@ -6,7 +6,7 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import * as net from "node:net";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Capture, MAX_CAPTURE_BYTES } from "../../lib/src/lab/capture";
@@ -85,7 +85,10 @@ describe("a capture of real exchanges, read by tshark", () => {
     const capture = new Capture();
     const swarm = await startLoopbackSwarm({ leechers: 2, megabytes: 1, capture });
     expect(await swarm.done).toEqual([true, true]);
+    const folders = [swarm.folders.seed, ...swarm.folders.leechers];
+    expect(folders.map((f) => existsSync(join(f, "lesson.bin")))).toEqual([true, true, true]);
     await swarm.close();
+    expect(folders.filter(existsSync)).toEqual([]); // the three copies are gone with the swarm
     const file = write(capture);
     expect(captureProblems(await dissect(file))).toEqual([]);
     const types = new Set((await fieldValues(file, "bittorrent.msg.type")).flatMap((v) => v.split(",")));

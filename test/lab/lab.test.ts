@@ -4,6 +4,9 @@ import { Trace, preview } from "../../lib/src/lab/trace";
 import { check, checkLog, expectEqual } from "../../lib/src/lab/check";
 import { progressBar } from "../../lib/src/lab/progress";
 import { VirtualClock } from "../../lib/src/sim/clock";
+import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { basename } from "node:path";
 
 describe("annotatedHexdump", () => {
   // A DNS header: id 0x1234, flags QR=1 RD=1 RA=1 (0x8180), 1 question, 1 answer.
@@ -75,5 +78,20 @@ describe("progressBar", () => {
   it("shows the fraction done, the counts and the elapsed time", () => {
     expect(progressBar("pings", 5, 10, 1234, 10)).toBe("[█████░░░░░]  50%  5/10 pings  1.2 s");
     expect(progressBar("x", 20, 10, 0, 4)).toBe("[████] 100%  20/10 x  0.0 s");
+  });
+});
+
+describe("scratchDir", () => {
+  it("makes a fresh folder under the temporary folder that lives as long as the process", () => {
+    // A process of its own: the folders go when it exits, as a kernel's do.
+    const script = `
+      const { scratchDir } = require(${JSON.stringify(require.resolve("../../lib/dist/lab/scratch.js"))});
+      const fs = require("node:fs");
+      const a = scratchDir("lesson42"), b = scratchDir("lesson42");
+      fs.writeFileSync(a + "/notes.txt", "kept until exit");
+      console.log(JSON.stringify([a, b, fs.readFileSync(a + "/notes.txt", "utf8")]));`;
+    const [a, b, text] = JSON.parse(execFileSync(process.execPath, ["-e", script], { encoding: "utf8" })) as string[];
+    expect([basename(a).startsWith("lesson42-"), a !== b, text]).toEqual([true, true, "kept until exit"]);
+    expect([existsSync(a), existsSync(b)]).toEqual([false, false]);
   });
 });

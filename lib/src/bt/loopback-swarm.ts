@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync, readFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync, readFileSync, rmSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -21,6 +21,8 @@ export interface LoopbackSwarm extends Closable {
   leechers: TorrentSession[];
   /** Each verified piece: when (ms since start), which leecher, how many it had then. */
   samples: Array<{ ms: number; peer: string; pieces: number; fraction: number }>;
+  /** The folders of the seed's file and of each leecher's copy: close() removes them. */
+  folders: { seed: string; leechers: string[] };
   /** Resolves when every leecher has the whole file; says whether each copy equals the original. */
   done: Promise<boolean[]>;
 }
@@ -61,12 +63,14 @@ export async function startLoopbackSwarm(o: {
   }
   const done = Promise.all(leechers.map((l) => l.complete)).then(() => dirs.map((d) => readFileSync(join(d, "lesson.bin")).equals(original)));
   const handle: LoopbackSwarm = {
-    tracker, torrent, seed, leechers, samples, done,
+    tracker, torrent, seed, leechers, samples, done, folders: { seed: dir, leechers: dirs },
     async close() {
       untrack(handle);
       for (const l of leechers) await l.close();
       await seed.close();
       await tracker.close();
+      // Nine copies of the file: megabytes that each run of the lesson left in the temporary folder.
+      for (const d of [dir, ...dirs]) rmSync(d, { recursive: true, force: true });
     },
   };
   return track(handle, "swarm");
