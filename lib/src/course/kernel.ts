@@ -121,6 +121,10 @@ export class Kernel {
     const work = join(PROJECT_ROOT, ".grading");
     mkdirSync(work, { recursive: true });
     const dir = mkdtempSync(join(work, "kernel-"));
+    // The kernel's temporary folder is inside its own: what a submission leaves there (a mail store, a swarm's
+    // files) goes with shutdown(), which kills the kernel before any exit handler of its could run.
+    const tmp = join(dir, "tmp");
+    mkdirSync(tmp);
     const [shellPort, iopubPort, stdinPort, controlPort, hbPort] = await freePorts(5);
     const key = randomBytes(16).toString("hex");
     const connection = join(dir, "connection.json");
@@ -130,7 +134,7 @@ export class Kernel {
     // The guard ends the kernel when this process dies without stopping it (see orphan-guard.ts).
     const proc = spawn(process.execPath, ["--require", join(PROJECT_ROOT, "lib", "dist", "course", "orphan-guard.js"), tslab, "kernel", "--config-path", connection], {
       cwd: dir,
-      env: { ...process.env, APPLAYER_HEADLESS: "1", ...options.env, NODE_OPTIONS: nodeOptions, [GUARD_PARENT_ENV]: String(process.pid) },
+      env: { ...process.env, APPLAYER_HEADLESS: "1", TMPDIR: tmp, ...options.env, NODE_OPTIONS: nodeOptions, [GUARD_PARENT_ENV]: String(process.pid) },
       stdio: ["ignore", "ignore", "pipe"],
     });
     const shell = new zmq.Dealer({ linger: 0 });
