@@ -5,8 +5,9 @@ import { check, checkLog, expectEqual } from "../../lib/src/lab/check";
 import { progressBar } from "../../lib/src/lab/progress";
 import { VirtualClock } from "../../lib/src/sim/clock";
 import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
-import { basename } from "node:path";
+import { existsSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, dirname, join } from "node:path";
 
 describe("annotatedHexdump", () => {
   // A DNS header: id 0x1234, flags QR=1 RD=1 RA=1 (0x8180), 1 question, 1 answer.
@@ -84,14 +85,15 @@ describe("progressBar", () => {
 describe("scratchDir", () => {
   it("makes a fresh folder under the temporary folder that lives as long as the process", () => {
     // A process of its own: the folders go when it exits, as a kernel's do.
+    const parent = mkdtempSync(join(tmpdir(), "applayer-scratch-parent-"));
     const script = `
       const { scratchDir } = require(${JSON.stringify(require.resolve("../../lib/dist/lab/scratch.js"))});
       const fs = require("node:fs");
-      const a = scratchDir("lesson42"), b = scratchDir("lesson42");
+      const a = scratchDir("lesson42"), b = scratchDir("lesson42"), c = scratchDir("grading", ${JSON.stringify(parent)});
       fs.writeFileSync(a + "/notes.txt", "kept until exit");
-      console.log(JSON.stringify([a, b, fs.readFileSync(a + "/notes.txt", "utf8")]));`;
-    const [a, b, text] = JSON.parse(execFileSync(process.execPath, ["-e", script], { encoding: "utf8" })) as string[];
-    expect([basename(a).startsWith("lesson42-"), a !== b, text]).toEqual([true, true, "kept until exit"]);
-    expect([existsSync(a), existsSync(b)]).toEqual([false, false]);
+      console.log(JSON.stringify([a, b, c, fs.readFileSync(a + "/notes.txt", "utf8")]));`;
+    const [a, b, c, text] = JSON.parse(execFileSync(process.execPath, ["-e", script], { encoding: "utf8" })) as string[];
+    expect([dirname(a) === tmpdir(), basename(a).startsWith("lesson42-"), a !== b, dirname(c) === parent, text]).toEqual([true, true, true, true, "kept until exit"]);
+    expect([existsSync(a), existsSync(b), existsSync(c), existsSync(parent)]).toEqual([false, false, false, true]);
   });
 });
