@@ -7,10 +7,11 @@
  * memory per student (the server and its kernel, peak RSS), and the largest
  * class this machine holds, with the reasoning.
  */
-import { mkdtempSync, readFileSync, readdirSync } from "node:fs";
-import { cpus, tmpdir } from "node:os";
+import { readFileSync, readdirSync } from "node:fs";
+import { cpus } from "node:os";
 import { join } from "node:path";
 import { startHub } from "../lib/src/class/hub";
+import { scratchDir } from "../lib/src/lab/scratch";
 import { login, runNotebook, startServer, stopServer, userToken } from "../scripts/hub-client";
 
 const ROOT = join(__dirname, "..");
@@ -53,7 +54,7 @@ const memAvailableMb = () => Number(/MemAvailable:\s+(\d+)/.exec(readFileSync("/
 
 async function main(): Promise<void> {
   console.log(`applayer class benchmark — node ${process.version}, ${cpus().length} cores, ${Math.round(memAvailableMb())} MiB available, ${new Date().toISOString()}`);
-  const hub = await startHub({ root: ROOT, state: mkdtempSync(join(tmpdir(), "applayer-bench-hub-")), workshopPassword: PASSWORD });
+  const hub = await startHub({ root: ROOT, state: scratchDir("applayer-bench-hub"), workshopPassword: PASSWORD });
   const lesson = join(hub.release, `${LESSON}.ipynb`);
   const serverPid = async (name: string) =>
     ((await (await fetch(`${hub.url}/hub/api/users/${name}`, { headers: { authorization: `token ${hub.apiToken}` } })).json()) as { servers: Record<string, { state: { pid: number } }> }).servers[""].state.pid;

@@ -10,8 +10,7 @@
  *   6. validated queries/s on cached names against a validating Unbound.
  */
 import { ChildProcess, execFile, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { simulateLoad, syntheticWorld } from "../lib/src/dns/load";
 import { worldHintsText } from "../lib/src/dns/world";
@@ -23,12 +22,13 @@ import { generateZoneKey } from "../lib/src/dns/dnssec/keys";
 import { signZone } from "../lib/src/dns/dnssec/sign";
 import { formatRecord } from "../lib/src/dns/records";
 import { parseZone } from "../lib/src/dns/zone";
+import { scratchDir } from "../lib/src/lab/scratch";
 import { Peer, ready, startNamed, startNsd, startUnbound, stopPeers } from "../test/interop/dns-peers";
 
 const ROOT = join(__dirname, "..");
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const ZONE = join(ROOT, "test", "fixtures", "dns", "umass.edu.zone");
-const dir = mkdtempSync(join(tmpdir(), "applayer-bench-dns-"));
+const dir = scratchDir("applayer-bench-dns");
 
 /** Ten questions, a mix like the shared recipe's: answers, a CNAME, MX, SOA, NS, TXT, NODATA and NXDOMAIN. */
 const AUTH_QUERIES = ["gaia.cs.umass.edu A", "www.cs.umass.edu A", "mail.umass.edu A", "www.umass.edu A", "cs.umass.edu MX",

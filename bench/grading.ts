@@ -7,11 +7,11 @@
  * The submissions are copies of the reference notebook, so every run does the
  * same work. Prints the speed-up and the overhead.
  */
-import { cpSync, mkdirSync, mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { autograde } from "../lib/src/course/autograde";
+import { scratchDir } from "../lib/src/lab/scratch";
 import { NOTEBOOK_DIR, ROOT, executeNotebook } from "../scripts/notebooks";
 
 const NOTEBOOK = "22-email-message-format";
@@ -21,7 +21,7 @@ const OVERHEAD_SAMPLE = 10;
 function submissions(count: number): string {
   // Inside the project: a kernel resolves "applayer" from the notebook's folder up (nbconvert runs it there).
   mkdirSync(join(ROOT, ".grading"), { recursive: true });
-  const dir = mkdtempSync(join(ROOT, ".grading", "bench-submissions-"));
+  const dir = scratchDir("bench-submissions", join(ROOT, ".grading"));
   for (let i = 0; i < count; i++) {
     const student = `student-${String(i).padStart(2, "0")}`;
     mkdirSync(join(dir, student));
@@ -38,7 +38,7 @@ async function seconds(work: () => Promise<unknown>): Promise<number> {
 
 async function main(): Promise<void> {
   const subs = submissions(SUBMISSIONS);
-  const scratch = mkdtempSync(join(tmpdir(), "applayer-bench-nbconvert-"));
+  const scratch = scratchDir("applayer-bench-nbconvert");
   console.log(`${SUBMISSIONS} submissions of ${NOTEBOOK}`);
   const sequential = await seconds(async () => {
     for (let i = 0; i < SUBMISSIONS; i++) {
@@ -47,9 +47,9 @@ async function main(): Promise<void> {
     }
   });
   console.log(`nbconvert, one after another:  ${sequential.toFixed(1)} s (${(sequential / SUBMISSIONS).toFixed(2)} s each)`);
-  const parallel = await seconds(() => autograde({ source: NOTEBOOK_DIR, submissions: subs, out: mkdtempSync(join(tmpdir(), "applayer-bench-out-")), jobs: 2 }));
+  const parallel = await seconds(() => autograde({ source: NOTEBOOK_DIR, submissions: subs, out: scratchDir("applayer-bench-out"), jobs: 2 }));
   console.log(`autograde --jobs 2:            ${parallel.toFixed(1)} s`);
-  const one = await seconds(() => autograde({ source: NOTEBOOK_DIR, submissions: submissions(OVERHEAD_SAMPLE), out: mkdtempSync(join(tmpdir(), "applayer-bench-out-")), jobs: 1 }));
+  const one = await seconds(() => autograde({ source: NOTEBOOK_DIR, submissions: submissions(OVERHEAD_SAMPLE), out: scratchDir("applayer-bench-out"), jobs: 1 }));
   const perGraded = one / OVERHEAD_SAMPLE;
   const perExecuted = sequential / SUBMISSIONS;
   console.log(`autograde --jobs 1 (${OVERHEAD_SAMPLE} of them): ${one.toFixed(1)} s (${perGraded.toFixed(2)} s each)`);

@@ -7,11 +7,9 @@
  *   - `npm run site` right after: pages and decks again, plus the index.
  * Each build writes into a temporary folder, so build/ is left alone.
  */
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { listNotebooks, executeNotebook } from "../scripts/notebooks";
+import { scratchDir } from "../lib/src/lab/scratch";
 import { Built, buildPages, buildSite, buildSlides, executeLesson, layout } from "../scripts/build";
 
 async function timed<T>(what: string, work: () => Promise<T>): Promise<{ result: T; seconds: number }> {
@@ -24,14 +22,14 @@ async function timed<T>(what: string, work: () => Promise<T>): Promise<{ result:
 
 async function main(): Promise<void> {
   const notebooks = listNotebooks();
-  const scratch = mkdtempSync(join(tmpdir(), "applayer-bench-exec-"));
+  const scratch = scratchDir("applayer-bench-exec");
   const alone = await timed(`executing ${notebooks.length} notebooks alone`, async () => {
     for (const nb of notebooks) {
       const ex = await executeNotebook(nb, scratch);
       if (!ex.ok) throw new Error(`${nb} failed:\n${ex.log}`);
     }
   });
-  const out = layout(mkdtempSync(join(tmpdir(), "applayer-bench-build-")));
+  const out = layout(scratchDir("applayer-bench-build"));
   const lessons = await timed("npm run lessons (execute + pages + captures)", async () => {
     const built: Built[] = [];
     for (const nb of notebooks) built.push(await executeLesson(nb, out, { fresh: true }));

@@ -8,8 +8,7 @@
  * lib's server and from Dovecot holding the same Maildir files, read by the same client.
  */
 import { execFile } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { startMailServer } from "../lib/src/mail/mail-server";
 import { Maildir } from "../lib/src/mailstore/maildir";
@@ -17,6 +16,7 @@ import { composeMessage } from "../lib/src/message/message";
 import { ImapClient } from "../lib/src/imap/client";
 import { serveImap } from "../lib/src/imap/server";
 import { startDovecot } from "../test/interop/dovecot";
+import { scratchDir } from "../lib/src/lab/scratch";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { SMTPServer } = require("smtp-server");
@@ -41,13 +41,13 @@ async function main(): Promise<void> {
   console.log(`applayer mail benchmarks — node ${process.version}, ${new Date().toISOString()}`);
   console.log(`\n1. SMTP: ${MESSAGES} messages of 1 KiB, ${SESSIONS} parallel sessions (smtp-source -d), each message on disk before 250`);
 
-  const oursDir = mkdtempSync(join(tmpdir(), "applayer-bench-mail-"));
+  const oursDir = scratchDir("applayer-bench-mail");
   const ours = await startMailServer({ domain: "umass.edu", dataDir: oursDir, users: ["bob:bobpass"] });
   const oursMs = await blast(ours.smtp.address.port);
   if (count(join(oursDir, "bob", "new")) !== MESSAGES) throw new Error("the lib's server lost messages");
   await ours.close();
 
-  const npmDir = mkdtempSync(join(tmpdir(), "applayer-bench-smtp-server-"));
+  const npmDir = scratchDir("applayer-bench-smtp-server");
   const boxes = new Maildir(npmDir);
   const npm = new SMTPServer({
     authOptional: true, disabledCommands: ["STARTTLS"], logger: false,
@@ -110,7 +110,7 @@ async function fetchHeaders(server: { host: string; port: number }, user: string
 
 async function imapHeaders(): Promise<void> {
   console.log(`\n2. IMAP: log in, SELECT, FETCH 1:* (UID FLAGS BODY.PEEK[HEADER]) of a ${MAILBOX.toLocaleString("en-US")}-message mailbox, the lib's client against both`);
-  const oursDir = mkdtempSync(join(tmpdir(), "applayer-bench-imap-"));
+  const oursDir = scratchDir("applayer-bench-imap");
   fillMaildir(join(oursDir, "bob"));
   const mailboxes = new Maildir(oursDir);
   const ours = await serveImap({ port: 0, access: { hostname: "mail.umass.edu", mailboxes, checkPassword: async (u, p) => u === "bob" && p === "bobpass" } });

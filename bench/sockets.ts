@@ -7,13 +7,14 @@
  */
 import * as dgram from "node:dgram";
 import * as net from "node:net";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { availableParallelism, tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { serveTcpUpper } from "../lib/src/sockets/tcp-upper";
 import { serveUdpUpper } from "../lib/src/sockets/udp-upper";
 import { executeNotebook, listNotebooks } from "../scripts/notebooks";
 import { pool } from "../lib/src/lab/pool";
+import { scratchDir } from "../lib/src/lab/scratch";
 
 const ROUND_TRIPS = Number(process.env.BENCH_ROUND_TRIPS ?? 20_000);
 const MESSAGE = Buffer.from("the quick brown fox jumps over the lazy dog\n");
@@ -93,7 +94,7 @@ async function roundTrips(): Promise<void> {
 
 async function notebookPack(): Promise<void> {
   console.log("\n2. Executing the notebook pack through Jupyter + tslab");
-  const dir = mkdtempSync(join(tmpdir(), "applayer-bench-"));
+  const dir = scratchDir("applayer-bench-sockets");
   const empty = join(dir, "00-empty.ipynb");
   writeFileSync(empty, JSON.stringify({
     cells: [{ cell_type: "code", id: "c0", metadata: {}, source: "1", outputs: [], execution_count: null }],

@@ -4,7 +4,7 @@
  * (scripts/lessons.ts) and by the test suite (test/notebooks.test.ts).
  */
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
 
@@ -68,14 +68,18 @@ export async function executeNotebook(notebook: string, outDir: string, env: Rec
  */
 async function tslabError(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), "applayer-nb-error-"));
-  await jupyter([...args.filter((a, i) => a !== "--output-dir" && args[i - 1] !== "--output-dir"), "--allow-errors", "--output-dir", dir], env);
-  const cells = readCells(join(dir, basename(args[args.length - 1])));
-  for (const [i, cell] of cells.entries()) {
-    // tslab writes a type error as "3:7 - Type … is not assignable …", a runtime one as a stack: any stderr.
-    const err = (cell.outputs ?? []).find((o) => o.output_type === "stream" && (o as { name?: string }).name === "stderr" && mimeText(o.text).trim());
-    if (err) return `tslab's message for cell ${i + 1}:\n${mimeText(err.text).slice(0, 2000)}`;
+  try {
+    await jupyter([...args.filter((a, i) => a !== "--output-dir" && args[i - 1] !== "--output-dir"), "--allow-errors", "--output-dir", dir], env);
+    const cells = readCells(join(dir, basename(args[args.length - 1])));
+    for (const [i, cell] of cells.entries()) {
+      // tslab writes a type error as "3:7 - Type … is not assignable …", a runtime one as a stack: any stderr.
+      const err = (cell.outputs ?? []).find((o) => o.output_type === "stream" && (o as { name?: string }).name === "stderr" && mimeText(o.text).trim());
+      if (err) return `tslab's message for cell ${i + 1}:\n${mimeText(err.text).slice(0, 2000)}`;
+    }
+    return "(tslab wrote no error text)";
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
-  return "(tslab wrote no error text)";
 }
 
 interface Cell {

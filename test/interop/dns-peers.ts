@@ -4,7 +4,7 @@
  * port the test picks. Stopped by PID; lo aliases added here are removed again.
  */
 import { spawn, ChildProcess, execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FIXTURES } from "../dns/fixtures";
@@ -13,6 +13,8 @@ import { run } from "../helpers";
 export interface Peer {
   name: string;
   proc: ChildProcess;
+  /** Its configuration and files: stopPeers removes it. */
+  dir: string;
 }
 
 /** Adds 127.0.0.x/32 on lo when missing (BIND only binds configured addresses); returns an undo. */
@@ -37,16 +39,17 @@ function start(name: string, cmd: string, args: string[], dir: string): Peer {
   let err = "";
   proc.stderr!.on("data", (d) => (err += d));
   proc.once("exit", (code) => code && console.error(`${name} exited ${code}: ${err.slice(-500)}`));
-  return { name, proc };
+  return { name, proc, dir };
 }
 
-/** Stops peers by their PIDs and waits for them to exit. */
+/** Stops peers by their PIDs, waits for them to exit, and removes their folders (the benchmarks run outside the tests' TMPDIR). */
 export async function stopPeers(peers: Peer[]): Promise<void> {
   await Promise.all(peers.map((p) => new Promise<void>((r) => {
     if (p.proc.exitCode !== null) return r();
     p.proc.once("exit", () => r());
     p.proc.kill("SIGTERM");
   })));
+  for (const p of peers) rmSync(p.dir, { recursive: true, force: true });
 }
 
 /** A zone for a real server: its origin and its file. */

@@ -5,7 +5,7 @@
  * here, with its users' Maildirs under that directory.
  */
 import { spawn, ChildProcess } from "node:child_process";
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import * as net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -92,10 +92,13 @@ namespace inbox {
     imap: { host: "127.0.0.1", port: imapPort },
     pop3: { host: "127.0.0.1", port: pop3Port },
     maildir: (user, domain) => join(vmail, domain, user, "Maildir"),
-    stop: () => new Promise<void>((r) => {
-      if (proc.exitCode !== null) return r();
-      proc.once("exit", () => r());
-      proc.kill("SIGTERM");
-    }),
+    stop: async () => {
+      await new Promise<void>((r) => {
+        if (proc.exitCode !== null) return r();
+        proc.once("exit", () => r());
+        proc.kill("SIGTERM");
+      });
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
 }
