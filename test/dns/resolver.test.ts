@@ -95,6 +95,36 @@ describe("Resolver on a simulated hierarchy", () => {
     }
     expect(hitTheDeadOne).toBeGreaterThan(0);
   });
+  it("remembers a server that timed out and asks the other one first next time (RFC 1035 §7.2)", async () => {
+    const hosts = ["h1", "h2", "h3", "h4", "h5", "h6"];
+    const lab = zone("lab.", `@ IN NS ns1\n@ IN NS ns2\nns1 IN A 127.0.9.1\nns2 IN A 127.0.9.2\nhost IN A 127.0.9.80\n${hosts.map((h) => `${h} IN A 127.0.9.81`).join("\n")}`);
+    const rootExtra = "lab. IN NS ns1.lab.\nlab. IN NS ns2.lab.\nns1.lab. IN A 127.0.9.1\nns2.lab. IN A 127.0.9.2\n";
+    let remembered = 0;
+    for (let seed = 1; seed <= 6; seed++) {
+      const { resolve } = await world([["127.0.9.2", [lab]]], rootExtra, seed);
+      const first = await resolve("host.lab");
+      if (!first.hops.some((h) => h.server === "127.0.9.1")) continue; // this seed asked the live one first
+      remembered++;
+      // Each later lookup shuffles the zone's two servers afresh: without the memory, half of them would wait out ns1.
+      for (const h of hosts) {
+        const next = await resolve(`${h}.lab`);
+        expect([next.hops.map((x) => [x.server, x.outcome]), next.ms]).toEqual([[["127.0.9.2", "answer"]], 20]);
+      }
+    }
+    expect(remembered).toBeGreaterThan(0);
+  });
+  it("asks unresponsive servers when no other is left, and trusts one again once it answers", async () => {
+    const solo = zone("solo.", "@ IN NS ns1\n@ IN NS ns2\nns1 IN A 127.0.9.5\nns2 IN A 127.0.9.6\nhost IN A 127.0.9.85\nwww IN A 127.0.9.86");
+    const rootExtra = "solo. IN NS ns1.solo.\nsolo. IN NS ns2.solo.\nns1.solo. IN A 127.0.9.5\nns2.solo. IN A 127.0.9.6\n";
+    for (let seed = 1; seed <= 6; seed++) {
+      const { sim, resolve } = await world([], rootExtra, seed);
+      expect((await resolve("host.solo")).rcode).toBe("SERVFAIL"); // nobody at either address yet: both marked
+      await serveDns({ network: sim, host: "127.0.9.5", port: 53, zones: [solo] }); // ns1 comes back; ns2 stays dead
+      expect((await resolve("host.solo")).rcode).toBe("NOERROR"); // both marked, both asked as a last resort
+      const next = await resolve("www.solo");
+      expect(next.hops.map((h) => [h.server, h.outcome])).toEqual([["127.0.9.5", "answer"]]); // ns1 answered: no longer avoided
+    }
+  });
   it("ends a glueless NS loop in SERVFAIL after bounded work", async () => {
     const root = "a. IN NS ns.b.\nb. IN NS ns.a.\n"; // each zone's server is named in the other: no glue anywhere
     const { resolve } = await world([], root);

@@ -38,6 +38,13 @@ export const MAX_NS_LOOKUP_DEPTH = 3;
 /** How long a resolver waits for one upstream server before trying the next. */
 export const UPSTREAM_TIMEOUT_MS = 800;
 
+/**
+ * How long a server that timed out is asked only when no other server of its
+ * zone can be (RFC 1035 §7.2: keep track of how servers answer). 900 s is
+ * Unbound's infra-host-ttl.
+ */
+export const UNRESPONSIVE_HOLD_MS = 900_000;
+
 /** Replies an authoritative server's packet cache keeps; past it the cache starts over. */
 export const PACKET_CACHE_ENTRIES = 10_000;
 

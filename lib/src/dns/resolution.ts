@@ -73,7 +73,7 @@ export class Resolution {
     readonly question: DnsQuestion,
     private readonly cache: DnsCache,
     private readonly hints: DnsRecord[],
-    private readonly options: { random?: () => number; depth?: number; shared?: Shared; dnssec?: boolean } = {},
+    private readonly options: { random?: () => number; depth?: number; shared?: Shared; dnssec?: boolean; avoid?: (address: string) => boolean } = {},
   ) {
     this.sname = question.name;
     this.options.shared ??= { queries: 0, hops: [] };
@@ -97,16 +97,16 @@ export class Resolution {
     }
     for (;;) {
       const untried = this.candidates.filter((c) => !this.tried.has(c.name));
-      let ready: Candidate | undefined;
-      let server: string | undefined;
-      for (const c of untried) if ((server = this.address(c)) !== undefined && (ready = c)) break;
-      if (ready && server !== undefined) {
-        if (++this.options.shared!.queries > MAX_QUERIES_PER_RESOLUTION) return this.finish("SERVFAIL");
-        this.pending = { kind: "query", server, serverName: ready.name, zone: this.zone, question: { name: this.sname, type: this.question.type, class: "IN" } };
-        return this.pending;
+      // A server the resolver knows to be unresponsive goes last: asked only when no other can be.
+      let lastResort: [Candidate, string] | undefined;
+      for (const c of untried) {
+        const address = this.address(c);
+        if (address === undefined) continue;
+        if (!this.options.avoid?.(address)) return this.ask(c, address);
+        lastResort ??= [c, address];
       }
       // Referred to servers without glue: find an address first (a lookup of its own).
-      const unknown = untried.find((c) => !this.lookedUp.has(c.name));
+      const unknown = untried.find((c) => !this.lookedUp.has(c.name) && this.address(c) === undefined);
       if (unknown && (this.options.depth ?? 0) < MAX_NS_LOOKUP_DEPTH) {
         const nested = new Resolution({ name: unknown.name, type: "A", class: "IN" }, this.cache, this.hints, { ...this.options, depth: (this.options.depth ?? 0) + 1 });
         this.sub = { resolution: nested, ns: unknown.name };
@@ -116,8 +116,16 @@ export class Resolution {
         this.lookedUp.add(unknown.name);
         continue;
       }
+      if (lastResort) return this.ask(...lastResort); // it may be back
       return this.finish("SERVFAIL"); // every server of this zone failed
     }
+  }
+
+  /** The query to `server`, the address of candidate `c`, within the resolution's budget. */
+  private ask(c: Candidate, server: string): Step {
+    if (++this.options.shared!.queries > MAX_QUERIES_PER_RESOLUTION) return this.finish("SERVFAIL");
+    this.pending = { kind: "query", server, serverName: c.name, zone: this.zone, question: { name: this.sname, type: this.question.type, class: "IN" } };
+    return this.pending;
   }
 
   /** The reply to the last "query" step, or undefined when it timed out or could not be sent. */

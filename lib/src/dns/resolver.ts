@@ -8,7 +8,7 @@ import { exchange } from "./client";
 import { DnsMessage, DnsRecord, FLAGS, RCODES, Rcode, canonical } from "./codec";
 import { ChainValidator, Verdict, edeOption, trustAnchorFrom } from "./dnssec/chain";
 import { wantsDnssec } from "./dnssec/serve";
-import { UPSTREAM_TIMEOUT_MS } from "./limits";
+import { MAX_CACHE_ENTRIES, UNRESPONSIVE_HOLD_MS, UPSTREAM_TIMEOUT_MS } from "./limits";
 import { summarizeMessage } from "./records";
 import { Hop, Resolution } from "./resolution";
 import { DnsEndpoint, encodeReply, intake, serveDnsTransport } from "./transport";
@@ -87,6 +87,8 @@ export class Resolver {
   readonly validator?: ChainValidator;
   private readonly network: Network;
   private readonly rng: Random;
+  /** Servers that timed out, until when they are asked only as a last resort (RFC 1035 §7.2). */
+  private readonly unresponsive = new Map<string, number>();
 
   constructor(readonly options: ResolverOptions) {
     this.network = options.network ?? loopback;
@@ -104,7 +106,8 @@ export class Resolver {
    */
   begin(name: string, type: string): Resolution {
     this.stats.resolutions++;
-    return new Resolution({ name, type: type as never, class: "IN" }, this.cache, this.options.hints, { random: () => this.rng.next(), dnssec: this.validator !== undefined });
+    const avoid = (address: string) => (this.unresponsive.get(address) ?? 0) > this.network.clock.now();
+    return new Resolution({ name, type: type as never, class: "IN" }, this.cache, this.options.hints, { random: () => this.rng.next(), dnssec: this.validator !== undefined, avoid });
   }
 
   /**
@@ -165,7 +168,11 @@ export class Resolver {
         });
       } catch {
         this.stats.timeouts++;
+        this.unresponsive.delete(step.server); // re-inserted last: the map's order is the eviction order
+        this.unresponsive.set(step.server, clock.now() + UNRESPONSIVE_HOLD_MS);
+        if (this.unresponsive.size > MAX_CACHE_ENTRIES) this.unresponsive.delete(this.unresponsive.keys().next().value!);
       }
+      if (got) this.unresponsive.delete(step.server);
       const them = step.serverName;
       if (got) this.options.trace?.record(me, them, summarizeMessage(got.query));
       if (got) this.options.trace?.record(them, me, summarizeMessage(got.response));
