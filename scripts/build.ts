@@ -9,12 +9,12 @@
  * non-zero, naming the notebook and its failing cell, when a lesson fails. Lessons
  * run one kernel per core (--jobs N to say otherwise).
  */
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { availableParallelism, tmpdir } from "node:os";
+import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { basename, join, relative } from "node:path";
 import { formatNotebook, readNotebook } from "../lib/src/course/notebook";
 import { releaseNotebook } from "../lib/src/course/release";
-import { ROOT, chartProblems, executeNotebook, listNotebooks } from "./notebooks";
+import { ROOT, chartProblems, executeNotebook, listNotebooks, withTempDir } from "./notebooks";
 import { pool } from "../lib/src/lab/pool";
 import { LessonEntry, capturesOf, copyAssets, exportPage, exportSlides, indexPage, lessonHeading } from "./export";
 
@@ -81,15 +81,13 @@ export async function executeLesson(notebook: string, out: Layout, options: { fr
  * What pages and decks are made from: the executed lesson as a student gets it,
  * solutions stubbed and hidden tests removed, with the outputs of the run.
  */
-async function withStudentView<T>(executed: string, work: (path: string) => Promise<T>): Promise<T> {
-  const dir = mkdtempSync(join(tmpdir(), "applayer-public-"));
-  try {
+function withStudentView<T>(executed: string, work: (path: string) => Promise<T>): Promise<T> {
+  // In a folder of its own, removed afterwards: a build left one folder per lesson and output in /tmp.
+  return withTempDir("applayer-public", (dir) => {
     const path = join(dir, basename(executed));
     writeFileSync(path, formatNotebook(releaseNotebook(readNotebook(executed), { keepOutputs: true })));
-    return await work(path);
-  } finally {
-    rmSync(dir, { recursive: true, force: true }); // a build left one folder per lesson and output in /tmp
-  }
+    return work(path);
+  });
 }
 
 /** Writes a page per executed lesson into build/lessons/, with its assets. */

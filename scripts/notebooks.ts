@@ -61,14 +61,23 @@ export async function executeNotebook(notebook: string, outDir: string, env: Rec
   return { notebook, ok: code === 0, executed: join(outDir, basename(notebook)), seconds, log: code === 0 ? output : `${output}\n${await tslabError(args, kernelEnv)}` };
 }
 
+/** Runs `work` in a fresh temporary folder, removed when it ends however it ends. */
+export async function withTempDir<T>(prefix: string, work: (dir: string) => Promise<T>): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), `${prefix}-`));
+  try {
+    return await work(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /**
  * tslab reports a failing cell to nbconvert with an empty message and writes the
  * real one (a TypeScript diagnostic or a stack trace) to the cell's stderr. To
  * say what went wrong, run once more with --allow-errors and fetch that text.
  */
-async function tslabError(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
-  const dir = mkdtempSync(join(tmpdir(), "applayer-nb-error-"));
-  try {
+function tslabError(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
+  return withTempDir("applayer-nb-error", async (dir) => {
     await jupyter([...args.filter((a, i) => a !== "--output-dir" && args[i - 1] !== "--output-dir"), "--allow-errors", "--output-dir", dir], env);
     const cells = readCells(join(dir, basename(args[args.length - 1])));
     for (const [i, cell] of cells.entries()) {
@@ -77,9 +86,7 @@ async function tslabError(args: string[], env: NodeJS.ProcessEnv): Promise<strin
       if (err) return `tslab's message for cell ${i + 1}:\n${mimeText(err.text).slice(0, 2000)}`;
     }
     return "(tslab wrote no error text)";
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 interface Cell {

@@ -99,14 +99,15 @@ export class Resolution {
       const untried = this.candidates.filter((c) => !this.tried.has(c.name));
       // A server the resolver knows to be unresponsive goes last: asked only when no other can be.
       let lastResort: [Candidate, string] | undefined;
+      const unaddressed: Candidate[] = [];
       for (const c of untried) {
         const address = this.address(c);
-        if (address === undefined) continue;
-        if (!this.options.avoid?.(address)) return this.ask(c, address);
-        lastResort ??= [c, address];
+        if (address === undefined) unaddressed.push(c);
+        else if (!this.options.avoid?.(address)) return this.ask(c, address);
+        else lastResort ??= [c, address];
       }
       // Referred to servers without glue: find an address first (a lookup of its own).
-      const unknown = untried.find((c) => !this.lookedUp.has(c.name) && this.address(c) === undefined);
+      const unknown = unaddressed.find((c) => !this.lookedUp.has(c.name));
       if (unknown && (this.options.depth ?? 0) < MAX_NS_LOOKUP_DEPTH) {
         const nested = new Resolution({ name: unknown.name, type: "A", class: "IN" }, this.cache, this.hints, { ...this.options, depth: (this.options.depth ?? 0) + 1 });
         this.sub = { resolution: nested, ns: unknown.name };

@@ -89,6 +89,7 @@ export class Resolver {
   private readonly rng: Random;
   /** Servers that timed out, until when they are asked only as a last resort (RFC 1035 §7.2). */
   private readonly unresponsive = new Map<string, number>();
+  private readonly avoid = (address: string): boolean => (this.unresponsive.get(address) ?? 0) > this.network.clock.now();
 
   constructor(readonly options: ResolverOptions) {
     this.network = options.network ?? loopback;
@@ -106,8 +107,7 @@ export class Resolver {
    */
   begin(name: string, type: string): Resolution {
     this.stats.resolutions++;
-    const avoid = (address: string) => (this.unresponsive.get(address) ?? 0) > this.network.clock.now();
-    return new Resolution({ name, type: type as never, class: "IN" }, this.cache, this.options.hints, { random: () => this.rng.next(), dnssec: this.validator !== undefined, avoid });
+    return new Resolution({ name, type: type as never, class: "IN" }, this.cache, this.options.hints, { random: () => this.rng.next(), dnssec: this.validator !== undefined, avoid: this.avoid });
   }
 
   /**
