@@ -49,7 +49,11 @@ export function populationChart(result: SwarmResult, title = "Seeds and leechers
 export function availabilityHeatmap(result: SwarmResult, title = "How many copies of each piece?"): VegaLiteSpec {
   const times = [...new Set(result.availability.map((a) => a.t))];
   const xStep = times.length > 1 ? times[1] - times[0] : 1;
-  return heatmapChart(result.availability, { x: "t", y: "pieces", value: "copies", xStep, title, subtitle: "dark cells are pieces few peers hold; a black row is a piece lost", xTitle: "time (s)", yTitle: "pieces", valueTitle: "copies" });
+  const spec = heatmapChart(result.availability, { x: "t", y: "pieces", value: "copies", xStep, title, subtitle: "dark purple cells are pieces few peers hold; the darkest purple, at 0 copies, is a piece lost", xTitle: "time (s)", yTitle: "pieces", valueTitle: "copies" });
+  // viridis has no black: its low end is dark purple (#440154). The scale starts at 0 copies, so that
+  // colour means a lost piece, not merely the fewest copies of this run.
+  ((spec.encoding as { color: { scale: Record<string, unknown> } }).color.scale).domainMin = 0;
+  return spec;
 }
 
 /** Bytes uploaded and downloaded per peer, by class. */
