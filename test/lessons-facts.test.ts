@@ -36,3 +36,15 @@ describe("35: how long a poisoning attack takes against random ports", () => {
     expect([odds(nearlySure - 0.5) < 0.99, odds(nearlySure + 0.5) > 0.99]).toEqual([true, true]);
   });
 });
+
+describe("42: the size of a capture of the live swarm", () => {
+  const swarm = cellWith("42-p2p-bittorrent", "const swarm = await startLoopbackSwarm(");
+  const prose = cellWith("42-p2p-bittorrent", "A capture of that swarm would hold");
+
+  it("is what its leechers receive, to the nearest 10 %", () => {
+    const [, leechers, megabytes] = /startLoopbackSwarm\(\{ leechers: (\d+), megabytes: (\d+)/.exec(swarm)!.map(Number);
+    const [, quoted, file] = /would hold about (\d+) MiB \(\w+ leechers each receiving the (\d+) MiB file\)/.exec(prose)!.map(Number);
+    expect(file).toBe(megabytes);
+    expect(Math.abs(Number(quoted) - leechers * megabytes) / (leechers * megabytes)).toBeLessThan(0.1);
+  });
+});
