@@ -79,6 +79,72 @@ describe("the lib's SMTP client and server", () => {
   });
 });
 
+describe("command injection through an address (RFC 5321 §2.3.8, §4.1.2)", () => {
+  // The report: a To like this delivered a second message, with a forged From, after the first.
+  const injected = "alice@umass.edu>\r\nDATA\r\nFrom: ceo@umass.edu\r\n\r\nforged\r\n.\r\nMAIL FROM:<ceo@umass.edu>\r\nRCPT TO:<bob@umass.edu";
+  /** A TCP listener that only counts who connects: what would reach a server. */
+  async function listener() {
+    let connections = 0;
+    const s = net.createServer((c) => (connections++, c.destroy()));
+    await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
+    return { port: (s.address() as net.AddressInfo).port, get connections() { return connections; }, close: () => new Promise((r) => s.close(r)) };
+  }
+  it("sendMail and applayer send refuse it before connecting (MAIL_ADDRESS): nothing reaches the server", async () => {
+    const l = await listener();
+    try {
+      const server = { host: "127.0.0.1", port: l.port };
+      for (const envelope of [{ ...alice, to: [injected] }, { from: injected, to: ["bob@umass.edu"] }, { ...alice, to: ["bob@umass.edu\u0000"] }]) {
+        const e = await sendMail({ server, ...envelope, message: "Subject: x\r\n\r\nx\r\n" }).catch((x) => x);
+        expect([isAppLayerError(e, "MAIL_ADDRESS"), e.detail.address]).toEqual([true, envelope.to[0] === "bob@umass.edu" ? envelope.from : envelope.to[0]]);
+      }
+      const helo = await sendMail({ server, ...alice, to: ["bob@umass.edu"], message: "x", helo: "cs.umass.edu\r\nRSET" }).catch((x) => x);
+      expect(isAppLayerError(helo, "COMMAND_INJECTION")).toBe(true);
+      const cli = await run(process.execPath, [CLI, "send", "--server", `127.0.0.1:${l.port}`, "--from", "a@b.c", "--to", injected, "--subject", "s", "--body", "b"]).catch((e) => String(e));
+      expect(cli).toMatch(/\[MAIL_ADDRESS\]/);
+      expect(l.connections).toBe(0);
+    } finally {
+      await l.close();
+    }
+  });
+  it("SmtpClient refuses it on an open connection without writing a byte, and the connection stays usable", async () => {
+    const before = (await inbox("bob")).length;
+    const c = await SmtpClient.connect({ server: server.smtp.address });
+    await c.hello("cs.umass.edu");
+    const sent = c.bytes.sent;
+    const e = await c.send({ ...alice, to: [injected] }, "Subject: x\r\n\r\nx\r\n").catch((x) => x);
+    expect([isAppLayerError(e, "MAIL_ADDRESS"), e.detail.role]).toEqual([true, "to"]);
+    for (const attempt of [() => c.command("NOOP\r\nRSET"), () => c.command("NOOP\nRSET"), () => c.hello("x\rRSET"), () => c.login("bob\r\n", "pw")]) {
+      expect(isAppLayerError(await attempt().catch((x) => x), "COMMAND_INJECTION")).toBe(true);
+    }
+    expect(c.bytes.sent).toBe(sent);
+    expect((await c.send({ ...alice, to: ["bob@umass.edu"] }, "Subject: after the refusal\r\n\r\nx\r\n")).reply.code).toBe(250);
+    await c.quit();
+    const now = await inbox("bob");
+    expect(now.length).toBe(before + 1);
+    expect(now.some((m) => m.includes("forged"))).toBe(false);
+  });
+  it.each([
+    ["bare LF", "\n"],
+    ["bare CR", "\r"],
+  ])("the server, sent the injection raw with %s, answers 501 5.1.3, delivers nothing extra, and serves the session on", async (_name, end) => {
+    const before = (await inbox("bob")).length;
+    const sock = net.connect(server.smtp.address.port, "127.0.0.1");
+    let got = "";
+    sock.on("data", (d) => (got += d));
+    const closed = new Promise((r) => sock.on("close", r));
+    sock.write("EHLO cs.umass.edu\r\nMAIL FROM:<alice@cs.umass.edu>\r\n");
+    sock.write(`RCPT TO:<${injected.replaceAll("\r\n", end)}>\r\n`);
+    sock.write("RCPT TO:<bob@umass.edu>\r\nDATA\r\nSubject: the real one\r\n\r\nx\r\n.\r\nQUIT\r\n");
+    await closed; // after QUIT's 221
+    const codes = got.split("\r\n").filter((l) => /^\d{3} /.test(l)).map((l) => l.slice(0, 9));
+    expect(codes).toEqual(["220 mail.", "250 START", "250 2.1.0", "501 5.1.3", "250 2.1.5", "354 End d", "250 2.0.0", "221 2.0.0"]);
+    const now = await inbox("bob");
+    expect(now.length).toBe(before + 1);
+    expect(now.at(-1)).toMatch(/Subject: the real one/);
+    expect(now.some((m) => m.includes("forged"))).toBe(false);
+  });
+});
+
 describe("durability", () => {
   it("a message answered 250 is in the mailbox exactly once after SIGKILL and restart", async () => {
     const data = mkdtempSync(join(tmpdir(), "applayer-crash-"));

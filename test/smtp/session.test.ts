@@ -78,6 +78,39 @@ describe("SmtpSession: the command sequence", () => {
   });
 });
 
+describe("SmtpSession: control bytes and command injection (RFC 5321 §2.3.8, §4.1.2)", () => {
+  /** Feeds raw bytes (no CRLF added) to a session that has said EHLO and MAIL; returns [code, enhanced] pairs. */
+  const raw = (text: string, s = new SmtpSession(config)) => {
+    s.feed(Buffer.from("EHLO cs.umass.edu\r\nMAIL FROM:<alice@cs.umass.edu>\r\n"));
+    return { s, replies: s.feed(Buffer.from(text, "latin1")).replies.map((r) => [r.code, r.enhanced]) };
+  };
+  it("takes only CRLF as a line end: a bare LF or CR does not split commands, so the injection is one bad RCPT", () => {
+    for (const end of ["\n", "\r"]) {
+      const injected = `RCPT TO:<bob@umass.edu>${end}DATA${end}From: ceo@umass.edu${end}${end}forged${end}.${end}\r\n`;
+      const { s, replies } = raw(injected);
+      expect(replies).toEqual([[501, "5.1.3"]]); // not 250, 354
+      // The session goes on: the same transaction takes a good recipient.
+      expect(s.feed(Buffer.from("RCPT TO:<bob@umass.edu>\r\nDATA\r\n")).replies.map((r) => r.code)).toEqual([250, 354]);
+    }
+  });
+  it.each([
+    ["CR", "\r"], ["LF", "\n"], ["NUL", "\u0000"], ["TAB", "\t"], ["ESC", "\u001b"], ["DEL", "\u007f"],
+  ])("refuses %s in a recipient (501 5.1.3), in a sender (501 5.1.7) and in other arguments (501 5.5.4)", (_name, byte) => {
+    expect(raw(`RCPT TO:<bob${byte}@umass.edu>\r\n`).replies).toEqual([[501, "5.1.3"]]);
+    expect(drive(["EHLO x", `MAIL FROM:<alice@cs${byte}.umass.edu>`]).out.replies.map((r) => [r.code, r.enhanced])).toEqual([[250, undefined], [501, "5.1.7"]]);
+    expect(drive([`EHLO cs.umass.edu${byte}`, "NOOP"]).codes).toEqual([501, 250]);
+  });
+  it("refuses a path that a '>' or a space would end early (parameter injection)", () => {
+    expect(raw("RCPT TO:<bob@umass.edu NOTIFY=NEVER>\r\n").replies).toEqual([[501, "5.1.3"]]);
+    expect(raw("RCPT TO:<bob@umass.edu> NOTIFY=NEVER\r\n").replies).toEqual([[501, "5.5.4"]]);
+  });
+  it("counts refused injections as bad commands: 421 and close after maxBadCommands", () => {
+    const { codes, out } = drive(Array(4).fill("NOOP x\ny"));
+    expect(codes).toEqual([501, 501, 501, 501, 421]);
+    expect(out.close).toBe(true);
+  });
+});
+
 describe("SmtpSession: the message", () => {
   const send = (body: string, extra: string[] = [], cfg = config) => {
     const s = new SmtpSession(cfg);

@@ -101,3 +101,27 @@ export class FrameDecoder {
     return this.pending.length;
   }
 }
+
+/**
+ * The first control byte in `text` — C0 (NUL to US, CR and LF among them) or DEL —
+ * or undefined. In a text protocol's command a CR or LF would end the line and start
+ * another command (injection); NUL and the others have no place there either.
+ *
+ * @example findControlByte("bob@umass.edu>\r\nDATA") // { offset: 14, byte: 13 }
+ */
+export function findControlByte(text: string): { offset: number; byte: number } | undefined {
+  const m = /[\x00-\x1f\x7f]/.exec(text);
+  return m ? { offset: m.index, byte: text.charCodeAt(m.index) } : undefined;
+}
+
+/**
+ * Returns `value` if it may go into a command line; throws `COMMAND_INJECTION`
+ * (before anything is sent) if it holds a control byte. `what` names it in the error.
+ *
+ * @example safeArgument("bob", "POP3 USER") // "bob"; safeArgument("bob\r\nDELE 1", "POP3 USER") throws
+ */
+export function safeArgument(value: string, what: string): string {
+  const c = findControlByte(value);
+  if (c) throw new AppLayerError("COMMAND_INJECTION", `${what} holds the control byte 0x${c.byte.toString(16).padStart(2, "0")} at offset ${c.offset}: refused, it would end the command and start another`, { what, offset: c.offset, byte: c.byte });
+  return value;
+}

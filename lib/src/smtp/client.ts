@@ -1,10 +1,11 @@
 import { AppLayerError } from "../errors";
 import { Address, formatAddress } from "../net/address";
 import { Channel } from "../net/channel";
-import { LineSplitter } from "../net/framing";
+import { LineSplitter, safeArgument } from "../net/framing";
 import { CallOptions, Closable, withDeadline } from "../net/lifecycle";
 import { Trace } from "../lab/trace";
 import { MAX_TEXT_LINE } from "./limits";
+import { checkMailbox } from "./address";
 import { ReplyParser, SmtpReply } from "./reply";
 
 /**
@@ -111,8 +112,17 @@ export class SmtpClient implements Closable {
     this.channel.write(data);
   }
 
-  /** Sends one command line and returns its reply, whatever it is. */
+  /**
+   * Sends one command line and returns its reply, whatever it is. A line holding CR,
+   * LF or another control byte throws `COMMAND_INJECTION` and is not sent: it would be
+   * two commands (RFC 5321 §2.3.8).
+   */
   command(line: string, options: CallOptions = {}): Promise<SmtpReply> {
+    try {
+      safeArgument(line, `the SMTP command ${JSON.stringify(line.slice(0, 20))}`);
+    } catch (e) {
+      return Promise.reject(e);
+    }
     return withDeadline(`SMTP ${line.split(" ")[0]}`, { timeoutMs: 10_000, ...this.options, ...options }, () => {
       const reply = this.next();
       this.write(`${line}\r\n`);
@@ -122,7 +132,7 @@ export class SmtpClient implements Closable {
 
   /** EHLO (HELO if the server does not know ESMTP); remembers the extensions offered. */
   async hello(name: string): Promise<SmtpReply> {
-    this.heloName = name;
+    this.heloName = safeArgument(name, "the EHLO name");
     let r = await this.command(`EHLO ${name}`);
     if (r.code >= 500) r = await this.command(`HELO ${name}`);
     expectReply(r, "EHLO/HELO");
@@ -145,6 +155,9 @@ export class SmtpClient implements Closable {
 
   /** AUTH PLAIN (RFC 4616) with the password in the initial response. */
   async login(user: string, password: string): Promise<SmtpReply> {
+    safeArgument(user, "the AUTH user name");
+    // RFC 4616 §2: NUL separates the fields, so the password may not hold one.
+    if (password.includes("\u0000")) safeArgument(password, "the AUTH password");
     return expectReply(await this.command(`AUTH PLAIN ${Buffer.from(`\u0000${user}\u0000${password}`).toString("base64")}`), "AUTH");
   }
 
@@ -152,8 +165,11 @@ export class SmtpClient implements Closable {
    * Sends one message: MAIL FROM, a RCPT TO per recipient, DATA, the message. With
    * PIPELINING the commands go out together. Throws `SMTP_REPLY` if MAIL, every
    * RCPT, or the message is refused; returns the recipients refused one by one.
+   * Every address is checked first: one that could inject a command or a parameter
+   * (CR, LF, control bytes, `<`, `>`, spaces) throws `MAIL_ADDRESS` and nothing is sent.
    */
   async send(envelope: { from: string; to: string[] }, message: Uint8Array | string, options: { eightBit?: boolean } = {}): Promise<{ reply: SmtpReply; refused: Array<{ to: string; reply: SmtpReply }> }> {
+    checkEnvelope(envelope);
     const eightBit = options.eightBit ?? ((this.extensions.has("8BITMIME") && [...Buffer.from(message as string)].some((b) => b > 0x7f)) || false);
     const commands = [`MAIL FROM:<${envelope.from}>${eightBit ? " BODY=8BITMIME" : ""}`, ...envelope.to.map((t) => `RCPT TO:<${t}>`), "DATA"];
     let replies: SmtpReply[];
@@ -199,8 +215,17 @@ export class SmtpClient implements Closable {
   }
 }
 
+/** Throws `MAIL_ADDRESS` unless every address of the envelope may go into a path (RFC 5321 §4.1.2). */
+function checkEnvelope(envelope: { from: string; to: string[] }): void {
+  checkMailbox(envelope.from, "from");
+  if (!envelope.to.length) throw new AppLayerError("MAIL_ADDRESS", "a message needs at least one recipient", { role: "to" });
+  for (const to of envelope.to) checkMailbox(to, "to");
+}
+
 /**
  * Sends one message over a fresh connection: connect, EHLO, (AUTH), MAIL, RCPT, DATA, QUIT.
+ * The addresses and the EHLO name are checked before connecting (`MAIL_ADDRESS`,
+ * `COMMAND_INJECTION`): a bad one never reaches the server.
  *
  * @example await sendMail({ server, from: "alice@cs.umass.edu", to: ["bob@umass.edu"], message: "Subject: hi\r\n\r\nHi Bob\r\n" });
  */
@@ -209,9 +234,11 @@ export async function sendMail(options: CallOptions & {
   /** Use STARTTLS: "if-offered" (the default, as mail software does), "always" (fail without it), or "never". */
   starttls?: "if-offered" | "always" | "never";
 }): Promise<{ reply: SmtpReply; refused: Array<{ to: string; reply: SmtpReply }> }> {
+  checkEnvelope(options);
+  const helo = safeArgument(options.helo ?? options.from.split("@")[1] ?? "localhost", "the EHLO name");
   const client = await SmtpClient.connect(options);
   try {
-    await client.hello(options.helo ?? options.from.split("@")[1] ?? "localhost");
+    await client.hello(helo);
     const starttls = options.starttls ?? "if-offered";
     if (starttls === "always" || (starttls === "if-offered" && client.extensions.has("STARTTLS"))) await client.startTls();
     if (options.auth) await client.login(options.auth.user, options.auth.password);

@@ -1,5 +1,7 @@
+import { findControlByte } from "../net/framing";
 import { MAX_BAD_COMMANDS, MAX_COMMAND_LINE, MAX_MESSAGE_SIZE, MAX_RECIPIENTS, MAX_TEXT_LINE } from "./limits";
 import { SmtpReply } from "./reply";
+import { mailboxProblem } from "./address";
 
 /** What a mail server knows when it runs an SMTP session. */
 export interface SmtpSessionConfig {
@@ -53,11 +55,13 @@ const CRLF = Buffer.from("\r\n");
 
 /** `<alice@cs.umass.edu>` → `alice@cs.umass.edu`; `<>` (the null sender of bounces) → "". */
 function parsePath(text: string): string | undefined {
-  const m = /^<([^<>\s]*)>$/.exec(text.trim());
-  if (!m) return undefined;
-  if (m[1] && !/^[^@\s]+@[^@\s]+$/.test(m[1])) return undefined;
+  const m = /^<([^<>]*)>$/.exec(text.trim());
+  if (!m || mailboxProblem(m[1], true)) return undefined;
   return m[1];
 }
+
+/** RFC 3463: X.1.7 is a bad sender address, X.1.3 a bad recipient address. */
+const BAD_ADDRESS = { MAIL: "5.1.7", RCPT: "5.1.3" } as Record<string, string | undefined>;
 
 /**
  * The server side of one SMTP connection (RFC 5321), with no sockets (sans-I/O):
@@ -190,30 +194,34 @@ export class SmtpSession {
     return out;
   }
 
-  /** The next command line (LF-terminated, CR stripped), or undefined if none is complete yet. */
+  /**
+   * The next command line (without its CRLF), or undefined if none is complete yet.
+   * RFC 5321 §2.3.8: only CRLF ends a line. A bare LF or CR stays inside the line
+   * (and gets it refused), so `RCPT TO:<a@b.c>\nDATA` is one bad command, not two.
+   */
   private nextLine(out: SessionOutput): string | undefined {
     for (;;) {
-      const nl = this.buffer.indexOf(0x0a);
+      const nl = this.buffer.indexOf(CRLF);
       if (nl < 0) {
         if (this.buffer.length > MAX_COMMAND_LINE) {
-          // RFC 5321 §4.5.3.1.4: refuse the line, and skip it up to its end.
-          this.buffer = Buffer.alloc(0);
+          // RFC 5321 §4.5.3.1.4: refuse the line, and skip it up to its end (keeping a CR that may start the CRLF).
+          this.buffer = this.buffer[this.buffer.length - 1] === 0x0d ? Buffer.from("\r") : Buffer.alloc(0);
           if (!this.skippingLongLine) out.replies.push(this.bad(500, "5.5.2", `line too long: at most ${MAX_COMMAND_LINE} octets`));
           this.skippingLongLine = true;
         }
         return undefined;
       }
       const raw = this.buffer.subarray(0, nl);
-      this.buffer = this.buffer.subarray(nl + 1);
+      this.buffer = this.buffer.subarray(nl + 2);
       if (this.skippingLongLine) {
         this.skippingLongLine = false;
         continue;
       }
-      if (raw.length + 1 > MAX_COMMAND_LINE) {
+      if (raw.length + 2 > MAX_COMMAND_LINE) {
         out.replies.push(this.bad(500, "5.5.2", `line too long: at most ${MAX_COMMAND_LINE} octets`));
         continue;
       }
-      return raw.toString("latin1").replace(/\r$/, "");
+      return raw.toString("latin1");
     }
   }
 
@@ -223,11 +231,17 @@ export class SmtpSession {
   }
 
   private command(line: string): { replies: SmtpReply[]; close?: boolean } {
-    const m = /^([A-Za-z]+)(?: (.*))?$/.exec(line);
+    const m = /^([A-Za-z]+)(?: ([^]*))?$/.exec(line);
     const verb = m?.[1].toUpperCase();
     const arg = m?.[2] ?? "";
+    const control = findControlByte(line);
     let r: SmtpReply | undefined;
-    if (/[\x00\x80-\xff]/.test(line)) r = this.bad(500, "5.5.2", "NUL or 8-bit bytes in a command");
+    if (control && verb) {
+      // RFC 5321 §2.3.8, §4.1.2: no control bytes (bare CR or LF, NUL, TAB, DEL…) in arguments. A path gets 501 with
+      // RFC 3463's "bad address syntax", so a client that tried to inject commands through an address learns why.
+      const where = `the control byte 0x${control.byte.toString(16).padStart(2, "0")} in the ${BAD_ADDRESS[verb] ? "address" : "arguments"}`;
+      r = this.bad(501, BAD_ADDRESS[verb] ?? "5.5.4", `${where}: refused (RFC 5321 §2.3.8: only CRLF ends a line, and a mailbox has no control characters)`);
+    } else if (/[\x00-\x1f\x7f-\xff]/.test(line)) r = this.bad(500, "5.5.2", "control or 8-bit bytes in a command");
     else if (!verb) r = this.bad(500, "5.5.2", "syntax error: expected a command");
     else r = this.verb(verb, arg);
     const replies = r ? [r] : [];
@@ -296,8 +310,9 @@ export class SmtpSession {
     if (this.mailFrom !== undefined) return this.bad(503, "5.5.1", "a transaction is already open (RSET to start over)");
     if (this.config.requireAuth && !this.user) return reply(530, "5.7.0", "authentication required: this is a submission port (AUTH PLAIN first)");
     const m = /^FROM:\s*(<[^>]*>)((?: [A-Za-z0-9-]+(?:=\S+)?)*)$/i.exec(arg);
-    const from = m ? parsePath(m[1]) : undefined;
-    if (!m || from === undefined) return this.bad(501, "5.5.4", "syntax: MAIL FROM:<user@domain> [SIZE=n] [BODY=8BITMIME]");
+    if (!m) return this.bad(501, "5.5.4", "syntax: MAIL FROM:<user@domain> [SIZE=n] [BODY=8BITMIME]");
+    const from = parsePath(m[1]);
+    if (from === undefined) return this.bad(501, "5.1.7", "bad sender address syntax: MAIL FROM:<user@domain> (RFC 5321 §4.1.2)");
     let eightBit = false;
     for (const p of m[2].trim().split(" ").filter(Boolean)) {
       const [key, value = ""] = p.split("=");
@@ -319,8 +334,9 @@ export class SmtpSession {
   private rcpt(arg: string): SmtpReply {
     if (this.mailFrom === undefined) return this.bad(503, "5.5.1", "need MAIL first");
     const m = /^TO:\s*(<[^>]*>)$/i.exec(arg);
-    const to = m ? parsePath(m[1]) : undefined;
-    if (!to) return this.bad(501, "5.5.4", "syntax: RCPT TO:<user@domain>");
+    if (!m) return this.bad(501, "5.5.4", "syntax: RCPT TO:<user@domain>");
+    const to = parsePath(m[1]);
+    if (!to) return this.bad(501, "5.1.3", "bad recipient address syntax: RCPT TO:<user@domain> (RFC 5321 §4.1.2)");
     if (this.rcptTo.length >= this.limits.maxRecipients) return reply(452, "4.5.3", `too many recipients: at most ${this.limits.maxRecipients} per message`);
     const domain = to.split("@")[1].toLowerCase();
     const local = this.config.localDomains.some((d) => d.toLowerCase() === domain);
