@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CLI, CliServer, run, startCli } from "../helpers";
+import { CLI, CliServer, freePort, run, startCli } from "../helpers";
 
 let dir: string;
 let data: Buffer;
@@ -34,6 +34,19 @@ describe("applayer torrent / tracker / seed / download", () => {
     expect(done).toMatch(/9\/9 pieces verified/);
     expect(readFileSync(join(out, "lesson.bin")).equals(data)).toBe(true);
   }, 90_000);
+
+  it("download fails with TRACKER_UNREACHABLE, naming the tracker and what to do, when the tracker refuses connections", async () => {
+    const url = `http://127.0.0.1:${await freePort()}/announce`;
+    const file = join(dir, "nobody-home.torrent");
+    await run(process.execPath, [CLI, "torrent", "create", join(dir, "lesson.bin"), "--announce", url, "-o", file]);
+    const out = mkdtempSync(join(tmpdir(), "applayer-bt-cli-out-"));
+    // After TRACKER_RETRIES retries (0.5 + 1 + 2 + 4 s), not never.
+    const e = await run(process.execPath, [CLI, "download", file, "--out", out], "", { timeoutMs: 30_000 }).then(() => "exit 0", (x: Error) => x.message);
+    expect(e).toMatch(/Command failed: .* download /);
+    expect(e).toContain(url);
+    expect(e).toContain("applayer tracker --listen");
+    expect(e).toMatch(/\[TRACKER_UNREACHABLE\]/);
+  }, 60_000);
 
   it("explains a file that is not a torrent", async () => {
     writeFileSync(join(dir, "junk.torrent"), "d4:spami3e");

@@ -10,6 +10,9 @@ import { SessionEvent, TorrentSession, startSession } from "../../lib/src/bt/ses
 import { encodeHandshake, encodeWireMessage } from "../../lib/src/bt/wire";
 import { Trace } from "../../lib/src/lab/trace";
 import { PieceAssembly } from "../../lib/src/bt/assembly";
+import { TRACKER_RETRIES } from "../../lib/src/bt/limits";
+import { isAppLayerError } from "../../lib/src/errors";
+import { freePort } from "../helpers";
 
 let dir: string;
 let data: Buffer;
@@ -161,6 +164,71 @@ describe("a swarm of lib peers", () => {
     await first.close();
     const second = await start({ torrent, dir, port: 0, announceUrl: "" });
     leecher.connect(second.address);
+    await leecher.complete;
+    expect(readFileSync(join(out, "lesson.bin")).equals(data)).toBe(true);
+  }, 30_000);
+});
+
+describe("finding peers through the tracker", () => {
+  it("a seed listening on 127.0.0.31 is announced there (BEP 3's ip), so a downloader dials it from the tracker's list", async () => {
+    // A long interval: the seed announces once, before the downloader, so it never learns of it and never dials it.
+    const slow = await serveTracker({ port: 0, interval: 600 });
+    try {
+      const seed = await start({ torrent, dir, host: "127.0.0.31", port: 0, announceUrl: slow.announceUrl });
+      const out = mkdtempSync(join(tmpdir(), "applayer-bt-ip-"));
+      const connected: string[] = [];
+      const leecher = await start({ torrent, dir: out, port: 0, announceUrl: slow.announceUrl, onEvent: (e) => e.type === "connected" && connected.push(e.peer) });
+      await leecher.complete;
+      expect(readFileSync(join(out, "lesson.bin")).equals(data)).toBe(true);
+      expect(connected).toEqual([`127.0.0.31:${seed.address.port}`]);
+    } finally {
+      for (const s of sessions.splice(0)) await s.close();
+      await slow.close();
+    }
+  }, 30_000);
+
+  /** A tracker in front of which the first `refusals` connections are reset: what a client sees of a tracker not yet up. */
+  const flakyTracker = async (refusals: number) => {
+    let seen = 0;
+    const front = net.createServer((socket) => {
+      if (++seen <= refusals) return socket.destroy();
+      const back = net.connect(tracker.address.port, tracker.address.host);
+      socket.pipe(back).pipe(socket);
+      back.on("error", () => socket.destroy());
+      socket.on("error", () => back.destroy());
+    });
+    await new Promise<void>((r) => front.listen(0, "127.0.0.1", r));
+    sockets.push(front);
+    return { url: `http://127.0.0.1:${(front.address() as net.AddressInfo).port}/announce`, attempts: () => seen };
+  };
+  const sockets: net.Server[] = [];
+  afterEach(() => sockets.splice(0).forEach((s) => s.close()));
+
+  it(`retries an unreachable tracker ${TRACKER_RETRIES} times (at the cap: the last retry gets through and the download completes)`, async () => {
+    await start({ torrent, dir, port: 0 });
+    const front = await flakyTracker(TRACKER_RETRIES);
+    const out = mkdtempSync(join(tmpdir(), "applayer-bt-retry-"));
+    const leecher = await start({ torrent, dir: out, port: 0, announceUrl: front.url, trackerRetryMs: 5 });
+    await leecher.complete;
+    expect(front.attempts()).toBeGreaterThanOrEqual(TRACKER_RETRIES + 1);
+    expect(readFileSync(join(out, "lesson.bin")).equals(data)).toBe(true);
+  }, 30_000);
+
+  it("one refusal past the cap, a download with no peer fails with TRACKER_UNREACHABLE naming the tracker", async () => {
+    const front = await flakyTracker(TRACKER_RETRIES + 1);
+    const errors: string[] = [];
+    const out = mkdtempSync(join(tmpdir(), "applayer-bt-noretry-"));
+    const leecher = await start({ torrent, dir: out, port: 0, announceUrl: front.url, trackerRetryMs: 5, onEvent: (e) => e.type === "tracker" && e.error && errors.push(e.error) });
+    const e = await leecher.complete.catch((x) => x);
+    expect(isAppLayerError(e, "TRACKER_UNREACHABLE")).toBe(true);
+    expect(e.detail).toEqual({ url: front.url, attempts: TRACKER_RETRIES + 1 });
+    expect(errors.length).toBe(TRACKER_RETRIES + 1);
+  }, 30_000);
+
+  it("a download that was given peers goes on without the tracker", async () => {
+    const seed = await start({ torrent, dir, port: 0, announceUrl: "" });
+    const out = mkdtempSync(join(tmpdir(), "applayer-bt-peers-"));
+    const leecher = await start({ torrent, dir: out, port: 0, announceUrl: `http://127.0.0.1:${await freePort()}/announce`, trackerRetryMs: 1, peers: [seed.address] });
     await leecher.complete;
     expect(readFileSync(join(out, "lesson.bin")).equals(data)).toBe(true);
   }, 30_000);

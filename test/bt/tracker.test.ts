@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as http from "node:http";
-import { announce, decodeCompactPeers, encodeCompactPeers, percentDecode, percentEncode, scrape, serveTracker, Tracker } from "../../lib/src/bt/tracker";
+import { TrackerState, announce, decodeCompactPeers, encodeCompactPeers, parseAnnounceResponse, percentDecode, percentEncode, scrape, serveTracker, Tracker } from "../../lib/src/bt/tracker";
+import { freePort } from "../helpers";
 import { decodeBencode } from "../../lib/src/bt/bencode";
 import { isAppLayerError } from "../../lib/src/errors";
 
@@ -43,6 +44,28 @@ describe("HTTP tracker", () => {
   ])("answers a malformed announce %s with a failure reason", async (path, reason) => {
     const d = decodeBencode(await get(path)) as Record<string, Buffer>;
     expect(d["failure reason"].toString()).toMatch(reason);
+  });
+  it("lists a peer at BEP 3's ip when it is in 127.0.0.0/8 and the request came from loopback, at the request's address otherwise", () => {
+    const state = new TrackerState();
+    const url = (n: number, ip?: string) => `/announce?info_hash=${percentEncode(hash)}&peer_id=${percentEncode(id(n))}&port=${7000 + n}${ip ? `&ip=${ip}` : ""}`;
+    state.handle("GET", url(1, "127.0.0.31"), "127.0.0.1");
+    state.handle("GET", url(2, "10.0.0.1"), "127.0.0.1"); // off loopback: ignored
+    state.handle("GET", url(3, "127.0.0.33"), "192.0.2.7"); // from off loopback: ignored
+    state.handle("GET", url(4, "127.0.0.999"), "127.0.0.1"); // not an address: ignored
+    const peers = parseAnnounceResponse(state.handle("GET", url(5), "127.0.0.5")!).peers.map((p) => `${p.host}:${p.port}`).sort();
+    expect(peers).toEqual(["127.0.0.1:7002", "127.0.0.1:7004", "127.0.0.31:7001", "192.0.2.7:7003"]);
+  });
+  it("the client sends the address it listens on as ip", async () => {
+    const ours = await serveTracker({ port: 0 });
+    await announce(ours.announceUrl, { infoHash: hash, peerId: id(1), port: 7001, ip: "127.0.0.31", left: 1 });
+    const r = await announce(ours.announceUrl, { infoHash: hash, peerId: id(2), port: 7002, left: 1 });
+    expect(r.peers.map((p) => `${p.host}:${p.port}`)).toEqual(["127.0.0.31:7001"]);
+    await ours.close();
+  });
+  it("the client reports a tracker that refuses connections as TRACKER_UNREACHABLE, naming its URL", async () => {
+    const url = `http://127.0.0.1:${await freePort()}/announce`;
+    const e = await announce(url, { infoHash: hash, peerId: id(1), port: 7001, left: 1 }).catch((x) => x);
+    expect(isAppLayerError(e, "TRACKER_UNREACHABLE") && e.detail.url).toBe(url);
   });
   it("the client reports a failure reason as a TRACKER error", async () => {
     const t = await serveTracker({ port: 0, allow: ["aa".repeat(20)] });

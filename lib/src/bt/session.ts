@@ -1,10 +1,11 @@
 import * as net from "node:net";
 import { randomBytes } from "node:crypto";
-import { AppLayerError } from "../errors";
+import { AppLayerError, isAppLayerError } from "../errors";
 import { Address } from "../net/address";
 import { Closable, ListenOptions, serveTcp } from "../net/lifecycle";
 import { Random } from "../sim/random";
 import { OPTIMISTIC_UNCHOKE_SECONDS, REGULAR_SLOTS, REGULAR_UNCHOKE_SECONDS, chooseOptimistic, chooseRegular } from "./choker";
+import { TRACKER_RETRIES, TRACKER_RETRY_MS } from "./limits";
 import { Torrent, pieceSize } from "./metainfo";
 import { Peer } from "./peer";
 import { PieceAssembly } from "./assembly";
@@ -64,12 +65,17 @@ export interface SessionOptions extends ListenOptions {
   uploadRate?: number;
   /** Records every wire message of every connection, this peer's lifeline named `name`. */
   trace?: { trace: Trace; name: string };
+  /** The wait before the first retry of an unreachable tracker (default TRACKER_RETRY_MS; tests shorten it). */
+  trackerRetryMs?: number;
 }
 
 export interface TorrentSession extends Closable {
   readonly address: Address;
   readonly peerId: Buffer;
-  /** Resolves once every piece is on disk and verified. */
+  /**
+   * Resolves once every piece is on disk and verified. Rejects (TRACKER_UNREACHABLE, or TRACKER with the
+   * tracker's failure reason) when the first announce failed TRACKER_RETRIES more times and no peer is known.
+   */
   readonly complete: Promise<void>;
   stats(): { pieces: number; have: number; downloaded: number; uploaded: number; peers: number; banned: number };
   /** Connects to one more peer. */
@@ -108,7 +114,9 @@ export async function startSession(options: SessionOptions): Promise<TorrentSess
   let uploaded = 0;
   let closed = false;
   let resolveComplete!: () => void;
-  const complete = new Promise<void>((r) => (resolveComplete = r));
+  let rejectComplete!: (e: Error) => void;
+  const complete = new Promise<void>((r, j) => ((resolveComplete = r), (rejectComplete = j)));
+  complete.catch(() => undefined); // a seed nobody awaits must not crash the process when its tracker is down
   if (haveCount === n) resolveComplete();
   const emit = (e: SessionEvent) => options.onEvent?.(e);
   const hasPiece = (p: number) => ((have[p >>> 5] >>> (p & 31)) & 1) === 1;
@@ -199,7 +207,7 @@ export async function startSession(options: SessionOptions): Promise<TorrentSess
     if (haveCount === n) {
       emit({ type: "complete" });
       resolveComplete();
-      reannounce("completed");
+      void reannounce("completed").catch(() => undefined);
     }
     for (const q of peers) fill(q);
   };
@@ -376,7 +384,9 @@ export async function startSession(options: SessionOptions): Promise<TorrentSess
     let peer: Peer | undefined;
     const buffer = Buffer.allocUnsafe(READ_BUFFER);
     const onread = { buffer, callback: (bytes: number) => (peer?.receive(buffer.subarray(0, bytes)), true) };
-    const socket = net.connect({ host: a.host, port: a.port, ...(options.capture ? {} : { onread }) });
+    // From the address we listen on: Transmission tells peers apart by IP alone, so a peer on 127.0.0.31 must dial
+    // from 127.0.0.31, not from 127.0.0.1 where another client may be.
+    const socket = net.connect({ host: a.host, port: a.port, localAddress: service.address.host, ...(options.capture ? {} : { onread }) });
     options.capture?.tapTcp(socket, "client");
     socket.once("connect", () => {
       connecting.delete(key);
@@ -393,21 +403,50 @@ export async function startSession(options: SessionOptions): Promise<TorrentSess
   const announceUrl = options.announceUrl ?? t.announce;
   let timer: NodeJS.Timeout | undefined;
   const left = () => t.length - (haveCount === n ? t.length : [...Array(n).keys()].filter(hasPiece).reduce((s, p) => s + pieceSize(t, p), 0));
-  const reannounce = (event?: "started" | "stopped" | "completed"): Promise<void> => {
-    if (!announceUrl) return Promise.resolve();
-    return announce(announceUrl, { infoHash: t.infoHashBytes, peerId, port: service.address.port, uploaded, downloaded, left: left(), event }).then(
-      (r) => {
-        emit({ type: "tracker", peers: r.peers.length });
-        if (event !== "stopped") for (const a of r.peers) connect(a);
-        if (event === "started" && !closed) {
-          timer = setInterval(() => void reannounce(), Math.max(1, r.interval ?? options.interval ?? 30) * 1000);
-          timer.unref();
-        }
-      },
-      (e: Error) => emit({ type: "tracker", peers: 0, error: e.message }),
-    );
+  const schedule = (seconds: number) => {
+    if (closed) return;
+    timer = setInterval(() => void reannounce().catch(() => undefined), Math.max(1, seconds) * 1000);
+    timer.unref();
   };
-  await reannounce("started");
+  /** One announce; its peers are dialled. `ip` (BEP 3) is the address we listen on, which the tracker cannot see when we dial it from another. */
+  const reannounce = async (event?: "started" | "stopped" | "completed"): Promise<void> => {
+    if (!announceUrl) return;
+    try {
+      const r = await announce(announceUrl, { infoHash: t.infoHashBytes, peerId, port: service.address.port, ip: service.address.host, uploaded, downloaded, left: left(), event });
+      emit({ type: "tracker", peers: r.peers.length });
+      if (event !== "stopped") for (const a of r.peers) connect(a);
+      if (event === "started") schedule(r.interval ?? options.interval ?? 30);
+    } catch (e) {
+      emit({ type: "tracker", peers: 0, error: (e as Error).message });
+      throw e;
+    }
+  };
+  /**
+   * The first announce, retried after TRACKER_RETRY_MS, then twice as long each time, while the tracker cannot be
+   * reached. After TRACKER_RETRIES retries (or at once, when the tracker refuses with a failure reason) a download
+   * with no peer gives up: `complete` rejects, so `applayer download` exits with the reason instead of waiting forever.
+   * A seed, or a download that has peers, goes on and announces again every interval.
+   */
+  const start = async (attempt: number): Promise<void> => {
+    if (closed) return;
+    try {
+      await reannounce("started");
+    } catch (e) {
+      if (closed) return;
+      const unreachable = isAppLayerError(e, "TRACKER_UNREACHABLE");
+      if (unreachable && attempt < TRACKER_RETRIES) {
+        setTimeout(() => void start(attempt + 1), (options.trackerRetryMs ?? TRACKER_RETRY_MS) * 2 ** attempt).unref();
+        return;
+      }
+      if (peers.size === 0 && !options.peers?.length) {
+        rejectComplete(unreachable
+          ? new AppLayerError("TRACKER_UNREACHABLE", `the tracker at ${announceUrl} refused ${attempt + 1} connections in a row, so no peer can be found: start it (applayer tracker --listen HOST:PORT) or use a .torrent whose announce URL names a running tracker`, { url: announceUrl, attempts: attempt + 1 })
+          : (e as Error));
+      }
+      schedule(options.interval ?? 30);
+    }
+  };
+  await start(0);
 
   return {
     address: service.address,

@@ -1,4 +1,5 @@
 import * as http from "node:http";
+import { isIP } from "node:net";
 import { AppLayerError, isAppLayerError } from "../errors";
 import { Address } from "../net/address";
 import { Closable, ListenOptions, serveTcp } from "../net/lifecycle";
@@ -98,6 +99,9 @@ export interface Tracker extends Closable {
   stats(infoHash: string): { complete: number; incomplete: number; downloaded: number };
 }
 
+/** A dotted IPv4 address in 127.0.0.0/8. */
+const isLoopbackV4 = (text: string) => isIP(text) === 4 && text.startsWith("127.");
+
 const failure = (reason: string) => encodeBencode({ "failure reason": reason });
 
 /**
@@ -163,6 +167,11 @@ export class TrackerState {
     if (Number.isNaN(left) || Number.isNaN(numwant)) return failure("left and numwant must be non-negative numbers");
     const event = one("event")?.toString("latin1") || undefined;
     if (event && !["started", "stopped", "completed"].includes(event)) return failure(`event must be started, stopped or completed, not ${event.slice(0, 20)}`);
+    // BEP 3's optional `ip`: the address the peer listens on, when it is not the one the request came from (a
+    // seed bound to 127.0.0.31 whose announce leaves from 127.0.0.1). Taken only within 127.0.0.0/8, from a loopback
+    // peer: anywhere else it would let one host point the swarm at another.
+    const ip = one("ip")?.toString("latin1");
+    if (ip !== undefined && isLoopbackV4(ip) && isLoopbackV4(host)) host = ip;
     const s = this.swarmOf(hash);
     this.expire(s, now);
     const key = `${host}:${port}`;
@@ -251,7 +260,7 @@ function get(url: string, timeoutMs: number): Promise<Buffer> {
       res.on("end", () => (res.statusCode === 200 ? resolve(Buffer.concat(chunks)) : reject(new AppLayerError("TRACKER", `the tracker answered HTTP ${res.statusCode}`))));
     });
     req.on("timeout", () => req.destroy(new AppLayerError("TIMEOUT", `the tracker at ${url.split("?")[0]} did not answer within ${timeoutMs} ms`)));
-    req.on("error", (e) => reject(isAppLayerError(e) ? e : new AppLayerError("TRACKER", `cannot reach the tracker at ${url.split("?")[0]}: ${e.message}`)));
+    req.on("error", (e) => reject(isAppLayerError(e) ? e : new AppLayerError("TRACKER_UNREACHABLE", `cannot reach the tracker at ${url.split("?")[0]}: ${e.message}`, { url: url.split("?")[0] })));
   });
 }
 
@@ -271,11 +280,13 @@ function dictOf(bytes: Buffer): BDict {
  * Announces to an HTTP tracker and returns its peer list (compact or not).
  * Throws TRACKER with the failure reason when the tracker refuses.
  */
-export async function announce(url: string, a: { infoHash: Buffer; peerId: Buffer; port: number; uploaded?: number; downloaded?: number; left: number; event?: "started" | "stopped" | "completed"; numwant?: number; timeoutMs?: number }): Promise<AnnounceResponse> {
+export async function announce(url: string, a: { infoHash: Buffer; peerId: Buffer; port: number; ip?: string; uploaded?: number; downloaded?: number; left: number; event?: "started" | "stopped" | "completed"; numwant?: number; timeoutMs?: number }): Promise<AnnounceResponse> {
   const q = [
     `info_hash=${percentEncode(a.infoHash)}`, `peer_id=${percentEncode(a.peerId)}`, `port=${a.port}`,
     `uploaded=${a.uploaded ?? 0}`, `downloaded=${a.downloaded ?? 0}`, `left=${a.left}`, "compact=1",
     ...(a.event ? [`event=${a.event}`] : []), ...(a.numwant !== undefined ? [`numwant=${a.numwant}`] : []),
+    // BEP 3: the address we listen on, when the tracker cannot tell it from where the request comes from.
+    ...(a.ip ? [`ip=${percentEncode(Buffer.from(a.ip))}`] : []),
   ].join("&");
   return parseAnnounceResponse(await get(`${url}${url.includes("?") ? "&" : "?"}${q}`, a.timeoutMs ?? 10_000));
 }

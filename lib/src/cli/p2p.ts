@@ -92,7 +92,11 @@ export const p2pCommands: Command[] = [
         },
       });
       console.log(`listening on ${session.address.host}:${session.address.port}`);
-      await session.complete;
+      // Rejects when the tracker cannot be reached (TRACKER_UNREACHABLE, after a few retries) and no peer is known.
+      await session.complete.catch(async (e) => {
+        await session.close();
+        throw e;
+      });
       const s = session.stats();
       await session.close();
       console.log(`${process.stderr.isTTY ? "\n" : ""}downloaded ${torrent.name}: ${s.have}/${s.pieces} pieces verified, ${s.downloaded} bytes in ${((Date.now() - started) / 1000).toFixed(2)} s`);
