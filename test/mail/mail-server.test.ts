@@ -6,17 +6,14 @@ import * as net from "node:net";
 import { startMailServer } from "../../lib/src/mail/mail-server";
 import { dnsMx } from "../../lib/src/mail/mx";
 import { sendMail } from "../../lib/src/smtp/client";
-import { OutgoingQueue, staticMx } from "../../lib/src/smtp/queue";
+import { DeliveryEvent, OutgoingQueue, staticMx } from "../../lib/src/smtp/queue";
 import { startWorld } from "../../lib/src/dns/world";
 import { composeMessage } from "../../lib/src/message/message";
 import { isAppLayerError } from "../../lib/src/errors";
 
 const tmp = (what: string) => mkdtempSync(join(tmpdir(), `applayer-${what}-`));
 const alice = { user: "alice", password: "alicepass" };
-const until = async (cond: () => Promise<boolean> | boolean, ms = 5000) => {
-  for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 20))) if (await cond()) return;
-  throw new Error("condition not met in time");
-};
+const delivered = (to: string) => (e: DeliveryEvent) => e.to === to && e.outcome === "delivered";
 const freePort = async () => {
   const s = net.createServer();
   await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
@@ -39,7 +36,9 @@ describe("Alice → Bob across two mail servers", () => {
     const message = composeMessage({ from: "alice@cs.umass.edu", to: ["bob@umass.edu"], subject: "via the queue", body: "Hi Bob" });
     const r = await sendMail({ server: cs.submission!.address, from: "alice@cs.umass.edu", to: ["bob@umass.edu"], message, auth: alice });
     expect(r.reply.code).toBe(250);
-    await until(async () => (await umass.mailboxes.list("bob")).length === 1);
+    // The event comes once Alice's queue has read Bob's server's 250; Bob's mailbox holds the message a little earlier.
+    await cs.queue.whenEvent(delivered("bob@umass.edu"));
+    expect((await umass.mailboxes.list("bob")).length).toBe(1);
     const got = String(await umass.mailboxes.read("bob", (await umass.mailboxes.list("bob"))[0]));
     expect(got.match(/^Received: from /gm)!.length).toBe(2); // one line per hop: submission, then relay
     expect(events).toEqual(["bob@umass.edu delivered"]);
@@ -60,7 +59,9 @@ describe("Alice → Bob across two mail servers", () => {
     const umass = await startMailServer({ domain: "umass.edu", dataDir: tmp("umass"), users: ["bob:bobpass"] });
     const cs = await startMailServer({ domain: "cs.umass.edu", dataDir: tmp("cs"), users: ["alice:alicepass"], submissionPort: 0, mx: staticMx({ "umass.edu": umass.smtp.address }) });
     await sendMail({ server: cs.submission!.address, from: "alice@cs.umass.edu", to: ["nobody@umass.edu"], message: "Subject: lost\r\n\r\nx\r\n", auth: alice });
-    await until(async () => (await cs.mailboxes.list("alice")).length === 1);
+    // The bounce goes through the queue too (to Alice's own server): its delivery event comes after the 250.
+    await cs.queue.whenEvent(delivered("alice@cs.umass.edu"));
+    expect((await cs.mailboxes.list("alice")).length).toBe(1);
     const bounce = String(await cs.mailboxes.read("alice", (await cs.mailboxes.list("alice"))[0]));
     expect(bounce).toMatch(/Subject: Undelivered Mail Returned to Sender/);
     expect(bounce).toMatch(/<nobody@umass\.edu>: 550 /);

@@ -58,6 +58,7 @@ async function writeDurably(path: string, data: string | Uint8Array): Promise<vo
 export class OutgoingQueue implements Closable {
   readonly events: DeliveryEvent[] = [];
   private readonly entries = new Map<string, QueueEntry>();
+  private readonly watchers: Array<{ match: (e: DeliveryEvent) => boolean; resolve: (e: DeliveryEvent) => void }> = [];
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
 
@@ -112,6 +113,24 @@ export class OutgoingQueue implements Closable {
     const e = { id, to, outcome, detail, at: this.now() };
     this.events.push(e);
     this.options.onEvent?.(e);
+    for (const w of this.watchers.filter((w) => w.match(e))) {
+      this.watchers.splice(this.watchers.indexOf(w), 1);
+      w.resolve(e);
+    }
+  }
+
+  /**
+   * The first event that `match` accepts: one already recorded, or the next one to come.
+   * An event is recorded once the attempt knows its outcome — for "delivered", after the
+   * recipient's server answered 250 to the message — so waiting for it is how a lesson or
+   * a test knows a delivery is over (Bob's mailbox may hold the message a moment earlier).
+   *
+   * @example await queue.whenEvent((e) => e.to === "bob@umass.edu" && e.outcome === "delivered");
+   */
+  whenEvent(match: (e: DeliveryEvent) => boolean = () => true): Promise<DeliveryEvent> {
+    const seen = this.events.find(match);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve) => this.watchers.push({ match, resolve }));
   }
 
   private async attempt(entry: QueueEntry): Promise<void> {
