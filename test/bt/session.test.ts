@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import * as net from "node:net";
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { createHash, randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,6 +8,7 @@ import { createTorrent, parseTorrent, Torrent } from "../../lib/src/bt/metainfo"
 import { serveTracker, Tracker } from "../../lib/src/bt/tracker";
 import { SessionEvent, TorrentSession, startSession } from "../../lib/src/bt/session";
 import { encodeHandshake, encodeWireMessage } from "../../lib/src/bt/wire";
+import { encodeBencode } from "../../lib/src/bt/bencode";
 import { Trace } from "../../lib/src/lab/trace";
 import { PieceAssembly } from "../../lib/src/bt/assembly";
 import { TRACKER_RETRIES } from "../../lib/src/bt/limits";
@@ -74,6 +75,32 @@ describe("a swarm of lib peers", () => {
     const leecher = await start({ torrent: multi, dir: out, port: 0, announceUrl: "", peers: [seed.address] });
     await leecher.complete;
     for (const [name, bytes] of Object.entries(files)) expect(readFileSync(join(out, "course", name))).toEqual(bytes);
+  }, 30_000);
+
+  it("never writes a hybrid torrent's BEP 47 padding files: their zeros count in the pieces, but no file appears on either side", async () => {
+    const folder = join(dir, "hybrid");
+    mkdirSync(folder);
+    const a = randomBytes(10_000);
+    const b = randomBytes(20_000);
+    writeFileSync(join(folder, "a.bin"), a);
+    writeFileSync(join(folder, "b.bin"), b);
+    // As libtorrent 2 lays out a hybrid torrent: a pad after each file, up to the next 16 KiB piece boundary.
+    const stream = Buffer.concat([a, Buffer.alloc(6384), b, Buffer.alloc(12_768)]);
+    const pieces = Buffer.concat([0, 1, 2].map((i) => createHash("sha1").update(stream.subarray(i * 16_384, (i + 1) * 16_384)).digest()));
+    const pad = (n: number) => ({ attr: Buffer.from("p"), length: n, path: [Buffer.from(".pad"), Buffer.from(String(n))] });
+    const files = [{ length: 10_000, path: [Buffer.from("a.bin")] }, pad(6384), { length: 20_000, path: [Buffer.from("b.bin")] }, pad(12_768)];
+    const hybrid = parseTorrent(encodeBencode({ info: { files, name: Buffer.from("hybrid"), "piece length": 16_384, pieces } }));
+    expect(hybrid.files.map((f) => f.pad === true)).toEqual([false, true, false, true]);
+    // The seed's folder has no .pad: it reads the padding as zeros.
+    const seed = await start({ torrent: hybrid, dir, port: 0, announceUrl: "" });
+    expect(seed.stats().have).toBe(3);
+    const out = mkdtempSync(join(tmpdir(), "applayer-bt-pad-"));
+    const leecher = await start({ torrent: hybrid, dir: out, port: 0, announceUrl: "", peers: [seed.address] });
+    await leecher.complete;
+    expect(readdirSync(join(out, "hybrid")).sort()).toEqual(["a.bin", "b.bin"]);
+    expect(readFileSync(join(out, "hybrid", "a.bin"))).toEqual(a);
+    expect(readFileSync(join(out, "hybrid", "b.bin"))).toEqual(b);
+    expect(readdirSync(folder).sort()).toEqual(["a.bin", "b.bin"]);
   }, 30_000);
 
   it("a traced leecher records its side of the wire in protocol order: handshakes, bitfield, interested, unchoke, requests, pieces", async () => {

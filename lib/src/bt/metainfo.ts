@@ -16,6 +16,11 @@ export interface TorrentFile {
   length: number;
   /** Where this file starts in the torrent's byte stream. */
   offset: number;
+  /**
+   * A BEP 47 padding file (attr "p"): zeros that align the next file to a piece boundary. Its bytes count in
+   * the pieces and their SHA-1s, but it is never written to disk.
+   */
+  pad?: boolean;
 }
 
 export interface Torrent {
@@ -81,7 +86,9 @@ export function parseTorrent(bytes: Uint8Array): Torrent {
       if (!Array.isArray(file.path) || file.path.length === 0) throw bad(`info.files[${i}].path is not a list of names`);
       const path = file.path.map((c, k) => str(c, `info.files[${i}].path[${k}]`));
       if (path.some((c) => !c || c === "." || c === ".." || c.includes("/") || c.includes("\\") || c.includes("\0"))) throw bad(`info.files[${i}].path ${JSON.stringify(path)} would leave the download directory`);
-      files.push({ path, length, offset });
+      // BEP 47: attr is a string of flags; "p" marks a padding file (hybrid v1+v2 torrents have one before each file).
+      const pad = Buffer.isBuffer(file.attr) && file.attr.includes("p");
+      files.push({ path, length, offset, ...(pad ? { pad } : {}) });
       offset += length;
     }
   } else {

@@ -47,6 +47,7 @@ export class Storage {
     const s = new Storage(torrent, dir);
     const root = resolve(dir);
     for (const f of torrent.files) {
+      if (f.pad) continue; // BEP 47: a padding file is never written
       const path = s.pathOf(f.path);
       if (!resolve(path).startsWith(root + sep)) throw new AppLayerError("TORRENT", `the file ${f.path.join("/")} would be outside ${dir}`);
       await fs.mkdir(dirname(path), { recursive: true });
@@ -63,14 +64,14 @@ export class Storage {
     return this.torrent.multiFile ? join(this.dir, this.torrent.name, ...components) : join(this.dir, components[0]);
   }
 
-  /** The file ranges a span of the torrent's stream covers. */
-  private *ranges(offset: number, length: number): Generator<{ handle: fs.FileHandle; at: number; length: number; into: number }> {
+  /** The file ranges a span of the torrent's stream covers; a padding file's range has no handle (its bytes are zeros). */
+  private *ranges(offset: number, length: number): Generator<{ handle?: fs.FileHandle; at: number; length: number; into: number }> {
     for (const f of this.torrent.files) {
       const end = f.offset + f.length;
       if (end <= offset || f.offset >= offset + length) continue;
       const start = Math.max(offset, f.offset);
       const stop = Math.min(offset + length, end);
-      yield { handle: this.handles.get(this.pathOf(f.path))!, at: start - f.offset, length: stop - start, into: start - offset };
+      yield { handle: f.pad ? undefined : this.handles.get(this.pathOf(f.path))!, at: start - f.offset, length: stop - start, into: start - offset };
     }
   }
 
@@ -89,7 +90,10 @@ export class Storage {
       const data = whole.subarray(0, size);
       const e: CacheEntry = { piece, whole, data, refs: 0, cached: true, ready: Promise.resolve(data) };
       e.ready = (async () => {
-        for (const r of this.ranges(piece * this.torrent.pieceLength, size)) await r.handle.read(data, r.into, r.length, r.at);
+        for (const r of this.ranges(piece * this.torrent.pieceLength, size)) {
+          if (r.handle) await r.handle.read(data, r.into, r.length, r.at);
+          else data.fill(0, r.into, r.into + r.length); // BEP 47 padding: zeros, read from nowhere
+        }
         return data;
       })();
       e.ready.catch(() => this.evict(e));
@@ -128,7 +132,7 @@ export class Storage {
    * behind (pieces never overlap, so their writes may run together).
    */
   writePiece(piece: number, data: Buffer): Promise<void> {
-    const done = Promise.all([...this.ranges(piece * this.torrent.pieceLength, data.length)].map((r) => r.handle.write(data, r.into, r.length, r.at))).then(() => undefined);
+    const done = Promise.all([...this.ranges(piece * this.torrent.pieceLength, data.length)].map((r) => r.handle?.write(data, r.into, r.length, r.at))).then(() => undefined);
     const settled = done.catch(() => undefined);
     this.writes.add(settled);
     void settled.then(() => this.writes.delete(settled));

@@ -38,7 +38,7 @@ export const p2pCommands: Command[] = [
           `name:         ${t.name}`, `info-hash:    ${t.infoHash}`, `announce:     ${t.announce ?? "(none)"}`,
           `size:         ${t.length} bytes in ${t.files.length} file${t.files.length === 1 ? "" : "s"}`,
           `pieces:       ${t.pieces.length} of ${t.pieceLength} bytes`, `private:      ${t.private ? "yes" : "no"}`,
-          ...(t.multiFile ? t.files.map((f) => `  ${f.path.join("/")} (${f.length} bytes)`) : []),
+          ...(t.multiFile ? t.files.map((f) => `  ${f.path.join("/")} (${f.length} bytes${f.pad ? ", padding: never written" : ""})`) : []),
         ].join("\n"));
         return 0;
       }
