@@ -2,6 +2,7 @@ import { DnsMessage, DnsRecord, FLAGS, RCODES, Rcode, canonical, isInZone } from
 import { MAX_CNAME_CHAIN } from "./limits";
 import { Zone } from "./zone";
 import { addDnssec, isSigned, wantsDnssec } from "./dnssec/serve";
+import { sourceOfSynthesis, synthesize } from "./wildcard";
 
 /** How the authority answered, for counting and for teaching. */
 export type AnswerKind = "answer" | "cname" | "referral" | "nodata" | "nxdomain" | "refused" | "formerr" | "notimp";
@@ -12,6 +13,19 @@ export interface AuthorityResult {
   kind: AnswerKind;
   /** The answer holds an RRset of this many records in rotated (round-robin) order: the next query gets the next order. */
   rotated?: number;
+  /** What a signed zone must prove about this answer: see {@link AnswerProof}. */
+  proof?: AnswerProof;
+}
+
+/**
+ * The facts behind an answer that DNSSEC proofs rest on (RFC 4035 §3.1.3): the
+ * names answered from a wildcard (RFC 4592), and the name a negative answer
+ * denies (the last of a CNAME chain), with the wildcard that matched it when it
+ * is a wildcard NODATA.
+ */
+export interface AnswerProof {
+  synthesized: Array<{ name: string; source: string }>;
+  denied?: { kind: "nodata" | "nxdomain"; name: string; source?: string };
 }
 
 const ADDRESS_TYPES = ["A", "AAAA"];
@@ -56,7 +70,7 @@ export class Authority {
     const q = query.questions?.[0];
     const zone = q && this.zoneFor(q.name);
     if (!zone || !isSigned(zone) || !["answer", "cname", "referral", "nodata", "nxdomain"].includes(result.kind)) return result;
-    return { ...result, response: addDnssec(zone, result.response, result.kind, q.name) };
+    return { ...result, response: addDnssec(zone, result.response, result.kind, result.proof ?? { synthesized: [] }) };
   }
 
   private plainAnswer(query: DnsMessage): AuthorityResult {
@@ -85,6 +99,7 @@ export class Authority {
 
     const answers: DnsRecord[] = [];
     const visited: string[] = []; // a CNAME chain is a few names long at most
+    const proof: AnswerProof = { synthesized: [] };
     let name = q.name;
     for (let link = 0; link <= MAX_CNAME_CHAIN && !visited.includes(canonical(name)); link++) {
       visited.push(canonical(name));
@@ -92,35 +107,41 @@ export class Authority {
       // RFC 4035 §3.1.4.1: the DS of a delegation lives on the parent's side of the cut: answer it here.
       if (cut && q.type === "DS" && canonical(cut[0].name) === canonical(name)) {
         const ds = zone.at(name).filter((r) => r.type === "DS");
-        return ds.length ? reply("answer", "NOERROR", { answers: ds }, true) : reply("nodata", "NOERROR", { authorities: [this.negativeSoa(zone)] }, true);
+        if (ds.length) return reply("answer", "NOERROR", { answers: ds }, true);
+        return { ...reply("nodata", "NOERROR", { authorities: [this.negativeSoa(zone)] }, true), proof: { synthesized: [], denied: { kind: "nodata", name } } };
       }
       if (cut) {
-        if (answers.length) return reply("cname", "NOERROR", { answers }, true);
+        if (answers.length) return { ...reply("cname", "NOERROR", { answers }, true), proof };
         return reply("referral", "NOERROR", { authorities: cut, additionals: this.glue(zone, cut) });
       }
-      const here = zone.at(name);
+      // RFC 4592 §3.3.1: a name that does not exist is answered from the wildcard below its closest encloser, if there is one.
+      const source = sourceOfSynthesis(zone, name);
+      const here = source ? synthesize(zone.at(source), name) : zone.at(name);
+      if (source) proof.synthesized.push({ name, source });
       // RFC 8482 §4.1: ANY gets one RRset of the name, not all of them: ANY made servers amplifiers.
       const type = (q.type as string) === "ANY" ? here.find((r) => r.type !== "RRSIG" && r.type !== "NSEC")?.type : q.type;
       const matching = here.filter((r) => r.type === type);
       if (matching.length) {
         answers.push(...this.rotate(name, q.type, matching));
         const result = reply(answers.length > matching.length ? "cname" : "answer", "NOERROR", { answers, additionals: this.additional(zone, matching) }, true);
-        return { ...result, rotated: matching.length > 1 ? matching.length : undefined };
+        return { ...result, rotated: matching.length > 1 ? matching.length : undefined, proof };
       }
       const cname = here.find((r) => r.type === "CNAME");
       if (cname) {
         answers.push(cname);
         const target = (cname as { data: string }).data;
-        if (!isInZone(target, zone.origin)) return reply("cname", "NOERROR", { answers }, true); // the resolver goes on from here
+        if (!isInZone(target, zone.origin)) return { ...reply("cname", "NOERROR", { answers }, true), proof }; // the resolver goes on from here
         name = target;
         continue;
       }
+      if (source) proof.synthesized.pop(); // no record came from it: the wildcard NODATA's proof says why
       const negative = { answers, authorities: [this.negativeSoa(zone)] };
-      if (zone.exists(name)) return reply(answers.length ? "cname" : "nodata", "NOERROR", negative, true);
-      return reply(answers.length ? "cname" : "nxdomain", "NXDOMAIN", negative, true);
+      // RFC 4592 §2.2.1: a wildcard without the type asked is a NODATA, as a name that exists would be.
+      if (zone.exists(name) || source) return { ...reply(answers.length ? "cname" : "nodata", "NOERROR", negative, true), proof: { ...proof, denied: { kind: "nodata", name, source } } };
+      return { ...reply(answers.length ? "cname" : "nxdomain", "NXDOMAIN", negative, true), proof: { ...proof, denied: { kind: "nxdomain", name } } };
     }
     // A CNAME loop (a name seen twice) or a chain over MAX_CNAME_CHAIN: say what we have; the resolver gives up.
-    return reply("cname", "NOERROR", { answers }, true);
+    return { ...reply("cname", "NOERROR", { answers }, true), proof };
   }
 
   /** NS records of the closest zone cut between the apex and `name`, if `name` is delegated away. */

@@ -148,6 +148,8 @@ export class Resolution {
     const authoritative = ((response.flags ?? 0) & FLAGS.AA) !== 0;
     if (answers.length) this.cache.put(answers, authoritative ? "answer" : "referral");
 
+    // The denial records: a negative answer's proof, or a wildcard answer's that no closer name exists (RFC 4035 §5.3.4).
+    const proof = this.options.dnssec ? (response.authorities ?? []).filter((r) => DENIAL_TYPES.includes(r.type) && inBailiwick(r)) : [];
     // Walk the answer: the records we want, or a CNAME to follow (RFC 1034 §3.6.2).
     let followed = false;
     for (let guard = 0; guard <= MAX_CNAME_CHAIN; guard++) {
@@ -156,7 +158,7 @@ export class Resolution {
       if (wanted.length) {
         hop(followed ? "answer, after a CNAME" : "answer");
         if (this.options.dnssec) this.signatures.push(...rrsigsOf(answers, this.sname, this.question.type));
-        return void this.finish("NOERROR", [...this.chain, ...wanted]);
+        return void this.finish("NOERROR", [...this.chain, ...wanted], proof);
       }
       const cname = here.find((r) => r.type === "CNAME");
       if (!cname) break;
@@ -170,7 +172,6 @@ export class Resolution {
     }
 
     const soa = (response.authorities ?? []).find((r) => r.type === "SOA" && inBailiwick(r));
-    const proof = this.options.dnssec ? (response.authorities ?? []).filter((r) => DENIAL_TYPES.includes(r.type) && inBailiwick(r)) : [];
     if (rcode === "NXDOMAIN") {
       hop("NXDOMAIN: no such name");
       this.cache.putNegative(this.sname, this.question.type, "nxdomain", soa, proof);

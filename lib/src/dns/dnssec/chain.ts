@@ -5,7 +5,8 @@ import { fqdn } from "../records";
 import { MAX_CACHE_ENTRIES } from "../limits";
 import { Dnskey, Ds, dsFromDnskey, keyTag } from "./keys";
 import { Rrsig } from "./sign";
-import { Proof, proveNoDs, proveNodata, proveNxdomain } from "./denial";
+import { Proof, proveNoCloserName, proveNoDs, proveNodata, proveNxdomain } from "./denial";
+import { labelCount } from "./canonical";
 import { BOGUS_REASONS, BogusReason, Validation, rrsetOf, rrsigsOf, validateRrset, validateZoneKeys } from "./validate";
 
 /**
@@ -132,8 +133,12 @@ export class ChainValidator {
     for (const r of data) sets.set(`${canonical(r.name)} ${r.type}`, [...(sets.get(`${canonical(r.name)} ${r.type}`) ?? []), r]);
     for (const rrset of sets.values()) {
       const { name, type } = rrset[0];
-      const v = await this.validateRrset(rrset, rrsigsOf(result.answers, name, type), chain);
+      const sigs = rrsigsOf(result.answers, name, type);
+      const v = await this.validateRrset(rrset, sigs, chain);
       overall = worse(overall, v);
+      // RFC 4035 §5.3.4: an RRSIG with fewer labels than its owner signed a wildcard; the answer needs the proof that no closer name exists.
+      const expanded = sigs.map((g) => (g as unknown as { data: Rrsig }).data.labels).find((l) => l < labelCount(name));
+      if (v.status === "secure" && expanded !== undefined) overall = worse(overall, await this.validateExpansion(name, expanded, signerOf(sigs)!, result, chain));
       if (type === "CNAME" && canonical(name) === canonical(sname)) sname = fqdn(String((rrset[0] as { data: unknown }).data)).toLowerCase();
       if (type === qtype) answered = true;
     }
@@ -168,6 +173,17 @@ export class ChainValidator {
     const sigsOk = await this.proofSignatures(result.authorities, keys.keys);
     if (sigsOk.status !== "secure") return this.step(chain, zone, what, sigsOk);
     const proof: Proof = result.rcode === "NXDOMAIN" ? proveNxdomain(proofRecords, sname) : proveNodata(proofRecords, sname, qtype);
+    return this.step(chain, zone, what, proof.ok ? { status: "secure" } : bogus("NSEC_MISSING", proof.why));
+  }
+
+  /** A wildcard expansion (RFC 4035 §5.3.4): the signed NSEC or NSEC3 that proves no name closer than the wildcard exists. */
+  private async validateExpansion(name: string, labels: number, zone: string, result: ChainLookupResult, chain: ChainStep[]): Promise<Validation> {
+    const what = `${fqdn(name)} from a wildcard`;
+    const keys = await this.keysFor(zone, chain);
+    if (keys.validation.status !== "secure") return this.step(chain, zone, what, keys.validation);
+    const sigsOk = await this.proofSignatures(result.authorities, keys.keys);
+    if (sigsOk.status !== "secure") return this.step(chain, zone, what, sigsOk.status === "bogus" && sigsOk.reason === "NSEC_MISSING" ? bogus("NSEC_MISSING", `a wildcard answer for ${fqdn(name)} without the NSEC or NSEC3 that proves no closer name exists`) : sigsOk);
+    const proof = proveNoCloserName(result.authorities.filter((r) => r.type === "NSEC" || r.type === "NSEC3"), name, labels);
     return this.step(chain, zone, what, proof.ok ? { status: "secure" } : bogus("NSEC_MISSING", proof.why));
   }
 

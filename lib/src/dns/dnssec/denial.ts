@@ -50,19 +50,97 @@ const matching3 = (nsec3: DnsRecord[], name: string) => nsec3.find((r) => nsec3M
 /** An NSEC3 whose span holds the hash of `name`. */
 const covering3 = (nsec3: DnsRecord[], name: string) => nsec3.find((r) => nsec3Covers(r, hashFor(r, name)));
 
+/** The wildcard directly below `encloser`. */
+const wildcardOf = (encloser: string) => `*.${encloser === "." ? "" : encloser}`;
+
+/**
+ * The closest encloser an NSEC that covers `qname` reveals: the longest ancestor
+ * of `qname` that its owner or its next name lies in (RFC 4592 §3.3.1; Unbound's
+ * nsec_closest_encloser does the same).
+ */
+function nsecEncloser(span: DnsRecord, qname: string): string {
+  const shared = (other: string) => ancestors(qname).find((a) => isInZone(other, a)) ?? ".";
+  return [shared(span.name), shared(nsecNext(span))].sort((a, b) => b.length - a.length)[0];
+}
+
+/** The types an NSEC or NSEC3 lists, checked for `type` and CNAME: NODATA holds when it has neither. */
+function lacks(at: DnsRecord, owner: string, type: string): Proof {
+  const types = typesOf(at);
+  if (types.includes(type)) return fail(`the NSEC says ${fqdn(owner)} has ${type}`);
+  if (types.includes("CNAME")) return fail(`the NSEC says ${fqdn(owner)} is a CNAME`);
+  return ok;
+}
+
+/**
+ * The closest encloser proof (RFC 5155 §8.3): the longest ancestor of `qname`
+ * whose hash an NSEC3 matches, and an NSEC3 spanning the next closer name.
+ */
+function closestEncloser3(nsec3: DnsRecord[], qname: string): { encloser: string } | Proof {
+  const names = [fqdn(qname), ...ancestors(qname)];
+  for (let i = 1; i < names.length; i++) {
+    if (!matching3(nsec3, names[i])) continue;
+    if (!covering3(nsec3, names[i - 1])) return fail(`no NSEC3 spans the next closer name ${names[i - 1]}`);
+    return { encloser: names[i] };
+  }
+  return fail(`no NSEC3 matches an ancestor of ${fqdn(qname)} (no closest encloser)`);
+}
+
 /**
  * NODATA: the name exists but has no record of `type`. The NSEC (or NSEC3) at the
- * name lists its types, and neither `type` nor CNAME is among them.
+ * name lists its types, and neither `type` nor CNAME is among them. An empty
+ * non-terminal owns no NSEC: an NSEC spanning it whose next name lies below it
+ * proves it exists with no types (RFC 4035 §3.1.3.2, RFC 7129 §3.2). A wildcard
+ * NODATA (RFC 4035 §3.1.3.4, RFC 5155 §8.7): no closer name exists (an NSEC
+ * spanning the name, or the closest encloser proof) and the wildcard at the
+ * closest encloser lacks the type.
  */
 export function proveNodata(records: DnsRecord[], qname: string, type: string): Proof {
-  const nsec = records.find((r) => r.type === "NSEC" && same(r.name, qname));
+  const nsecs = records.filter((r) => r.type === "NSEC");
   const nsec3 = usableNsec3(records);
   if (!Array.isArray(nsec3)) return nsec3;
-  const at = nsec ?? matching3(nsec3, qname);
-  if (!at) return fail(`no NSEC or NSEC3 at ${fqdn(qname)}`);
-  const types = typesOf(at);
-  if (types.includes(type)) return fail(`the NSEC says ${fqdn(qname)} has ${type}`);
-  if (types.includes("CNAME")) return fail(`the NSEC says ${fqdn(qname)} is a CNAME`);
+  const at = nsecs.find((r) => same(r.name, qname)) ?? matching3(nsec3, qname);
+  if (at) return lacks(at, qname, type);
+  if (nsecs.length) {
+    const span = nsecs.find((r) => nsecCovers(r, qname));
+    if (!span) return fail(`no NSEC at or spanning ${fqdn(qname)}`);
+    if (isInZone(nsecNext(span), qname) && !same(nsecNext(span), qname)) return ok; // an empty non-terminal
+    const wildcard = wildcardOf(nsecEncloser(span, qname));
+    const source = nsecs.find((r) => same(r.name, wildcard));
+    if (!source) return fail(`no NSEC at ${fqdn(qname)}, and none at the wildcard ${wildcard} that would answer for it`);
+    return lacks(source, wildcard, type);
+  }
+  if (!nsec3.length) return fail(`no NSEC or NSEC3 at ${fqdn(qname)}`);
+  const encloser = closestEncloser3(nsec3, qname);
+  if ("ok" in encloser) return encloser;
+  const wildcard = wildcardOf(encloser.encloser);
+  const source = matching3(nsec3, wildcard);
+  if (!source) return fail(`no NSEC3 at ${fqdn(qname)}, and none at the wildcard ${wildcard} that would answer for it`);
+  return lacks(source, wildcard, type);
+}
+
+/**
+ * A wildcard answer (RFC 4035 §5.3.4, RFC 5155 §8.8): the RRSIG's labels field
+ * says the records came from the wildcard below `encloser`, the ancestor of
+ * `qname` with that many labels; the denial records must prove that no name
+ * closer to `qname` exists (an NSEC spanning `qname`; an NSEC3 spanning the next
+ * closer name), or the wildcard should not have answered.
+ */
+export function proveNoCloserName(records: DnsRecord[], qname: string, labels: number): Proof {
+  const names = [fqdn(qname), ...ancestors(qname)];
+  const depth = names.length - 1; // labels in qname
+  if (labels >= depth) return fail(`the RRSIG's labels field (${labels}) says ${fqdn(qname)} is no wildcard expansion`);
+  const encloser = names[depth - labels];
+  const nextCloser = names[depth - labels - 1];
+  const nsecs = records.filter((r) => r.type === "NSEC");
+  if (nsecs.length) {
+    const span = nsecs.find((r) => nsecCovers(r, qname));
+    if (!span) return fail(`no NSEC spans ${fqdn(qname)}: a closer name than the wildcard at ${encloser} may exist`);
+    if (nsecEncloser(span, qname).length > encloser.length) return fail(`the NSEC shows ${nsecEncloser(span, qname)} exists, closer than the wildcard's encloser ${encloser}`);
+    return ok;
+  }
+  const nsec3 = usableNsec3(records);
+  if (!Array.isArray(nsec3)) return nsec3;
+  if (!covering3(nsec3, nextCloser)) return fail(`no NSEC3 spans the next closer name ${nextCloser}: a closer name than the wildcard may exist`);
   return ok;
 }
 
@@ -77,27 +155,18 @@ export function proveNxdomain(records: DnsRecord[], qname: string): Proof {
   if (nsecs.length) {
     const span = nsecs.find((r) => nsecCovers(r, qname));
     if (!span) return fail(`no NSEC spans ${fqdn(qname)}`);
-    // The closest encloser: the longest ancestor of qname that the span's owner or next name shares.
-    const shared = (other: string) => ancestors(qname).find((a) => isInZone(other, a)) ?? ".";
-    const encloser = [shared(span.name), shared(nsecNext(span))].sort((a, b) => b.length - a.length)[0];
-    const wildcard = `*.${encloser === "." ? "" : encloser}`;
+    const wildcard = wildcardOf(nsecEncloser(span, qname));
     if (!nsecs.some((r) => nsecCovers(r, wildcard))) return fail(`no NSEC spans the wildcard ${wildcard}`);
     return ok;
   }
   const nsec3 = usableNsec3(records);
   if (!Array.isArray(nsec3)) return nsec3;
   if (!nsec3.length) return fail("neither NSEC nor NSEC3 records came with the NXDOMAIN");
-  const names = [fqdn(qname), ...ancestors(qname)];
-  for (let i = 1; i < names.length; i++) {
-    if (!matching3(nsec3, names[i])) continue;
-    const encloser = names[i];
-    const nextCloser = names[i - 1];
-    if (!covering3(nsec3, nextCloser)) return fail(`no NSEC3 spans the next closer name ${nextCloser}`);
-    const wildcard = `*.${encloser === "." ? "" : encloser}`;
-    if (!covering3(nsec3, wildcard)) return fail(`no NSEC3 spans the wildcard ${wildcard}`);
-    return ok;
-  }
-  return fail(`no NSEC3 matches an ancestor of ${fqdn(qname)} (no closest encloser)`);
+  const encloser = closestEncloser3(nsec3, qname);
+  if ("ok" in encloser) return encloser;
+  const wildcard = wildcardOf(encloser.encloser);
+  if (!covering3(nsec3, wildcard)) return fail(`no NSEC3 spans the wildcard ${wildcard}`);
+  return ok;
 }
 
 /**

@@ -1,9 +1,9 @@
-import { DO_BIT, DnsMessage, DnsRecord } from "../codec";
+import { DO_BIT, DnsMessage, DnsRecord, canonical } from "../codec";
 import { fqdn } from "../records";
 import { Zone } from "../zone";
-import { compareNames } from "./canonical";
+import type { AnswerProof } from "../authority";
 import { Rrsig } from "./sign";
-import { nsec3Covers, nsec3Hash, nsec3Matches, zoneNsec3Params } from "./nsec3";
+import { nodataProof, noDsProof, nxdomainProof, wildcardAnswerProof } from "./proofs";
 
 /**
  * What a signed zone adds to an answer when the query sets the DO bit
@@ -22,76 +22,69 @@ export function wantsDnssec(query: DnsMessage): boolean {
 export const isSigned = (zone: Zone): boolean => zone.records().some((r) => r.type === "RRSIG");
 
 const key = (r: DnsRecord) => `${fqdn(r.name).toLowerCase()} ${r.type}`;
+const typeCovered = (sig: DnsRecord) => (sig as unknown as { data: Rrsig }).data.typeCovered;
+const ttlOf = (r: DnsRecord) => (r as { ttl?: number }).ttl ?? 0;
 
-/** The RRSIGs covering each RRset among `records`, once each. */
-function signaturesFor(zone: Zone, records: DnsRecord[]): DnsRecord[] {
+/**
+ * The RRSIGs covering each RRset among `records`, once each. RFC 4034 §3: an
+ * RRSIG's TTL is the TTL of the RRset it covers, as that RRset is sent (a
+ * negative answer's SOA is lowered to the negative TTL, and its RRSIG with it).
+ * A record answered from a wildcard takes the wildcard's RRSIG, owned by the
+ * name asked; its labels field keeps the wildcard's count (RFC 4035 §3.1.3.3).
+ */
+function signaturesFor(zone: Zone, records: DnsRecord[], sources = new Map<string, string>()): DnsRecord[] {
   const sets = new Map(records.filter((r) => r.type !== "RRSIG").map((r) => [key(r), r] as [string, DnsRecord]));
-  return [...sets.values()].flatMap((r) => zone.at(r.name).filter((s) => s.type === "RRSIG" && (s as unknown as { data: Rrsig }).data.typeCovered === r.type));
+  return [...sets.values()].flatMap((r) => {
+    const owner = sources.get(canonical(r.name)) ?? r.name;
+    const sigs = zone.at(owner).filter((s) => s.type === "RRSIG" && typeCovered(s) === r.type);
+    return sigs.map((s) => ({ ...s, name: r.name, ttl: ttlOf(r) }) as DnsRecord);
+  });
 }
 
-/** The NSEC whose span covers `name` (owner < name < next, the last one wrapping to the apex). */
-export function coveringNsec(zone: Zone, name: string): DnsRecord | undefined {
-  const chain = zone.records().filter((r) => r.type === "NSEC").sort((a, b) => compareNames(a.name, b.name));
-  let found: DnsRecord | undefined;
-  for (const n of chain) if (compareNames(n.name, name) <= 0) found = n;
-  return found ?? chain[chain.length - 1];
+/** The negative TTL (RFC 2308 §5, RFC 9077 §3): the lesser of the SOA's TTL and its minimum field. */
+function negativeTtl(zone: Zone): number {
+  const soa = zone.soa as DnsRecord & { ttl: number; data: { minimum: number } };
+  return Math.min(soa.ttl, soa.data.minimum);
 }
 
-/** The closest existing ancestor of `name` in the zone (its closest encloser, RFC 4592). */
-function closestEncloser(zone: Zone, name: string): string {
-  const labels = fqdn(name).replace(/\.$/, "").split(".");
-  for (let i = 1; i <= labels.length; i++) {
-    const candidate = `${labels.slice(i).join(".")}.`;
-    if (zone.exists(candidate === "." ? "" : candidate)) return candidate;
-  }
-  return zone.origin;
-}
-
-/** The zone's NSEC3 records, with the parameters to hash a name as they do. */
-function nsec3Chain(zone: Zone): { records: DnsRecord[]; hash: (name: string) => Buffer } | undefined {
-  const params = zoneNsec3Params(zone.at(zone.origin));
-  if (!params) return undefined;
-  return { records: zone.records().filter((r) => r.type === "NSEC3"), hash: (name) => nsec3Hash(name, params.salt, params.iterations) };
-}
-
-/** The denial records for one kind of negative answer, NSEC or NSEC3, as the zone is signed. */
-function denialFor(zone: Zone, kind: "referral" | "nodata" | "nxdomain", qname: string): DnsRecord[] {
-  const chain = nsec3Chain(zone);
-  if (!chain) {
-    if (kind !== "nxdomain") return zone.at(qname).filter((r) => r.type === "NSEC");
-    return [coveringNsec(zone, qname), coveringNsec(zone, `*.${closestEncloser(zone, qname)}`)].filter((r): r is DnsRecord => r !== undefined);
-  }
-  const matching = (name: string) => chain.records.filter((r) => nsec3Matches(r, chain.hash(name)));
-  if (kind !== "nxdomain") return matching(qname);
-  // RFC 5155 §7.2.2: the closest encloser's NSEC3, one spanning the next closer name, one spanning the wildcard.
-  const encloser = closestEncloser(zone, qname);
-  const labels = fqdn(qname).split(".").filter(Boolean);
-  const nextCloser = `${labels.slice(labels.length - fqdn(encloser).split(".").filter(Boolean).length - 1).join(".")}.`;
-  const covering = (name: string) => chain.records.filter((r) => nsec3Covers(r, chain.hash(name)));
-  return [...matching(encloser), ...covering(nextCloser), ...covering(`*.${encloser === "." ? "" : encloser}`)];
+/** Each record once, by owner, type and data. */
+function unique(records: DnsRecord[]): DnsRecord[] {
+  const seen = new Set<string>();
+  return records.filter((r) => {
+    const k = `${key(r)} ${JSON.stringify((r as { data?: unknown }).data)}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
 }
 
 /**
  * Adds a signed zone's proofs to a response: RRSIGs over its answer and
  * authority RRsets; for a referral, the DS RRset or the NSEC (NSEC3) that proves
- * there is none; for NODATA, the NSEC at the name (the NSEC3 at its hash); for
- * NXDOMAIN, the NSECs covering the name and the wildcard that could have
- * matched (NSEC3's closest encloser proof).
+ * there is none; for a wildcard answer, the proof that no closer name exists;
+ * for a negative answer, the proof of the denial (see ./proofs), its records'
+ * TTLs no longer than the negative TTL (RFC 9077 §3).
  */
-export function addDnssec(zone: Zone, response: DnsMessage, kind: string, qname: string): DnsMessage {
+export function addDnssec(zone: Zone, response: DnsMessage, kind: string, proof: AnswerProof): DnsMessage {
   const answers = [...(response.answers ?? [])];
   const authorities = [...(response.authorities ?? [])];
   if (kind === "referral") {
     const cut = authorities[0]?.name;
     if (cut) {
       const ds = zone.at(cut).filter((r) => r.type === "DS");
-      authorities.push(...(ds.length ? ds : denialFor(zone, "referral", cut)));
+      authorities.push(...(ds.length ? ds : noDsProof(zone, cut)));
     }
-  } else if (kind === "nodata" || kind === "nxdomain") {
-    const proofs = denialFor(zone, kind, qname);
-    authorities.push(...proofs.filter((r, i) => proofs.findIndex((p) => key(p) === key(r)) === i));
   }
+  const proofs = proof.synthesized.flatMap((s) => wildcardAnswerProof(zone, s.name, s.source));
+  const denied = proof.denied;
+  if (denied) {
+    const ttl = negativeTtl(zone);
+    const records = denied.kind === "nxdomain" ? nxdomainProof(zone, denied.name) : nodataProof(zone, denied.name, denied.source);
+    proofs.push(...records.map((r) => ({ ...r, ttl: Math.min(ttlOf(r), ttl) }) as DnsRecord));
+  }
+  authorities.push(...unique(proofs).filter((r) => !authorities.some((a) => key(a) === key(r))));
+  const sources = new Map(proof.synthesized.map((s) => [canonical(s.name), s.source] as [string, string]));
   // At a referral the NS RRset is the child's and is not signed; everything else is.
   const signable = kind === "referral" ? authorities.filter((r) => r.type !== "NS") : authorities;
-  return { ...response, answers: [...answers, ...signaturesFor(zone, answers)], authorities: [...authorities, ...signaturesFor(zone, signable)] };
+  return { ...response, answers: [...answers, ...signaturesFor(zone, answers, sources)], authorities: [...authorities, ...signaturesFor(zone, signable)] };
 }

@@ -130,8 +130,9 @@ export function signZone(records: DnsRecord[], options: SignOptions): DnsRecord[
   const owners = [...new Set(all.filter((r) => !isGlue(r.name)).map((r) => fqdn(r.name).toLowerCase()))].sort(compareNames);
   const byOwner = new Map<string, DnsRecord[]>();
   for (const r of all) byOwner.set(fqdn(r.name).toLowerCase(), [...(byOwner.get(fqdn(r.name).toLowerCase()) ?? []), r]);
-  // RFC 4035 §2.3 and RFC 5155 §3: the denial records' TTL is the SOA's minimum.
-  const denialTtl = ((soa as { data: unknown }).data as { minimum: number }).minimum;
+  // RFC 9077 §3.1 (updating RFC 4035 §2.3 and RFC 5155 §3): the denial records' TTL is the lesser of the
+  // SOA's minimum field and the SOA's own TTL, the negative TTL a resolver caches their answer for.
+  const denialTtl = Math.min(((soa as { data: unknown }).data as { minimum: number }).minimum, ttlOf(soa));
   const out: DnsRecord[] = [...all];
   const sign = (rrset: DnsRecord[]) => out.push(signRrset(rrset, rrset[0].type === "DNSKEY" ? options.ksk : zsk, origin, window));
   const signedTypes = new Map<string, string[]>();

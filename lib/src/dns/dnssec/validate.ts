@@ -69,7 +69,9 @@ export function verifyRrsig(rrset: DnsRecord[], rrsig: DnsRecord, dnskeys: Dnske
   const candidates = dnskeys.filter((k) => k.algorithm === sig.algorithm && keyTag(k) === sig.keyTag);
   if (!candidates.length) return bogus("DNSKEY_MISSING", `${rrsig.name} ${sig.typeCovered}: no key ${sig.keyTag} (algorithm ${sig.algorithm}) at ${fqdn(sig.signersName)}`);
   if (labelCount(rrset[0].name) < sig.labels) return bogus("BAD_SIGNATURE", `${rrsig.name}: the RRSIG claims more labels than the owner has`);
-  const data = signedData(sig, rrset);
+  // RFC 4035 §5.3.2: fewer labels than the owner has means a wildcard expansion; what was signed is the wildcard.
+  const signedOwner = labelCount(rrset[0].name) > sig.labels ? wildcardOwner(rrset[0].name, sig.labels) : undefined;
+  const data = signedData(sig, signedOwner ? rrset.map((r) => ({ ...r, name: signedOwner }) as DnsRecord) : rrset);
   for (const k of candidates) {
     const key = publicKeyOf(k);
     if (!key) return bogus("UNSUPPORTED_ALGORITHM", `algorithm ${k.algorithm}, or a malformed key ${sig.keyTag}`);
@@ -79,6 +81,12 @@ export function verifyRrsig(rrset: DnsRecord[], rrsig: DnsRecord, dnskeys: Dnske
     if (ok) return { status: "secure" };
   }
   return bogus("BAD_SIGNATURE", `${rrsig.name} ${sig.typeCovered}: signature by key ${sig.keyTag} does not verify`);
+}
+
+/** The wildcard a name was expanded from, given the RRSIG's labels field: `*.` and the name's rightmost `labels` labels. */
+export function wildcardOwner(name: string, labels: number): string {
+  const all = fqdn(name).split(".").filter(Boolean);
+  return ["*", ...all.slice(all.length - labels)].join(".");
 }
 
 /** The records of one owner and type among `records`. */
