@@ -19,6 +19,7 @@ export * from "./charts/sequence";
 export * from "./charts/display";
 export * from "./charts/png";
 export * from "./charts/steps";
+export * from "./charts/describe";
 export * from "./lab/kernel";
 export * from "./lab/trace";
 export * from "./lab/capture";

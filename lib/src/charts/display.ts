@@ -1,6 +1,7 @@
 import { displayBundle, inKernel } from "../lab/kernel";
 import { VegaLiteSpec, renderSvg } from "./render";
 import { renderPng } from "./png";
+import { chartPlainText, chartText } from "./describe";
 
 /** The Vega-Lite MIME type JupyterLab, VS Code and nteract render natively. */
 export const VEGALITE_MIME = "application/vnd.vegalite.v5+json";
@@ -23,7 +24,6 @@ export async function show(spec: VegaLiteSpec, options: { live?: string } = {}):
   const svg = await renderSvg(spec);
   if (!inKernel()) return;
   const png = await renderPng(svg);
-  const title = typeof spec.title === "string" ? spec.title : (spec.title as { text?: string } | undefined)?.text;
   // A live chart: the first call with an id shows it, later calls redraw it in place.
   const update = options.live !== undefined && shownLive.has(options.live);
   if (options.live !== undefined) shownLive.add(options.live);
@@ -32,7 +32,8 @@ export async function show(spec: VegaLiteSpec, options: { live?: string } = {}):
       "image/svg+xml": svg,
       ...(png.png ? { "image/png": png.png.toString("base64") } : {}),
       [VEGALITE_MIME]: spec,
-      "text/plain": `[chart${title ? `: ${title}` : ""}${png.png ? "" : ` (${png.reason}; the SVG shows it)`}]`,
+      // What a front end without pictures prints: the same text alternative the SVG carries.
+      "text/plain": `${chartPlainText(chartText(spec))}${png.png ? "" : `\n(${png.reason}; the SVG shows it)`}`,
     },
     { displayId: options.live, update, metadata: png.png ? { "image/png": { width: png.width, height: png.height } } : {} },
   );
@@ -43,13 +44,27 @@ const shownLive = new Set<string>();
 /**
  * Shows a whole web page (a server's HTML) in the notebook, boxed in an iframe so
  * its styles cannot touch the notebook's. Outside a kernel it shows nothing.
+ * The iframe is named by `title`, or by the page's own <title> (see {@link htmlFrame}).
  *
- * @example showHtml(await (await fetch(url)).text(), { height: 320 });
+ * @example showHtml(await (await fetch(url)).text(), { height: 320, title: "Bob's inbox" });
  */
-export function showHtml(html: string, options: { height?: number } = {}): void {
-  const srcdoc = html.replace(/&/g, "&amp;").replace(/"/g, "&quot;");
+export function showHtml(html: string, options: { height?: number; title?: string } = {}): void {
   displayBundle({
-    "text/html": `<iframe sandbox srcdoc="${srcdoc}" style="width:100%;height:${options.height ?? 360}px;border:1px solid #ccc;border-radius:4px"></iframe>`,
+    "text/html": htmlFrame(html, options),
     "text/plain": html.replace(/<style>[\s\S]*?<\/style>/g, "").replace(/<[^>]+>/g, " ").replace(/\s+/g, " ").trim(),
   });
+}
+
+/**
+ * The sandboxed iframe showHtml displays. It has a name, as every frame needs
+ * (WCAG 2.1 §4.1.2): `title` if given, else the page's own <title> (already
+ * HTML-escaped there), else "web page".
+ *
+ * @example htmlFrame("<title>Inbox</title><p>hi</p>") // <iframe sandbox title="Inbox" …>
+ */
+export function htmlFrame(html: string, options: { height?: number; title?: string } = {}): string {
+  const attr = (s: string) => s.replace(/&/g, "&amp;").replace(/"/g, "&quot;");
+  const own = /<title>([^<]*)<\/title>/i.exec(html)?.[1].trim().replace(/"/g, "&quot;");
+  const title = options.title !== undefined ? attr(options.title) : own || "web page";
+  return `<iframe sandbox title="${title}" srcdoc="${attr(html)}" style="width:100%;height:${options.height ?? 360}px;border:1px solid #ccc;border-radius:4px"></iframe>`;
 }

@@ -1,4 +1,5 @@
 import { AppLayerError } from "../errors";
+import { accessibleSvg, chartText } from "./describe";
 
 /** A Vega-Lite specification (a plain JSON object). */
 export type VegaLiteSpec = Record<string, unknown>;
@@ -14,7 +15,9 @@ function load(): Promise<[VegaModule, VegaLiteModule]> {
 
 /**
  * Renders a Vega-Lite spec to an SVG string, inside Node: no browser, no front-end
- * extension. Throws `CHART_RENDER` with Vega's own explanation for a bad spec.
+ * extension. The SVG carries its text alternative (role="img", a title, and a
+ * description: the spec's own and a summary of its data; see chartText).
+ * Throws `CHART_RENDER` with Vega's own explanation for a bad spec.
  *
  * @example const svg = await renderSvg(lineChart(points, { x: "n", y: "seconds" }));
  */
@@ -25,7 +28,7 @@ export async function renderSvg(spec: VegaLiteSpec): Promise<string> {
     const view = new vega.View(vega.parse(compiled), { renderer: "none" });
     const svg = await view.toSVG();
     view.finalize();
-    return svg;
+    return accessibleSvg(svg, chartText(spec));
   } catch (e) {
     throw new AppLayerError("CHART_RENDER", `the chart could not be drawn: ${(e as Error).message}`, { spec });
   }

@@ -22,6 +22,14 @@ export interface DiagramRow {
   time: string;
 }
 
+/** What a sequence diagram shows, in words: its text alternative (description and summary). */
+export function diagramText(names: string[], rows: DiagramRow[]): { description: string; summary: string } {
+  return {
+    description: `A sequence diagram of ${rows.length} message${rows.length === 1 ? "" : "s"} between ${names.join(", ")}, in the order they happened.`,
+    summary: rows.map((r) => `${r.step}. ${r.time}, ${r.note ? `${names[r.x1]}: ${r.label}` : `${names[r.x1]} to ${names[r.x2]}: ${r.label}`}`).join("; ") + (rows.length ? "." : ""),
+  };
+}
+
 /** The lifelines and rows of a trace's sequence diagram, shared by the Vega-Lite and the step-through drawings. */
 export function diagramRows(trace: Trace, maxEntries = 40): { names: string[]; rows: DiagramRow[]; columnPx: number } {
   const names = trace.participants();
@@ -58,14 +66,17 @@ export function sequenceDiagram(trace: Trace, options: { title?: string; maxEntr
   const x = { type: "quantitative", scale: { domain: [-0.75, names.length - 0.4] }, axis: null } as const;
   const y = { type: "quantitative", scale: { domain: [-0.9, steps + 0.6], reverse: true }, axis: null } as const;
   const messages = { filter: "!datum.note" };
+  const text = diagramText(names, rows);
   return {
     $schema: VEGALITE_SCHEMA,
+    description: text.description,
     title: options.title,
     width: columnPx * names.length + 60,
     height: ROW_PX * (steps + 2),
     config: CHART_CONFIG,
     // Lesson pages add tooltips to charts; here they would only show column numbers.
-    usermeta: { tooltip: false },
+    // Its summary is the exchange itself (chartText would otherwise read the drawing's coordinates).
+    usermeta: { tooltip: false, summary: text.summary },
     layer: [
       {
         data: { values: names.map((name, i) => ({ name, i, top: -0.4, bottom: steps + 0.5 })) },

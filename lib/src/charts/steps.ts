@@ -1,7 +1,8 @@
 import { Trace } from "../lab/trace";
 import { displayBundle, headless, inKernel } from "../lab/kernel";
 import { randomBytes } from "node:crypto";
-import { ROW_PX, diagramRows } from "./sequence";
+import { ROW_PX, diagramRows, diagramText } from "./sequence";
+import { accessibleSvg } from "./describe";
 import { renderPng } from "./png";
 
 /**
@@ -48,7 +49,8 @@ export function stepSvg(trace: Trace, options: { title?: string; maxEntries?: nu
     }
     return `<g class="step" data-step="${r.step}"${r.step > shown ? ' visibility="hidden"' : ""}>${time}${body}</g>`;
   });
-  return [
+  const text = diagramText(names, rows);
+  const svg = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="DejaVu Sans, Helvetica, Arial, sans-serif">`,
     `<rect width="${width}" height="${height}" fill="white"/>`,
     options.title ? `<text x="8" y="20" font-size="15" font-weight="bold">${escapeXml(options.title)}</text>` : "",
@@ -56,6 +58,8 @@ export function stepSvg(trace: Trace, options: { title?: string; maxEntries?: nu
     ...steps,
     "</svg>",
   ].join("\n");
+  // The whole exchange, in words (WCAG 2.1 §1.1.1): a screen reader reads it all, whichever steps are shown.
+  return accessibleSvg(svg, { name: options.title || "Sequence diagram", ...text });
 }
 
 /** A step-through display in a notebook; see {@link stepThrough}. */

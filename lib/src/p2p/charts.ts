@@ -14,9 +14,9 @@ export function distributionTimeChart(model: Array<{ peers: number; curve: strin
   const o = {
     x: "peers", y: "time", color: "curve", xScale: "log" as const, yScale: "log" as const, xTitle: "N (peers)", yTitle: "distribution time, in units of F/u",
     title: "Time to give N peers the file", subtitle: "client-server grows with N; P2P stays bounded (self-scalability). Both axes logarithmic; with F/u = 1 hour, read hours.",
+    description: `The time to distribute a file to N peers, in units of F/u, one line per model (client-server, the P2P bound, the fluid model)${measured.length ? ", with points for measured swarms" : ""}; both axes on log scales.`,
   };
-  const lines = lineChart(model, o);
-  (lines.mark as Record<string, unknown>).point = false;
+  const lines = lineChart(model, { ...o, points: false });
   return measured.length ? layer(lines, scatterChart(measured, o)) : lines;
 }
 
@@ -32,24 +32,25 @@ export function completionCdfChart(result: SwarmResult, title = "When did each p
       if (i % step === 0 || i === times.length - 1) rows.push({ seconds: t, fraction: (i + 1) / all.length, class: klass });
     });
   }
-  const spec = lineChart(rows, { x: "seconds", y: "fraction", color: "class", title, subtitle: "fraction of the peers of each kind that had the whole file, by time since they arrived", xTitle: "download time (s)", yTitle: "fraction done" });
-  (spec.mark as Record<string, unknown>).point = false;
-  return spec;
+  return lineChart(rows, {
+    x: "seconds", y: "fraction", color: "class", title, subtitle: "fraction of the peers of each kind that had the whole file, by time since they arrived", xTitle: "download time (s)", yTitle: "fraction done", points: false,
+    description: "One cumulative line per class of peer: the fraction of those peers that had the whole file, against the time since they arrived.",
+  });
 }
 
 /** Seeds and leechers present over time. */
 export function populationChart(result: SwarmResult, title = "Seeds and leechers in the swarm"): VegaLiteSpec {
   const rows = result.population.flatMap((s) => [{ t: s.t, kind: "leechers", peers: s.leechers }, { t: s.t, kind: "seeds", peers: s.seeds }]);
-  const spec = lineChart(rows, { x: "t", y: "peers", color: "kind", title, xTitle: "time (s)", yTitle: "peers present" });
-  (spec.mark as Record<string, unknown>).point = false;
-  return spec;
+  return lineChart(rows, { x: "t", y: "peers", color: "kind", title, xTitle: "time (s)", yTitle: "peers present", points: false, description: "Two lines over time: the seeds and the leechers present in the swarm." });
 }
 
 /** Copies of each range of pieces over time: the rarest-first picture. */
 export function availabilityHeatmap(result: SwarmResult, title = "How many copies of each piece?"): VegaLiteSpec {
   const times = [...new Set(result.availability.map((a) => a.t))];
   const xStep = times.length > 1 ? times[1] - times[0] : 1;
-  const spec = heatmapChart(result.availability, { x: "t", y: "pieces", value: "copies", xStep, title, subtitle: "dark purple cells are pieces few peers hold; the darkest purple, at 0 copies, is a piece lost", xTitle: "time (s)", yTitle: "pieces", valueTitle: "copies" });
+  const spec = heatmapChart(result.availability, { x: "t", y: "pieces", value: "copies", xStep, title, subtitle: "dark purple cells are pieces few peers hold; the darkest purple, at 0 copies, is a piece lost", xTitle: "time (s)", yTitle: "pieces", valueTitle: "copies",
+    description: "A heat map of how many copies of each range of pieces the swarm holds over time: the darker the cell, the fewer copies; the darkest purple, 0 copies, is a piece lost.",
+  });
   // viridis has no black: its low end is dark purple (#440154). The scale starts at 0 copies, so that
   // colour means a lost piece, not merely the fewest copies of this run.
   ((spec.encoding as { color: { scale: Record<string, unknown> } }).color.scale).domainMin = 0;
@@ -68,21 +69,23 @@ export function contributionChart(result: SwarmResult, title = "Who gives, who t
       { class: klass, direction: "downloaded", MiB: avg((p) => p.downloaded) },
     ];
   });
-  return barChart(rows, { x: "class", y: "MiB", color: "direction", title, subtitle: "mean per peer", xTitle: null, yTitle: "MiB per peer" });
+  return barChart(rows, { x: "class", y: "MiB", color: "direction", title, subtitle: "mean per peer", xTitle: null, yTitle: "MiB per peer", description: "For each class of peer, two bars: the mean MiB a peer uploaded and downloaded." });
 }
 
 /** Download curves of a real swarm: each leecher's share of the file over time. */
 export function downloadCurvesChart(samples: Array<{ ms: number; peer: string; fraction: number }>, title = "Download curves, as the peers report them"): VegaLiteSpec {
   const rows = samples.map((s) => ({ seconds: s.ms / 1000, peer: s.peer, fraction: s.fraction }));
-  const spec = lineChart(rows, { x: "seconds", y: "fraction", color: "peer", title, subtitle: "each verified piece moves a peer's line up", xTitle: "time (s)", yTitle: "share of the file verified" });
-  (spec.mark as Record<string, unknown>).point = false;
-  return spec;
+  return lineChart(rows, {
+    x: "seconds", y: "fraction", color: "peer", title, subtitle: "each verified piece moves a peer's line up", xTitle: "time (s)", yTitle: "share of the file verified", points: false,
+    description: "One line per leecher of a real swarm: the share of the file it had verified, over time.",
+  });
 }
 
 /** The copies of the rarest piece over time, one line per run: when it hits 0, a piece is gone and nobody can finish. */
 export function rarestCopiesChart(runs: Array<{ label: string; result: SwarmResult }>, title = "Copies of the rarest piece"): VegaLiteSpec {
   const rows = runs.flatMap(({ label, result }) => result.population.map((s) => ({ t: s.t, run: label, copies: s.rarestCopies })));
-  const spec = lineChart(rows, { x: "t", y: "copies", color: "run", title, subtitle: "at 0, some piece exists nowhere in the swarm: nobody can finish", xTitle: "time (s)", yTitle: "copies of the rarest piece" });
-  (spec.mark as Record<string, unknown>).point = false;
-  return spec;
+  return lineChart(rows, {
+    x: "t", y: "copies", color: "run", title, subtitle: "at 0, some piece exists nowhere in the swarm: nobody can finish", xTitle: "time (s)", yTitle: "copies of the rarest piece", points: false,
+    description: "One line per run: how many copies of the rarest piece the swarm held over time; at 0 a piece is lost and nobody can finish.",
+  });
 }

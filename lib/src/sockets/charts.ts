@@ -13,6 +13,7 @@ export function rttChart(report: PingReport, title = "Round-trip time of each pi
   const x = { field: "seq", type: "ordinal", title: "ping sequence number", axis: { labelAngle: 0 } };
   return {
     $schema: VEGALITE_SCHEMA,
+    description: `A bar per ping: its round-trip time in milliseconds, by sequence number; a cross on the axis marks each ping that got no reply (${report.sent - report.received} of ${report.sent}).`,
     title: { text: title, subtitle: `${report.received}/${report.sent} replies, ${(report.loss * 100).toFixed(0)}% lost` },
     width: 520,
     height: 240,
@@ -59,6 +60,7 @@ export function lossChart(rows: Array<{ configured: number; measured: number }>)
     y: "measured",
     title: "Measured loss vs configured loss",
     subtitle: "dots: the pinger's measurements",
+    description: "Dots: the loss the pinger measured against the loss configured on the relay in each direction. A dashed line is measured = configured (one way); a solid line is the round-trip model 1 − (1 − p)², which the dots should follow.",
     xTitle: "loss configured on the relay (each direction)",
     yTitle: "loss measured by the pinger",
   });
