@@ -126,8 +126,19 @@ export function lessonHeading(path: string): { title: string; question: string }
   const text = Array.isArray(first.source) ? first.source.join("") : first.source;
   const title = /^#\s+(.+)$/m.exec(text)?.[1].trim() ?? basename(path, ".ipynb");
   const plain = text.replace(/^#.*$/gm, "").replace(/[*_`]/g, "").replace(/\[([^\]]*)\]\([^)]*\)/g, "$1");
-  const question = /[^.!?\n]*\?/.exec(plain)?.[0].trim() ?? "";
-  return { title, question };
+  return { title, question: firstQuestion(plain) };
+}
+
+/**
+ * The first sentence of `text` that asks. A sentence ends at `.`, `!` or `?`
+ * before a space or the end of a line, so the dots inside `cs.umass.edu` or
+ * `3.2` end none.
+ *
+ * @example firstQuestion("The question. What does cs.umass.edu send?") // "What does cs.umass.edu send?"
+ */
+export function firstQuestion(text: string): string {
+  const sentences = text.split("\n").flatMap((line) => line.match(/\S(?:[^.!?]|[.!?](?!\s|$))*[.!?]?/g) ?? []);
+  return sentences.find((s) => s.endsWith("?"))?.trim() ?? "";
 }
 
 /** The site's index page: the lesson table with each lesson's question, page, slides and captures. */
