@@ -18,7 +18,9 @@ import { parseZone } from "../../lib/src/dns/zone";
 import { lookup } from "../../lib/src/dns/client";
 import { startLoopbackSwarm } from "../../lib/src/bt/loopback-swarm";
 import { closeAll } from "../../lib/src/net/lifecycle";
+import { SimNetwork } from "../../lib/src/sim/network";
 import { captureProblems, dissect, fieldValues } from "../tshark";
+import { run } from "../helpers";
 
 const dir = mkdtempSync(join(tmpdir(), "applayer-capture-"));
 let files = 0;
@@ -66,6 +68,15 @@ describe("a capture of real exchanges, read by tshark", () => {
     expect(await fieldValues(file, "imf.subject")).toEqual(["hi"]);
     expect(new Set(await fieldValues(file, "tcp.srcport", "smtp.response"))).toEqual(new Set(["25"]));
     expect((await fieldValues(file, "frame.number", "tcp.flags.fin == 1")).length).toBe(2); // closed both ways
+    // It says what it made up: the TCP around the real bytes, and the server moved to port 25.
+    const made = capture.reconstruction();
+    expect(made).toMatch(/^Reconstructed, not sniffed/);
+    expect(made).toContain("Ethernet, IP and TCP headers");
+    expect(made).toContain("handshake, sequence and acknowledgment numbers");
+    expect(made).toContain(`(${sink.address.port} → 25)`);
+    expect(made).not.toContain("simulated");
+    // Wireshark shows the section's comment under Capture File Properties; capinfos -k prints it.
+    expect(await run("capinfos", ["-k", file])).toContain(made);
   });
 
   it("DNS over UDP and over TCP: each query and answer dissected, on port 53", { timeout: 30_000 }, async () => {
@@ -142,6 +153,36 @@ describe("Capture", () => {
     } finally {
       delete process.env.APPLAYER_CAPTURE_DIR;
       delete process.env.APPLAYER_NOTEBOOK;
+    }
+  });
+});
+
+describe("what a capture says it made up", () => {
+  it("a simulated network's datagrams: UDP headers and simulated times, no TCP, no port moved", () => {
+    const sim = new SimNetwork({ seed: 1 });
+    const capture = new Capture({ clock: sim.clock });
+    capture.watch(sim);
+    capture.udp({ host: "127.53.0.1", port: 53 }, { host: "127.53.0.2", port: 4000 }, Buffer.from("x"));
+    const made = capture.reconstruction();
+    expect(made).toContain("Ethernet, IP and UDP headers");
+    expect(made).toContain("the times are the simulated network's clock");
+    expect(made).not.toMatch(/TCP|registered port/);
+  });
+
+  it("save() prints it beside the file's name when no notebook shows it", () => {
+    const where = mkdtempSync(join(tmpdir(), "applayer-save-"));
+    process.env.APPLAYER_CAPTURE_DIR = where;
+    const printed: string[] = [];
+    const log = console.log;
+    console.log = (...a: unknown[]) => void printed.push(a.join(" "));
+    try {
+      const capture = new Capture();
+      capture.udp({ host: "127.0.0.1", port: 1 }, { host: "127.0.0.1", port: 2 }, Buffer.from("x"));
+      capture.save("dns");
+      expect(printed.join("\n")).toContain(capture.reconstruction());
+    } finally {
+      console.log = log;
+      delete process.env.APPLAYER_CAPTURE_DIR;
     }
   });
 });

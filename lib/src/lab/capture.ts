@@ -42,9 +42,16 @@ const toBytes = (chunk: unknown, encoding?: unknown): Uint8Array =>
  * Records what a lesson's servers exchange, to open in Wireshark. Pass it as the
  * `capture` option of a server (SMTP, IMAP, POP3, DNS, a tracker, a BitTorrent
  * peer), or `watch()` a simulated network; then `save()` writes a pcapng file.
- * Around the real application bytes, each TCP connection gets its handshake,
- * sequence and acknowledgment numbers, and its FIN or RST, so Wireshark's
- * dissectors see SMTP, DNS, HTTP or BitTorrent exactly as they crossed the wire.
+ *
+ * The capture is reconstructed, not sniffed: it taps the sockets, so only the
+ * application bytes (SMTP, DNS, HTTP or BitTorrent, as each side wrote and read
+ * them) are real. The Ethernet, IP, UDP and TCP headers are made up around
+ * them: each TCP connection gets a handshake, random initial sequence numbers,
+ * an ACK after each write, segments of at most CAPTURE_MSS bytes and a FIN or
+ * RST, none of which is what the kernel's TCP did; servers appear at their
+ * protocol's registered port; on a simulated network the times are simulated.
+ * `reconstruction()` says which of this applies, and `save()` says it in the
+ * notebook and in the file's comment.
  * After STARTTLS, TLS encrypts below the point this taps: the capture keeps the
  * clear-text part of such a connection.
  *
@@ -63,6 +70,8 @@ export class Capture implements WireTap {
   private readonly flows = new Set<string>();
   /** "host:port" of each lesson server → the port the capture shows it at. */
   private readonly shownPorts = new Map<string, number>();
+  /** Each server shown at another port than its own, as "40123 → 25". */
+  private readonly moved = new Set<string>();
   private readonly epoch: number;
   private readonly start: number;
   private readonly maxBytes: number;
@@ -84,7 +93,26 @@ export class Capture implements WireTap {
 
   private shown(a: Address): Address {
     const port = this.shownPorts.get(`${a.host}:${a.port}`);
-    return port === undefined ? a : { host: a.host, port };
+    if (port === undefined || port === a.port) return a;
+    this.moved.add(`${a.port} → ${port}`);
+    return { host: a.host, port };
+  }
+
+  /**
+   * What in this capture is made up, in a sentence for its reader: everything but
+   * the application bytes, and which parts that means for these packets.
+   *
+   * @example capture.reconstruction() // "Reconstructed, not sniffed: … servers moved to their registered ports (40123 → 25) …"
+   */
+  reconstruction(): string {
+    const tcp = this.packets.some((p) => p.proto === "tcp");
+    const udp = this.packets.some((p) => p.proto === "udp");
+    const headers = ["Ethernet", "IP", ...(udp ? ["UDP"] : []), ...(tcp ? ["TCP"] : [])];
+    const made = [`the ${headers.slice(0, -1).join(", ")} and ${headers.at(-1)} headers around them are made up`];
+    if (tcp) made.push(`so are each TCP connection's handshake, sequence and acknowledgment numbers, segments (at most ${CAPTURE_MSS} bytes, one or more per write) and ACKs, and its FIN or RST`);
+    if (this.moved.size) made.push(`servers are shown at their protocol's registered port instead of the free port they listened on (${[...this.moved].join(", ")})`);
+    if (this.clock !== realClock) made.push("the times are the simulated network's clock");
+    return `Reconstructed, not sniffed: only the application bytes are what the programs sent; ${made.join("; ")}.`;
   }
 
   private push(p: Unstamped): void {
@@ -198,7 +226,7 @@ export class Capture implements WireTap {
 
   /** The capture as a pcapng file's bytes. */
   toPcapng(): Buffer {
-    return encodePcapng(this.packets);
+    return encodePcapng(this.packets, { comment: this.reconstruction() });
   }
 
   /**
@@ -214,9 +242,10 @@ export class Capture implements WireTap {
     writeFileSync(path, this.toPcapng());
     const note = this.truncated ? ` (recording stopped at ${this.maxBytes.toLocaleString("en-US")} bytes)` : "";
     const filter = options.filter ? `; Wireshark display filter: ${options.filter}` : "";
-    const text = `${this.packets.length} packets → captures/${name}${note}${filter}`;
+    const made = this.reconstruction();
+    const text = `${this.packets.length} packets → captures/${name}${note}${filter}\n${made}`;
     const shown = displayBundle({
-      "text/markdown": `📦 **Capture:** [captures/${name}](captures/${name}), ${this.packets.length} packets${note}. Open it in Wireshark, or \`tshark -r ${name}${options.filter ? ` -Y '${options.filter}'` : ""}\`.${options.filter ? ` Display filter: \`${options.filter}\`` : ""}`,
+      "text/markdown": `📦 **Capture:** [captures/${name}](captures/${name}), ${this.packets.length} packets${note}. Open it in Wireshark, or \`tshark -r ${name}${options.filter ? ` -Y '${options.filter}'` : ""}\`.${options.filter ? ` Display filter: \`${options.filter}\`` : ""}\n\n*${made}*`,
       "text/plain": text,
     });
     if (!shown) console.log(text);

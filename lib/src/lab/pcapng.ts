@@ -96,18 +96,31 @@ function block(type: number, body: Buffer): Buffer {
   return out;
 }
 
+/** A pcapng option (draft-ietf-opsawg-pcapng §3.5): code, length, the value padded to 32 bits. */
+function option(code: number, value: Buffer): Buffer {
+  const out = Buffer.alloc(4 + Math.ceil(value.length / 4) * 4);
+  out.writeUInt16LE(code, 0);
+  out.writeUInt16LE(value.length, 2);
+  value.copy(out, 4);
+  return out;
+}
+
 /**
  * A whole pcapng file: a Section Header Block, one Ethernet Interface Description
  * Block, and an Enhanced Packet Block per packet (timestamps in microseconds).
+ * A `comment` goes in the section header (opt_comment), where Wireshark shows it
+ * under Statistics → Capture File Properties and `capinfos -k` prints it.
  *
  * @example writeFileSync("smtp.pcapng", encodePcapng(capture.packets));
  */
-export function encodePcapng(packets: readonly Packet[]): Buffer {
-  const shb = Buffer.alloc(16);
-  shb.writeUInt32LE(0x1a2b3c4d, 0); // byte-order magic
-  shb.writeUInt16LE(1, 4); // version 1.0
-  shb.writeUInt16LE(0, 6);
-  shb.writeBigInt64LE(-1n, 8); // section length: not given
+export function encodePcapng(packets: readonly Packet[], options: { comment?: string } = {}): Buffer {
+  const fixed = Buffer.alloc(16);
+  fixed.writeUInt32LE(0x1a2b3c4d, 0); // byte-order magic
+  fixed.writeUInt16LE(1, 4); // version 1.0
+  fixed.writeUInt16LE(0, 6);
+  fixed.writeBigInt64LE(-1n, 8); // section length: not given
+  const comment = options.comment ? [option(1, Buffer.from(options.comment, "utf8")), option(0, Buffer.alloc(0))] : [];
+  const shb = Buffer.concat([fixed, ...comment]);
   const idb = Buffer.alloc(8);
   idb.writeUInt16LE(LINKTYPE_ETHERNET, 0);
   idb.writeUInt32LE(SNAPLEN, 4);
