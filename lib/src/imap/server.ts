@@ -32,7 +32,8 @@ export async function serveImap(options: ImapServerOptions): Promise<ImapServer>
   const { trace, access } = options;
   const service = await serveTcp("imap", options, (socket) => {
     const who = `${socket.remoteAddress}:${socket.remotePort}`;
-    const session = new ImapSession(access);
+    // The login throttle counts failures per client address too: the session does not know the peer, the adapter does.
+    const session = new ImapSession({ hostname: access.hostname, mailboxes: access.mailboxes, checkPassword: (user, password) => access.checkPassword(user, password, socket.remoteAddress) });
     const framer = new ImapFramer();
     let chain = Promise.resolve();
     let closed = false;

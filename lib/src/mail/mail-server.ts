@@ -51,6 +51,8 @@ export interface MailServerOptions {
   /** Called for every delivery attempt of the outgoing queue. */
   onDelivery?: (e: DeliveryEvent) => void;
   trace?: Trace;
+  /** The clock (ms) of the login throttle and the webmail's sessions; tests move it instead of sleeping. */
+  now?: () => number;
   /** Records what every service of this server sends and receives (see the lab's Capture). */
   capture?: ListenOptions["capture"];
 }
@@ -67,7 +69,7 @@ export interface MailServerOptions {
  * const umass = await startMailServer({ domain: "umass.edu", dataDir: "/tmp/umass", users: ["bob:bobpass"] });
  */
 export async function startMailServer(options: MailServerOptions): Promise<MailServer> {
-  const users = await Users.from(options.users);
+  const users = await Users.from(options.users, { now: options.now });
   const mailboxes = new Maildir(options.dataDir);
   const domain = options.domain.toLowerCase();
   const localPart = (address: string) => address.split("@")[0].toLowerCase();
@@ -94,17 +96,17 @@ export async function startMailServer(options: MailServerOptions): Promise<MailS
     capture: options.capture,
     session: { ...session, auth: true, requireAuth: true, authNeedsTls: true },
     certificate,
-    checkPassword: (user, password) => users.check(user.split("@")[0], password),
+    checkPassword: (user, password, client) => users.check(user.split("@")[0], password, client),
     async store(envelope, message) {
       await deliverLocal(envelope, message);
       const remote = envelope.rcptTo.filter((r) => !isLocal(r));
       if (remote.length) await queue.enqueue(envelope.mailFrom, remote, message); // on disk before the 250
     },
   });
-  const access: MailAccess = { hostname, mailboxes, checkPassword: (user, password) => users.check(user, password) };
+  const access: MailAccess = { hostname, mailboxes, checkPassword: (user, password, client) => users.check(user, password, client) };
   const imap = options.imapPort === undefined && !wantsWeb ? undefined : await serveImap({ host: options.host, port: options.imapPort ?? 0, access, trace: options.trace, capture: options.capture });
   const pop3 = options.pop3Port === undefined ? undefined : await servePop3({ host: options.host, port: options.pop3Port, access, trace: options.trace, capture: options.capture });
-  const http = wantsWeb ? await serveWebmail({ host: options.host, port: options.httpPort, capture: options.capture, domain, imap: imap!.address, submission: submission!.address }) : undefined;
+  const http = wantsWeb ? await serveWebmail({ host: options.host, port: options.httpPort, capture: options.capture, now: options.now, domain, imap: imap!.address, submission: submission!.address }) : undefined;
   const services = { smtp, submission, imap, pop3, http };
   return {
     domain,

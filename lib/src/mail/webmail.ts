@@ -1,11 +1,12 @@
 import * as http from "node:http";
-import { randomBytes } from "node:crypto";
 import { AppLayerError, isAppLayerError } from "../errors";
 import { Address } from "../net/address";
 import { Closable, ListenOptions, serveTcp } from "../net/lifecycle";
 import { ImapClient } from "../imap/client";
 import { sendMail } from "../smtp/client";
-import { MAX_WEBMAIL_BODY } from "./limits";
+import { MAX_WEBMAIL_BODY, WEBMAIL_SESSION_MAX_MS } from "./limits";
+import { WebmailSession, WebmailSessions } from "./webmail-sessions";
+import { LoginThrottle } from "../mailstore/login-throttle";
 import { decodeWords } from "../message/header";
 import { composeMessage, parseMessage } from "../message/message";
 
@@ -17,7 +18,11 @@ import { composeMessage, parseMessage } from "../message/message";
  *
  * Sessions: after LOGIN succeeds over IMAP, the browser gets a random session id in
  * an HttpOnly, SameSite=Strict cookie; each form also carries a per-session token,
- * so another site cannot submit it (CSRF). Everything shown is HTML-escaped.
+ * so another site cannot submit it (CSRF) — the login form too, with a token tied to
+ * a cookie (see {@link WebmailSessions}). Sessions expire (WEBMAIL_SESSION_IDLE_MS
+ * idle, WEBMAIL_SESSION_MAX_MS in all). Failed logins are counted per client address
+ * and per user ({@link LoginThrottle}); past the limit the form answers 429 for a
+ * while, even to the right password. Everything shown is HTML-escaped.
  */
 export interface WebmailOptions extends ListenOptions {
   /** The domain's name, shown on the page and appended to user names for From. */
@@ -26,16 +31,12 @@ export interface WebmailOptions extends ListenOptions {
   imap: Address;
   /** The submission port the webmail sends through (STARTTLS + AUTH PLAIN). */
   submission: Address;
+  /** The clock (ms) of sessions and the login throttle; tests move it instead of sleeping. */
+  now?: () => number;
 }
 
 export interface Webmail extends Closable {
   readonly address: Address;
-}
-
-interface Session {
-  user: string;
-  password: string;
-  token: string;
 }
 
 const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -46,7 +47,7 @@ table{border-collapse:collapse;width:100%}td,th{padding:6px 8px;border-bottom:1p
 label{display:block;margin:8px 0 2px}input,textarea{width:100%;box-sizing:border-box;padding:6px;font:inherit}pre{white-space:pre-wrap;background:#f6f6f6;padding:12px}
 .note{background:#e8f4e8;padding:8px 12px}.error{background:#fbe9e9;padding:8px 12px}`;
 
-function page(title: string, body: string, session?: Session, domain = ""): string {
+function page(title: string, body: string, session?: WebmailSession, domain = ""): string {
   const nav = session
     ? `<a href="/inbox">Inbox</a><a href="/compose">Compose</a><form method="post" action="/logout" style="margin-left:auto"><input type="hidden" name="token" value="${session.token}"><button>Log out ${escape(session.user)}</button></form>`
     : "";
@@ -78,49 +79,72 @@ function readForm(req: http.IncomingMessage): Promise<URLSearchParams> {
  * // open http://127.0.0.1:PORT/ and log in as bob / bobpass
  */
 export async function serveWebmail(options: WebmailOptions): Promise<Webmail> {
-  const sessions = new Map<string, Session>();
-  const imapFor = async (s: Session) => {
+  const sessions = new WebmailSessions(options.now);
+  const throttle = new LoginThrottle({}, options.now);
+  const imapFor = async (s: { user: string; password: string }) => {
     const c = await ImapClient.connect({ server: options.imap });
     await c.login(s.user, s.password);
     return c;
   };
-  const cookieSession = (req: http.IncomingMessage) => {
-    const id = /(?:^|;\s*)webmail=([A-Za-z0-9_-]+)/.exec(req.headers.cookie ?? "")?.[1];
-    return id ? sessions.get(id) : undefined;
-  };
-  const send = (res: http.ServerResponse, status: number, html: string) => {
+  const cookie = (req: http.IncomingMessage, name: string) => new RegExp(`(?:^|;\\s*)${name}=([A-Za-z0-9_-]+)`).exec(req.headers.cookie ?? "")?.[1];
+  const send = (res: http.ServerResponse, status: number, html: string, headers: http.OutgoingHttpHeaders = {}) => {
     // After 413 the unread body is still coming: close rather than read it as the next request.
     const close = status === 413 ? { connection: "close" } : {};
-    res.writeHead(status, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store", "x-frame-options": "DENY", ...close });
+    res.writeHead(status, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store", "x-frame-options": "DENY", ...close, ...headers });
     res.end(html);
   };
   const redirect = (res: http.ServerResponse, to: string, cookie?: string) => {
     res.writeHead(303, { location: to, ...(cookie ? { "set-cookie": cookie } : {}) });
     res.end();
   };
-  const loginPage = (error = "") =>
-    page("Log in", `${error ? `<p class="error">${escape(error)}</p>` : ""}<form method="post" action="/login"><label>User<input name="user" autofocus></label><label>Password<input name="password" type="password"></label><p><button>Log in</button></p></form>`, undefined, options.domain);
+  /** The login form, its CSRF token tied to the nonce in the webmail-login cookie (a new one if the browser has none). */
+  const showLogin = (req: http.IncomingMessage, res: http.ServerResponse, status: number, message = "", headers: http.OutgoingHttpHeaders = {}) => {
+    const old = cookie(req, "webmail-login");
+    const nonce = old ?? sessions.newNonce();
+    const setCookie = old ? {} : { "set-cookie": `webmail-login=${nonce}; HttpOnly; SameSite=Strict; Path=/` };
+    const note = message ? `<p class="${status === 200 ? "note" : "error"}">${escape(message)}</p>` : "";
+    const form = `<form method="post" action="/login"><input type="hidden" name="csrf" value="${sessions.loginToken(nonce)}"><label>User<input name="user" autofocus></label><label>Password<input name="password" type="password"></label><p><button>Log in</button></p></form>`;
+    return send(res, status, page("Log in", note + form, undefined, options.domain), { ...setCookie, ...headers });
+  };
+
+  /** POST /login: the form's token, then the throttle, then LOGIN over IMAP; a session on success. */
+  async function logIn(req: http.IncomingMessage, res: http.ServerResponse, form: URLSearchParams): Promise<void> {
+    if (!sessions.checkLoginToken(cookie(req, "webmail-login"), form.get("csrf"))) {
+      // A cross-site POST (no SameSite=Strict cookie, no token): nothing changes, the browser's session included.
+      return send(res, 403, page("Forbidden", `<p class="error">This login form is not from this site, or it is stale. <a href="/">Open the login page</a> again.</p>`, undefined, options.domain));
+    }
+    const user = (form.get("user") ?? "").trim().toLowerCase();
+    const password = form.get("password") ?? "";
+    const who = { user: user.split("@")[0], client: req.socket.remoteAddress };
+    const wait = throttle.retryAfter(who);
+    if (wait > 0) {
+      const minutes = Math.ceil(wait / 60_000);
+      return showLogin(req, res, 429, `Too many failed logins for this user or from this address. Try again in ${minutes} minute${minutes === 1 ? "" : "s"}.`, { "retry-after": String(Math.ceil(wait / 1000)) });
+    }
+    try {
+      await (await imapFor({ user, password })).logout();
+    } catch (e) {
+      if (!isAppLayerError(e, "IMAP_REPLY")) throw e;
+      throttle.failed(who);
+      return showLogin(req, res, 401, "Wrong user name or password.");
+    }
+    throttle.succeeded(who);
+    const old = cookie(req, "webmail");
+    if (old) sessions.delete(old); // a new login replaces the browser's old session
+    const id = sessions.create(user, password);
+    return redirect(res, "/inbox", `webmail=${id}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${WEBMAIL_SESSION_MAX_MS / 1000}`);
+  }
 
   async function route(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "http://webmail");
-    const session = cookieSession(req);
+    const sessionId = cookie(req, "webmail");
+    const session = sessions.get(sessionId);
     if (req.method === "POST") {
       const form = await readForm(req);
-      if (url.pathname === "/login") {
-        const s: Session = { user: (form.get("user") ?? "").trim().toLowerCase(), password: form.get("password") ?? "", token: randomBytes(16).toString("base64url") };
-        try {
-          await (await imapFor(s)).logout();
-        } catch (e) {
-          if (!isAppLayerError(e, "IMAP_REPLY")) throw e;
-          return send(res, 401, loginPage("Wrong user name or password."));
-        }
-        const id = randomBytes(18).toString("base64url");
-        sessions.set(id, s);
-        return redirect(res, "/inbox", `webmail=${id}; HttpOnly; SameSite=Strict; Path=/`);
-      }
+      if (url.pathname === "/login") return logIn(req, res, form);
       if (!session || form.get("token") !== session.token) return send(res, 403, page("Forbidden", `<p class="error">This form is not from your session. <a href="/">Log in</a> again.</p>`, undefined, options.domain));
       if (url.pathname === "/logout") {
-        for (const [id, s] of sessions) if (s === session) sessions.delete(id);
+        sessions.delete(sessionId!);
         return redirect(res, "/", "webmail=; Max-Age=0; Path=/");
       }
       if (url.pathname === "/send") {
@@ -131,6 +155,7 @@ export async function serveWebmail(options: WebmailOptions): Promise<Webmail> {
         try {
           await sendMail({ server: options.submission, from, to, message, auth: { user: session.user, password: session.password } });
         } catch (e) {
+          if (isAppLayerError(e, "MAIL_ADDRESS")) return send(res, 400, page("Not sent", `<p class="error">${escape(e.message)}</p>`, session, options.domain));
           if (!isAppLayerError(e, "SMTP_REPLY")) throw e;
           return send(res, 502, page("Not sent", `<p class="error">The mail server refused it: ${escape(e.message)}</p>`, session, options.domain));
         }
@@ -139,7 +164,11 @@ export async function serveWebmail(options: WebmailOptions): Promise<Webmail> {
       return send(res, 404, page("Not found", "<p>No such page.</p>", session, options.domain));
     }
     if (req.method !== "GET") return send(res, 405, page("Method not allowed", "<p>Use GET or POST.</p>"));
-    if (!session) return url.pathname === "/" ? send(res, 200, loginPage()) : redirect(res, "/");
+    if (!session) {
+      // A cookie of a session that has expired (or ended): back to the login page, saying why, and forget the cookie.
+      if (url.pathname !== "/") return sessionId ? redirect(res, "/?expired=1", "webmail=; Max-Age=0; Path=/") : redirect(res, "/");
+      return showLogin(req, res, 200, url.searchParams.has("expired") ? "Your session has expired. Please log in again." : "");
+    }
     if (url.pathname === "/") return redirect(res, "/inbox");
     if (url.pathname === "/inbox") {
       const imap = await imapFor(session);

@@ -127,6 +127,6 @@ export interface MailAccess {
   /** The server's name, in greetings. */
   hostname: string;
   mailboxes: Maildir;
-  /** Is this the user's password? (user name without the domain) */
-  checkPassword(user: string, password: string): Promise<boolean>;
+  /** Is this the user's password? (user name without the domain; `client` is the peer's address, for the login throttle) */
+  checkPassword(user: string, password: string, client?: string): Promise<boolean>;
 }

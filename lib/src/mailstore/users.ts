@@ -1,5 +1,6 @@
 import { randomBytes, scrypt, timingSafeEqual } from "node:crypto";
 import { promisify } from "node:util";
+import { LoginThrottle } from "./login-throttle";
 
 const scryptAsync = promisify(scrypt) as (password: string, salt: Buffer, keylen: number) => Promise<Buffer>;
 
@@ -21,7 +22,10 @@ export async function hashPassword(password: string): Promise<PasswordHash> {
 
 /**
  * A mail server's users: names with scrypt-hashed passwords. Wrong passwords are
- * slowed down, more with each failure in a row, so guessing is expensive.
+ * slowed down, more with each failure in a row, so guessing is expensive; and a
+ * {@link LoginThrottle} locks out a user or a client address after too many
+ * failures (MAX_LOGIN_FAILURES_PER_USER / _PER_CLIENT). Every login path — IMAP,
+ * POP3, SMTP AUTH — comes through `check`, so they share one count.
  *
  * @example
  * const users = await Users.from(["bob:bobpass"]);
@@ -29,17 +33,21 @@ export async function hashPassword(password: string): Promise<PasswordHash> {
  */
 export class Users {
   private readonly failures = new Map<string, number>();
-  private constructor(private readonly hashes: Map<string, PasswordHash>) {}
+  private constructor(
+    private readonly hashes: Map<string, PasswordHash>,
+    /** The lockout count shared by every login path. */
+    readonly throttle: LoginThrottle,
+  ) {}
 
-  /** From "name:password" pairs (the CLI's --user). */
-  static async from(pairs: string[]): Promise<Users> {
+  /** From "name:password" pairs (the CLI's --user). `now` is the throttle's clock (tests move it). */
+  static async from(pairs: string[], options: { now?: () => number } = {}): Promise<Users> {
     const map = new Map<string, PasswordHash>();
     for (const p of pairs) {
       const i = p.indexOf(":");
       if (i < 1) throw new Error(`--user wants NAME:PASSWORD, not "${p}"`);
       map.set(p.slice(0, i).toLowerCase(), await hashPassword(p.slice(i + 1)));
     }
-    return new Users(map);
+    return new Users(map, new LoginThrottle({}, options.now));
   }
 
   /** Is there such a user (name without domain)? */
@@ -47,16 +55,22 @@ export class Users {
     return this.hashes.has(name.toLowerCase());
   }
 
-  /** Checks a password in constant time; after failures, answers only after a growing delay. */
-  async check(name: string, password: string): Promise<boolean> {
+  /**
+   * Checks a password in constant time; after failures, answers only after a growing
+   * delay. A locked-out user or `client` (the peer's address) gets false at once, even
+   * with the right password, and no password is tried.
+   */
+  async check(name: string, password: string, client?: string): Promise<boolean> {
     const key = name.toLowerCase();
+    const who = { user: key, client };
+    if (this.throttle.retryAfter(who) > 0) return false;
     const failed = this.failures.get(key) ?? 0;
     if (failed) await new Promise((r) => setTimeout(r, Math.min(FAILED_LOGIN_DELAY_MS * 2 ** (failed - 1), MAX_FAILED_LOGIN_DELAY_MS)));
     const stored = this.hashes.get(key);
     const hash = await scryptAsync(password, stored?.salt ?? Buffer.alloc(16), 32);
     const ok = stored !== undefined && timingSafeEqual(hash, stored.hash);
-    if (ok) this.failures.delete(key);
-    else this.failures.set(key, failed + 1);
+    if (ok) this.failures.delete(key), this.throttle.succeeded(who);
+    else this.failures.set(key, failed + 1), this.throttle.failed(who);
     return ok;
   }
 }

@@ -27,7 +27,8 @@ export async function servePop3(options: Pop3ServerOptions): Promise<Pop3Server>
   const { trace, access } = options;
   const service = await serveTcp("pop3", options, (socket) => {
     const who = `${socket.remoteAddress}:${socket.remotePort}`;
-    const session = new Pop3Session(access);
+    // The login throttle counts failures per client address too: the session does not know the peer, the adapter does.
+    const session = new Pop3Session({ hostname: access.hostname, mailboxes: access.mailboxes, checkPassword: (user, password) => access.checkPassword(user, password, socket.remoteAddress) });
     // Room for the longest line we accept plus slack, so an over-long one still gets -ERR, not a cut.
     const splitter = new LineSplitter(MAX_POP3_LINE * 4);
     let chain = Promise.resolve();

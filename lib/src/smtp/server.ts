@@ -15,8 +15,8 @@ export interface SmtpServerOptions extends ListenOptions {
   store(envelope: Envelope, message: Buffer): Promise<void>;
   /** Key and certificate for STARTTLS (when session.tls is on); see selfSignedCertificate. */
   certificate?: Certificate;
-  /** Checks a password for AUTH PLAIN (when session.auth is on). */
-  checkPassword?(user: string, password: string): Promise<boolean>;
+  /** Checks a password for AUTH PLAIN (when session.auth is on); `client` is the peer's address, for a login throttle. */
+  checkPassword?(user: string, password: string, client?: string): Promise<boolean>;
   idleTimeoutMs?: number;
   trace?: Trace;
 }
@@ -89,7 +89,7 @@ export async function serveSmtp(options: SmtpServerOptions): Promise<SmtpServer>
       }
       if (out.authenticate) {
         const { user, password } = out.authenticate;
-        (options.checkPassword ?? (async () => false))(user, password).then((ok) => handle(session.authenticated(ok)), () => handle(session.authenticated(false)));
+        (options.checkPassword ?? (async () => false))(user, password, peer).then((ok) => handle(session.authenticated(ok)), () => handle(session.authenticated(false)));
       }
     };
     send(formatReply(session.greeting()));
