@@ -34,7 +34,8 @@ if [ "$want_test" = 1 ]; then
   # Standard tools and servers the interop tests run against ours.
   # redis-server: the grading queue's tests start one on loopback.
   # transmission-daemon, python3-libtorrent: BitTorrent peers; isync (mbsync), fetchmail: IMAP STARTTLS and POP3 STLS clients.
-  apt_pkgs+=(socat netcat-openbsd bind9-dnsutils bind9 nsd knot unbound dnsperf swaks libnet-ssleay-perl python3-aiosmtpd dovecot-imapd dovecot-pop3d chromium aria2 transmission-cli mktorrent opentracker tshark bind9-utils redis-server transmission-daemon python3-libtorrent isync fetchmail)
+  # ldnsutils (drill), dnsviz: DNSSEC judges of the signed zones our DNS server serves.
+  apt_pkgs+=(socat netcat-openbsd bind9-dnsutils bind9 nsd knot unbound dnsperf ldnsutils dnsviz swaks libnet-ssleay-perl python3-aiosmtpd dovecot-imapd dovecot-pop3d chromium aria2 transmission-cli mktorrent opentracker tshark bind9-utils redis-server transmission-daemon python3-libtorrent isync fetchmail)
 fi
 if [ "$want_hub" = 1 ]; then
   # JupyterHub 3 and its proxy (node-configurable-http-proxy); its systemd unit stays stopped (policy-rc.d below).

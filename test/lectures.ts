@@ -73,3 +73,36 @@ export async function saveChartShot(page: Page, name: string): Promise<void> {
 export function currentSlide(page: Page): Promise<number> {
   return page.evaluate(`[...document.querySelectorAll(".reveal .slides > section")].findIndex((s) => s.classList.contains("present"))`) as Promise<number>;
 }
+
+/**
+ * The code and text blocks of a deck that run past their slide's right edge with
+ * no way to scroll to the rest, as "slide H/V: its first line". Each slide is
+ * shown in turn (reveal.js lays out only the slides near the current one) and
+ * each <pre> on it measured: it must fit, or scroll sideways, and stay inside
+ * the slide.
+ */
+export async function overflowingCode(page: Page): Promise<string[]> {
+  const slides = (await page.evaluate(`[...document.querySelectorAll(".reveal .slides > section")].map((top) => Math.max(1, top.querySelectorAll(":scope > section").length))`)) as number[];
+  const slide = (h: number, v: number) => `(() => {
+    const top = document.querySelectorAll(".reveal .slides > section")[${h}];
+    const subs = top.querySelectorAll(":scope > section");
+    return subs.length ? subs[${v}] : top;
+  })()`;
+  const found: string[] = [];
+  for (const [h, count] of slides.entries()) {
+    for (let v = 0; v < count; v++) {
+      await page.evaluate(`location.hash = "#/${h}/${v}"`);
+      await page.waitForFunction(`${slide(h, v)}.classList.contains("present")`);
+      found.push(...((await page.evaluate(`(() => {
+        const slide = ${slide(h, v)};
+        const edge = slide.getBoundingClientRect().right;
+        return [...slide.querySelectorAll("pre")].filter((pre) => !pre.closest("aside.notes")).flatMap((pre) => {
+          const scrolls = ["auto", "scroll"].includes(getComputedStyle(pre).overflowX);
+          const cut = (pre.scrollWidth > pre.clientWidth + 1 && !scrolls) || pre.getBoundingClientRect().right > edge + 1;
+          return cut ? ["slide ${h}/${v}: " + JSON.stringify(pre.textContent.trim().split("\\n")[0].slice(0, 60))] : [];
+        });
+      })()`)) as string[]));
+    }
+  }
+  return found;
+}

@@ -167,7 +167,7 @@ export async function startRealHierarchy(port: number): Promise<{ peers: Peer[];
  * (named.root format). Root hints cannot carry a port, so the hierarchy it walks
  * must listen on port 53.
  */
-export async function startUnbound(listen: { host: string; port: number }, root: { hints: string; trustAnchor?: string }): Promise<{ stop: () => Promise<void> }> {
+export async function startUnbound(listen: { host: string; port: number }, root: { hints: string; trustAnchor?: string; stub?: { zone: string; address: string; port: number } }): Promise<{ stop: () => Promise<void> }> {
   const dir = newDir("unbound");
   writeFileSync(join(dir, "unbound.conf"), `server:
   interface: ${listen.host}@${listen.port}
@@ -186,7 +186,7 @@ export async function startUnbound(listen: { host: string; port: number }, root:
   num-threads: 1
   root-hints: "${root.hints}"
   # Unbound answers 127.in-addr.arpa itself (RFC 6303 locally served zones); the world's reverse zone lives there.
-  local-zone: "127.in-addr.arpa." nodefault
+  local-zone: "127.in-addr.arpa." nodefault${root.stub ? `\n  # RFC 6761's test. is served locally unless told otherwise.\n  local-zone: "test." nodefault\nstub-zone:\n  name: "${root.stub.zone}"\n  stub-addr: ${root.stub.address}@${root.stub.port}` : ""}
 remote-control:
   control-enable: no
 `);
@@ -212,4 +212,49 @@ export async function signWithBind(zoneText: string, origin: string, options: { 
   await run("dnssec-signzone", ["-q", "-S", "-K", dir, "-d", dir, "-O", "full", ...(options.nsec3 ? ["-3", "-"] : []), "-o", origin, "-f", join(dir, "signed"), join(dir, "zone")], "", { timeoutMs: 60_000 });
   const kskFile = readdirSync(dir).map((f) => join(dir, f)).find((f) => f.endsWith(".key") && readFileSync(f, "utf8").includes("DNSKEY 257"))!;
   return { signed: readFileSync(join(dir, "signed"), "utf8"), kskFile };
+}
+
+/** One finding of DNSViz's grok: where in its report, the code (RRSET_TTL_MISMATCH, NO_SEP…) and what it says. */
+export interface DnsvizFinding {
+  at: string;
+  level: "error" | "warning";
+  code: string;
+  description: string;
+}
+
+/**
+ * DNSViz's grok, run from Python with its pygraphviz version test turned off:
+ * that test imports `pygraphviz.release`, which Debian 12's pygraphviz 1.7 no
+ * longer has, so the test says "pygraphviz is required" and exits 2 whenever a
+ * trust anchor is given. Grok itself never draws; only `dnsviz graph` needs pygraphviz.
+ */
+const GROK = 'import sys, logging; logging.basicConfig(level=logging.WARNING, format="%(message)s"); import dnsviz.commands.grok as g; g.test_pygraphviz = lambda: None; g.main(["grok", *sys.argv[1:]])';
+
+/**
+ * Probes authoritative servers with DNSViz (`probe -A`, each zone's servers
+ * given with `-x zone:name=address:port`, so nothing leaves loopback), assesses
+ * the probe with grok against `trustAnchor` (a file of DNSKEY records), and
+ * returns every error and warning grok reports, anywhere in its report.
+ */
+export async function dnsviz(servers: Array<{ zone: string; name: string; address: string; port?: number }>, names: string[], trustAnchor: string): Promise<DnsvizFinding[]> {
+  const dir = newDir("dnsviz");
+  try {
+    const x = servers.flatMap((s) => ["-x", `${s.zone}:${s.name}=${s.address}${s.port ? `:${s.port}` : ""}`]);
+    await run("dnsviz", ["probe", "-A", ...x, "-o", join(dir, "probe.json"), ...names], "", { timeoutMs: 120_000 });
+    const report = JSON.parse(await run("/usr/bin/python3", ["-c", GROK, "-t", trustAnchor, "-r", join(dir, "probe.json")], "", { timeoutMs: 120_000 }));
+    const findings: DnsvizFinding[] = [];
+    const walk = (node: unknown, at: string): void => {
+      if (Array.isArray(node)) return node.forEach((n, i) => walk(n, `${at}[${i}]`));
+      if (!node || typeof node !== "object") return;
+      for (const [k, v] of Object.entries(node)) {
+        if ((k === "errors" || k === "warnings") && Array.isArray(v)) {
+          for (const f of v as Array<{ code: string; description: string }>) findings.push({ at, level: k === "errors" ? "error" : "warning", code: f.code, description: f.description });
+        } else walk(v, `${at}/${k}`);
+      }
+    };
+    walk(report, "");
+    return findings;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

@@ -57,3 +57,9 @@ export const MESSAGE_CACHE_ENTRIES = 10_000;
  * with more are refused (FORMERR), and `dnssec sign --nsec3` will not make them.
  */
 export const MAX_NSEC3_ITERATIONS = 150;
+
+/**
+ * RFC 8659 §4.1: a CAA tag is 1 to 255 octets (its length is one octet) of ASCII
+ * letters and digits; zone files with a longer or empty tag are refused.
+ */
+export const MAX_CAA_TAG_LENGTH = 255;

@@ -2,7 +2,7 @@ import { DnsMessage, DnsRecord, FLAGS } from "./codec";
 import { Nsec3, base32hex, parseNsec3param, saltText } from "./dnssec/nsec3";
 
 /** The record types zone files and the lessons' servers handle (DNSSEC's keys among them). */
-export const RECORD_TYPES = ["A", "AAAA", "NS", "CNAME", "MX", "SOA", "TXT", "PTR", "DNSKEY", "DS", "RRSIG", "NSEC", "NSEC3", "NSEC3PARAM"] as const;
+export const RECORD_TYPES = ["A", "AAAA", "NS", "CNAME", "MX", "SOA", "TXT", "PTR", "DNSKEY", "DS", "RRSIG", "NSEC", "NSEC3", "NSEC3PARAM", "SRV", "CAA"] as const;
 export type RecordType = (typeof RECORD_TYPES)[number];
 
 /** The textbook's view of a resource record: (Name, Value, Type, TTL). */
@@ -60,6 +60,16 @@ export function formatRdata(rr: DnsRecord): string {
     case "NSEC3PARAM": {
       const p = parseNsec3param(Buffer.from(d as Uint8Array));
       return `${p.algorithm} ${p.flags} ${p.iterations} ${saltText(p.salt)}`;
+    }
+    case "SRV": {
+      // RFC 2782: priority, weight, port, target.
+      const srv = d as { priority: number; weight: number; port: number; target: string };
+      return `${srv.priority} ${srv.weight} ${srv.port} ${fqdn(srv.target)}`;
+    }
+    case "CAA": {
+      // RFC 8659 §4.1.1: flags, tag, and the value as a quoted string (as dig and Knot print it).
+      const caa = d as { flags?: number; tag: string; value: string };
+      return `${caa.flags ?? 0} ${caa.tag} ${JSON.stringify(caa.value)}`;
     }
     case "DS": {
       const ds = d as { keyTag: number; algorithm: number; digestType: number; digest: Uint8Array };

@@ -3,6 +3,7 @@ import { AppLayerError } from "../errors";
 import { DnsRecord, canonical, checkName, isInZone } from "./codec";
 import { RECORD_TYPES, RecordType, fqdn } from "./records";
 import { checkNsec3Params, fromBase32hex, nsec3paramRdata } from "./dnssec/nsec3";
+import { MAX_CAA_TAG_LENGTH } from "./limits";
 
 /** A zone's records, indexed by owner name, with its SOA at the apex. */
 export class Zone {
@@ -318,6 +319,23 @@ function readMasterFile(text: string, options: MasterFileOptions) {
           if (!next || next.length !== 20) fail("the NSEC3's next hashed name is not a base32hex SHA-1 hash");
           data = { ...params, nextDomain: next, rrtypes: rd.slice(5).map((t) => t.toUpperCase()) };
         }
+        break;
+      }
+      case "SRV": {
+        // RFC 2782: priority, weight and port (16 bits each), then the target host ("." for none).
+        want(4);
+        const u16 = (v: string, what: string) => (int(v, what) <= 0xffff ? Number(v) : fail(`${what} is over 65535`));
+        data = { priority: u16(rd[0], "SRV priority"), weight: u16(rd[1], "SRV weight"), port: u16(rd[2], "SRV port"), target: name(rd[3]) };
+        break;
+      }
+      case "CAA": {
+        // RFC 8659 §4.1: flags (one octet), a tag of ASCII letters and digits, then the value, quoted or as one word.
+        want(3);
+        const flags = int(rd[0], "CAA flags");
+        if (flags > 255) fail("CAA flags are one octet (0-255)");
+        if (!/^[A-Za-z0-9]+$/.test(rd[1])) fail(`the CAA tag "${rd[1]}" is not ASCII letters and digits (RFC 8659 §4.1)`);
+        if (rd[1].length > MAX_CAA_TAG_LENGTH) fail(`a CAA tag is at most ${MAX_CAA_TAG_LENGTH} octets, this one ${rd[1].length}`);
+        data = { flags, tag: rd[1], value: rd[2].startsWith('"') ? rd[2].slice(1) : rd[2] };
         break;
       }
       case "DS": {

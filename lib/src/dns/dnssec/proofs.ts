@@ -81,8 +81,12 @@ export function nodataProof(zone: Zone, name: string, source?: string): DnsRecor
   if (chain) return chain.matching(name);
   const own = nsecAt(zone, name);
   if (own.length) return own;
-  const covering = coveringNsec(zone, name);
-  return covering ? [covering] : [];
+  // An empty non-terminal. ldns (drill) reads a NODATA without an NSEC at the name as it reads an NXDOMAIN and
+  // wants the wildcard below the parent proven absent too; BIND and Unbound do not. Sending it costs one record.
+  const dot = canonical(name).indexOf(".");
+  const parent = dot < 0 ? "" : canonical(name).slice(dot + 1);
+  const wildcard = zone.exists(wildcardAt(parent)) ? [] : [coveringNsec(zone, wildcardAt(parent))];
+  return [coveringNsec(zone, name), ...wildcard].filter((r): r is DnsRecord => r !== undefined);
 }
 
 /**
