@@ -106,6 +106,7 @@ export * from "./bt/wire";
 export * from "./bt/storage";
 export * from "./bt/peer";
 export * from "./bt/session";
+export * from "./bt/limits";
 export * from "./bt/loopback-swarm";
 export * from "./bt/picker";
 export * from "./bt/choker";

@@ -7,11 +7,11 @@ import { join } from "node:path";
 import { createTorrent, parseTorrent, Torrent } from "../../lib/src/bt/metainfo";
 import { serveTracker, Tracker } from "../../lib/src/bt/tracker";
 import { SessionEvent, TorrentSession, startSession } from "../../lib/src/bt/session";
-import { encodeHandshake, encodeWireMessage } from "../../lib/src/bt/wire";
+import { BLOCK_SIZE, HANDSHAKE_LENGTH, WireDecoder, encodeHandshake, encodeWireMessage, wordsToBitfield } from "../../lib/src/bt/wire";
 import { encodeBencode } from "../../lib/src/bt/bencode";
 import { Trace } from "../../lib/src/lab/trace";
 import { PieceAssembly } from "../../lib/src/bt/assembly";
-import { TRACKER_RETRIES } from "../../lib/src/bt/limits";
+import { PIPELINE, TRACKER_RETRIES } from "../../lib/src/bt/limits";
 import { isAppLayerError } from "../../lib/src/errors";
 import { freePort } from "../helpers";
 
@@ -258,5 +258,58 @@ describe("finding peers through the tracker", () => {
     const leecher = await start({ torrent, dir: out, port: 0, announceUrl: `http://127.0.0.1:${await freePort()}/announce`, trackerRetryMs: 1, peers: [seed.address] });
     await leecher.complete;
     expect(readFileSync(join(out, "lesson.bin")).equals(data)).toBe(true);
+  }, 30_000);
+});
+
+describe("request pipelining", () => {
+  it(`keeps PIPELINE (${PIPELINE}) requests in flight to a seed that answers only in bursts, and never one more`, async () => {
+    // A seed like Transmission: it queues requests and sends what is queued every 20 ms (Transmission: every 500 ms),
+    // so how many blocks arrive per burst is how many requests were in flight. Over PIPELINE blocks in the torrent.
+    const big = randomBytes(4 * PIPELINE * BLOCK_SIZE);
+    writeFileSync(join(dir, "big.bin"), big);
+    const t = parseTorrent(await createTorrent(join(dir, "big.bin"), { announce: tracker.announceUrl }));
+    let inFlight = 0;
+    let most = 0;
+    const seed = net.createServer((socket) => {
+      const decoder = new WireDecoder();
+      const queue: Array<{ piece: number; begin: number; length: number }> = [];
+      let handshook = false;
+      let pending = Buffer.alloc(0);
+      const pulse = setInterval(() => {
+        for (const r of queue.splice(0)) {
+          const at = r.piece * t.pieceLength + r.begin;
+          socket.write(encodeWireMessage({ type: "piece", piece: r.piece, begin: r.begin, block: big.subarray(at, at + r.length) }));
+          inFlight--;
+        }
+      }, 20);
+      socket.on("close", () => clearInterval(pulse));
+      socket.on("error", () => undefined);
+      socket.on("data", (chunk: Buffer) => {
+        if (!handshook) {
+          pending = Buffer.concat([pending, chunk]);
+          if (pending.length < HANDSHAKE_LENGTH) return;
+          handshook = true;
+          socket.write(Buffer.concat([encodeHandshake(t.infoHashBytes, Buffer.from("-TR3000-fakefakefake")),
+            encodeWireMessage({ type: "bitfield", bits: wordsToBitfield(new Uint32Array(Math.ceil(t.pieces.length / 32)).fill(0xffffffff), t.pieces.length) }), encodeWireMessage({ type: "unchoke" })]));
+          chunk = pending.subarray(HANDSHAKE_LENGTH);
+        }
+        for (const m of decoder.push(chunk)) {
+          if (m.type === "request") {
+            queue.push(m);
+            most = Math.max(most, ++inFlight);
+          }
+        }
+      });
+    });
+    await new Promise<void>((r) => seed.listen(0, "127.0.0.1", r));
+    try {
+      const out = mkdtempSync(join(tmpdir(), "applayer-bt-pipeline-"));
+      const leecher = await start({ torrent: t, dir: out, port: 0, announceUrl: "", peers: [{ host: "127.0.0.1", port: (seed.address() as net.AddressInfo).port }] });
+      await leecher.complete;
+      expect(readFileSync(join(out, "big.bin")).equals(big)).toBe(true);
+      expect(most).toBe(PIPELINE);
+    } finally {
+      seed.close();
+    }
   }, 30_000);
 });

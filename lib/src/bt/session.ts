@@ -5,7 +5,7 @@ import { Address } from "../net/address";
 import { Closable, ListenOptions, serveTcp } from "../net/lifecycle";
 import { Random } from "../sim/random";
 import { OPTIMISTIC_UNCHOKE_SECONDS, REGULAR_SLOTS, REGULAR_UNCHOKE_SECONDS, chooseOptimistic, chooseRegular } from "./choker";
-import { TRACKER_RETRIES, TRACKER_RETRY_MS } from "./limits";
+import { DEFAULT_ANNOUNCE_SECONDS, KEEPALIVE_SECONDS, MAX_PEERS, PIPELINE, READ_BUFFER, REQUEST_BATCH, SPARE_PIECES, TRACKER_RETRIES, TRACKER_RETRY_MS, UPLOAD_TICK_MS } from "./limits";
 import { Torrent, pieceSize } from "./metainfo";
 import { Peer } from "./peer";
 import { PieceAssembly } from "./assembly";
@@ -14,30 +14,6 @@ import { PickerStrategy, pickPiece } from "./picker";
 import { Storage } from "./storage";
 import { announce } from "./tracker";
 import { BLOCK_SIZE, MAX_REQUEST_LENGTH, WireMessage, bitfieldToWords, wordsToBitfield } from "./wire";
-
-/**
- * A torrent being downloaded and seeded: the peer that BitTorrent clients see.
- * It announces to the tracker, connects to the peers it is given and accepts
- * others, and runs the same picker and choker as the swarm simulator:
- *  - requests BLOCK_SIZE blocks, PIPELINE of them in flight per peer;
- *  - copies each block from the socket's read buffer straight into its piece,
- *    hashes it as it arrives (PieceAssembly), and writes a piece only once its
- *    SHA-1 matches; a peer that sent a bad piece is banned, and the piece is
- *    fetched again from the others;
- *  - tit-for-tat every 10 s, an optimistic unchoke every 30 s, and an empty slot
- *    given at once to a peer that asks.
- */
-export const PIPELINE = 128;
-/** Requests are sent in batches of this many, once that many blocks of the pipeline have arrived. */
-export const REQUEST_BATCH = 32;
-/** Piece buffers kept for reuse once their piece is written (a fresh 256 KiB buffer per piece kept the garbage collector busy). */
-export const SPARE_PIECES = 64;
-/** The read buffer of each connection we open: the socket reads into it, and blocks are copied out at once. */
-export const READ_BUFFER = 256 * 1024;
-/** Seconds between keep-alives on every connection. */
-export const KEEPALIVE_SECONDS = 120;
-/** At most this many connections. */
-export const MAX_PEERS = 50;
 
 export type SessionEvent =
   | { type: "connected"; peer: string }
@@ -87,6 +63,18 @@ export function newPeerId(): Buffer {
   return Buffer.concat([Buffer.from("-AL0100-"), randomBytes(12)]);
 }
 
+/**
+ * A torrent being downloaded and seeded: the peer that BitTorrent clients see.
+ * It announces to the tracker, connects to the peers it is given and accepts
+ * others, and runs the same picker and choker as the swarm simulator:
+ *  - requests BLOCK_SIZE blocks, PIPELINE of them in flight per peer;
+ *  - copies each block from the socket's read buffer straight into its piece,
+ *    hashes it as it arrives (PieceAssembly), and writes a piece only once its
+ *    SHA-1 matches; a peer that sent a bad piece is banned, and the piece is
+ *    fetched again from the others;
+ *  - tit-for-tat every 10 s, an optimistic unchoke every 30 s, and an empty slot
+ *    given at once to a peer that asks.
+ */
 export async function startSession(options: SessionOptions): Promise<TorrentSession> {
   const t = options.torrent;
   const n = t.pieces.length;
@@ -328,13 +316,13 @@ export async function startSession(options: SessionOptions): Promise<TorrentSess
   let credit = 0;
   const drain = options.uploadRate
     ? setInterval(() => {
-        credit = Math.min(credit + options.uploadRate! / 20, options.uploadRate!);
+        credit = Math.min(credit + (options.uploadRate! * UPLOAD_TICK_MS) / 1000, options.uploadRate!);
         while (uploads.length && credit >= uploads[0].length) {
           const u = uploads.shift()!;
           credit -= u.length;
           if (!u.peer.closed) void serve(u.peer, u.piece, u.begin, u.length);
         }
-      }, 50)
+      }, UPLOAD_TICK_MS)
     : undefined;
   drain?.unref();
 
@@ -415,7 +403,7 @@ export async function startSession(options: SessionOptions): Promise<TorrentSess
       const r = await announce(announceUrl, { infoHash: t.infoHashBytes, peerId, port: service.address.port, ip: service.address.host, uploaded, downloaded, left: left(), event });
       emit({ type: "tracker", peers: r.peers.length });
       if (event !== "stopped") for (const a of r.peers) connect(a);
-      if (event === "started") schedule(r.interval ?? options.interval ?? 30);
+      if (event === "started") schedule(r.interval ?? options.interval ?? DEFAULT_ANNOUNCE_SECONDS);
     } catch (e) {
       emit({ type: "tracker", peers: 0, error: (e as Error).message });
       throw e;
@@ -443,7 +431,7 @@ export async function startSession(options: SessionOptions): Promise<TorrentSess
           ? new AppLayerError("TRACKER_UNREACHABLE", `the tracker at ${announceUrl} refused ${attempt + 1} connections in a row, so no peer can be found: start it (applayer tracker --listen HOST:PORT) or use a .torrent whose announce URL names a running tracker`, { url: announceUrl, attempts: attempt + 1 })
           : (e as Error));
       }
-      schedule(options.interval ?? 30);
+      schedule(options.interval ?? DEFAULT_ANNOUNCE_SECONDS);
     }
   };
   await start(0);
