@@ -17,7 +17,7 @@ import { listNotebooks, readCells, sourceOf } from "../scripts/notebooks";
 import { Built, buildPages, buildSite, buildSlides, executeLesson, layout } from "../scripts/build";
 import { serveStatic } from "../scripts/static-server";
 import { STEPS_MIME } from "../lib/src/charts/steps";
-import { currentSlide, launchChromium, saveChartShot, undrawnCharts, visit } from "./lectures";
+import { currentSlide, launchChromium, overflowingCode, saveChartShot, undrawnCharts, visit } from "./lectures";
 import { captureProblems, dissect } from "./tshark";
 import { capturesOf } from "../scripts/export";
 import { takeHeavySuiteTurn } from "./heavy";
@@ -146,7 +146,7 @@ describe("the lecture builds, in headless Chromium", () => {
     expect(outputs.filter((o) => o.data?.[STEPS_MIME]).length).toBeGreaterThanOrEqual(1);
   });
 
-  it.each(names)("the deck of %s starts, advances, has speaker notes and a speaker view, offline", { timeout: 60_000 }, async (name) => {
+  it.each(names)("the deck of %s starts, advances, has speaker notes and a speaker view, offline, and cuts off no code", { timeout: 90_000 }, async (name) => {
     const { page, problems } = await visit(browser, `${base}slides/${name}.slides.html`);
     await page.waitForFunction(`document.querySelector(".reveal.ready") !== null`, undefined, { timeout: 20_000 });
     expect(await undrawnCharts(page, { live: false })).toEqual([]);
@@ -169,6 +169,8 @@ describe("the lecture builds, in headless Chromium", () => {
         expect(await page.locator("g.step.fragment.visible").count()).toBe(i);
       }
     }
+    // Every code block and printout fits its slide, wrapping or scrolling: none runs off the edge mid-word.
+    expect(await overflowingCode(page)).toEqual([]);
     // The speaker view opens in its own window, with the current slide's notes: the question slide's.
     await page.evaluate(`location.hash = "#/0"`);
     await page.waitForFunction(`document.querySelector(".reveal .slides > section").classList.contains("present")`);
