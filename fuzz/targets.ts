@@ -307,7 +307,7 @@ const imap: Target = {
   inputs: (seeds) => inputsFrom(seeds, text(imapStream)),
   async check(input) {
     const session = new ImapSession(await mailAccess());
-    const framer = new ImapFramer(1000, 4096);
+    const framer = new ImapFramer(1000, 4096, true); // as the server reads commands: CRLF only, no control bytes outside literals
     for (const chunk of chunks(input)) {
       for (const event of refusesCleanly(() => framer.push(chunk), []) ?? []) {
         if (event.kind === "line") {
@@ -339,7 +339,7 @@ const pop3: Target = {
   inputs: (seeds) => inputsFrom(seeds, text(fc.array(pop3Line, { minLength: 1, maxLength: 12 }))),
   async check(input) {
     const session = new Pop3Session(await mailAccess());
-    const splitter = new LineSplitter(255 * 4);
+    const splitter = new LineSplitter(255 * 4, true); // as the server reads commands: CRLF only
     try {
       for (const chunk of chunks(input)) {
         let lines: Buffer[];

@@ -160,6 +160,27 @@ describe("IMAP server: malformed input gets BAD or NO, and the server goes on", 
     expect(got).toMatch(/^a3 BAD SELECT needs LOGIN first/m);
     expect(got).toMatch(/^a5 OK/m);
   });
+  it("refuses a command with a bare LF or CR in it (no second command smuggled in), and serves the next", async () => {
+    for (const end of ["\n", "\r"]) {
+      const got = await raw([`a1 LOGIN bob bobpass${end}a2 DELETE INBOX\r\na3 LOGIN bob bobpass\r\n`], /^a3 /m);
+      expect(got).toMatch(/^a1 BAD .*control bytes/m);
+      expect(got).not.toMatch(/^a2 /m);
+      expect(got).toMatch(/^a3 OK /m);
+    }
+  });
+  it("the client refuses control bytes in a command's text before sending it, and sends a password with CR LF as a literal", async () => {
+    const c = await login();
+    for (const attempt of [() => c.command("NOOP\r\na2 DELETE INBOX"), () => c.fetch("1", "FLAGS\r\na2 EXPUNGE"), () => c.search("ALL\n")]) {
+      expect(isAppLayerError(await attempt().catch((x) => x), "COMMAND_INJECTION")).toBe(true);
+    }
+    expect((await c.select("INBOX")).exists).toBe(3); // the connection goes on
+    await c.logout();
+    const d = await ImapClient.connect({ server: server.address });
+    const e = await d.login("bob", "bobpass\r\na2 LOGIN bob bobpass").catch((x) => x); // one wrong password, not two commands
+    expect(isAppLayerError(e, "IMAP_REPLY") && e.detail.text).toMatch(/^\[AUTHENTICATIONFAILED\]/);
+    await d.login("bob", "bobpass");
+    await d.logout();
+  });
   it("refuses a literal over the limit before it is sent", async () => {
     const got = await raw([`a1 LOGIN bob {${MAX_IMAP_LITERAL + 1}}\r\n`, "a2 NOOP\r\n"], /a2 OK/);
     expect(got).toMatch(/^a1 BAD \[TOOBIG\]/m);

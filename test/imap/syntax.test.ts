@@ -31,6 +31,29 @@ describe("ImapFramer", () => {
   });
 });
 
+describe("ImapFramer for commands (the server's side)", () => {
+  const commands = () => new ImapFramer(undefined, undefined, true);
+  it("ends lines only at CRLF: a bare LF or CR stays in its line, which is refused with its tag, and the next line is read", () => {
+    for (const end of ["\n", "\r"]) {
+      const events = commands().push(Buffer.from(`a1 LOGIN bob bobpass${end}a2 DELETE INBOX\r\na3 NOOP\r\n`));
+      expect(events.map((e) => [e.kind, e.kind === "error" ? e.tag : e.kind === "line" ? e.text : ""])).toEqual([["error", "a1"], ["line", "a3 NOOP"]]);
+    }
+  });
+  it.each([["NUL", "\u0000"], ["TAB", "\t"], ["ESC", "\u001b"], ["DEL", "\u007f"]])("refuses %s outside literals", (_name, byte) => {
+    expect(commands().push(Buffer.from(`a1 SELECT "IN${byte}BOX"\r\n`)).map((e) => e.kind)).toEqual(["error"]);
+  });
+  it("carries CR, LF and any byte inside a literal", () => {
+    const [event] = commands().push(Buffer.from("a1 LOGIN bob {8+}\r\npw\r\na2 X\r\n"));
+    expect(event).toMatchObject({ kind: "line", text: "a1 LOGIN bob \u00000" });
+    expect(event.kind === "line" && event.literals[0].toString()).toBe("pw\r\na2 X");
+  });
+  it("keeps the CR that ends a skipped over-long line when the LF comes in the next read", () => {
+    const f = new ImapFramer(20, 10, true);
+    expect(f.push(Buffer.from(`a1 ${"x".repeat(30)}\r`)).map((e) => e.kind)).toEqual(["error"]);
+    expect(f.push(Buffer.from("\na2 NOOP\r\n"))).toEqual([{ kind: "line", text: "a2 NOOP", literals: [] }]);
+  });
+});
+
 describe("tokenize", () => {
   it("reads atoms, quoted strings with escapes, NIL, nested lists, and sections with spaces inside brackets", () => {
     expect(tokenize('* 1 FETCH (FLAGS (\\Seen) BODY[HEADER.FIELDS (FROM TO)]<0.10> "a \\"q\\" \\\\" NIL)')).toEqual([

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { FrameDecoder, LineSplitter, encodeFrame } from "../../lib/src/net/framing";
+import { FrameDecoder, LineSplitter, encodeFrame, findControlByte, safeArgument } from "../../lib/src/net/framing";
 import { isAppLayerError } from "../../lib/src/errors";
 import { Random } from "../../lib/src/sim/random";
 
@@ -39,6 +39,33 @@ describe("LineSplitter", () => {
     const s = new LineSplitter(8);
     s.push(Buffer.from("12345678"));
     expect(errorCode(() => s.push(Buffer.from("9")))).toBe("LINE_TOO_LONG");
+  });
+});
+
+describe("LineSplitter with crlfOnly (a server reading commands)", () => {
+  it("ends lines only at CRLF, even cut between the CR and the LF; a bare LF or CR stays in the line", () => {
+    const s = new LineSplitter(100, true);
+    expect(s.push(Buffer.from("USER bob\nPASS x\rSTAT\r")).map(String)).toEqual([]);
+    expect(s.push(Buffer.from("\nNOOP\r\n")).map(String)).toEqual(["USER bob\nPASS x\rSTAT", "NOOP"]);
+  });
+  it("accepts a line of exactly maxLine bytes before its CRLF (also cut between CR and LF) and refuses one more", () => {
+    expect(new LineSplitter(4, true).push(Buffer.from("NOOP\r\n")).map(String)).toEqual(["NOOP"]);
+    const cut = new LineSplitter(4, true);
+    expect(errorCode(() => cut.push(Buffer.from("NOOP\r")))).toBe("none");
+    expect(cut.push(Buffer.from("\n")).map(String)).toEqual(["NOOP"]);
+    expect(errorCode(() => new LineSplitter(4, true).push(Buffer.from("NOOPX\r\n")))).toBe("LINE_TOO_LONG");
+  });
+});
+
+describe("findControlByte and safeArgument", () => {
+  it.each([["CR", 0x0d], ["LF", 0x0a], ["NUL", 0x00], ["TAB", 0x09], ["US", 0x1f], ["DEL", 0x7f]])("find %s and refuse it with COMMAND_INJECTION", (_name, byte) => {
+    const text = `bob${String.fromCharCode(byte)}x`;
+    expect(findControlByte(text)).toEqual({ offset: 3, byte });
+    expect(() => safeArgument(text, "the user name")).toThrow(expect.objectContaining({ code: "COMMAND_INJECTION" }));
+  });
+  it("let printable text and 8-bit characters through", () => {
+    expect(findControlByte(" ~é€")).toBeUndefined();
+    expect(safeArgument("alice@cs.umass.edu", "the address")).toBe("alice@cs.umass.edu");
   });
 });
 

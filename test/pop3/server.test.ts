@@ -86,6 +86,29 @@ describe("POP3 server with the lib's client", () => {
     expect(got).toMatch(/-ERR too many bad commands/);
   });
 
+  it("refuses a command with a bare LF or CR or another control byte (RFC 1939 §3), and serves the next", async () => {
+    for (const end of ["\n", "\r", "\u0000", "\t"]) {
+      const socket = net.connect(server.address.port, "127.0.0.1");
+      let got = "";
+      socket.on("data", (d) => (got += d));
+      const closed = new Promise((r) => socket.once("close", r));
+      socket.write(`USER bob${end}PASS bobpass\r\nUSER bob\r\nPASS bobpass\r\nQUIT\r\n`);
+      await closed;
+      expect(got.split("\r\n").map((l) => l.split(" ")[0])).toEqual(["+OK", "-ERR", "+OK", "+OK", "+OK", ""]);
+      expect(got).toMatch(/-ERR control byte 0x/);
+    }
+  });
+  it("the client refuses control bytes in a command before sending anything", async () => {
+    const c = await Pop3Client.connect({ server: server.address });
+    const sent = c.bytes.sent;
+    for (const attempt of [() => c.login("bob\r\nDELE 1", "x"), () => c.login("bob", "bobpass\r\nDELE 1"), () => c.command("STAT\nDELE 1")]) {
+      expect(isAppLayerError(await attempt().catch((x) => x), "COMMAND_INJECTION")).toBe(true);
+    }
+    expect(c.bytes.sent).toBe(sent);
+    await c.login("bob", "bobpass");
+    expect((await c.stat()).count).toBe(2);
+    await c.quit();
+  });
   it("dot-stuffs multi-line replies", () => {
     expect(multiline("2 octets", ".x\r\n.\r\n")).toBe("+OK 2 octets\r\n..x\r\n..\r\n.\r\n");
   });

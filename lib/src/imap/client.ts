@@ -1,9 +1,20 @@
 import { AppLayerError } from "../errors";
 import { Address } from "../net/address";
 import { Channel } from "../net/channel";
+import { safeArgument } from "../net/framing";
 import { CallOptions, Closable, withDeadline } from "../net/lifecycle";
 import { Trace, preview } from "../lab/trace";
-import { ImapFramer, ImapValue, imapString, tokenize } from "./syntax";
+import { ImapFramer, ImapValue, tokenize } from "./syntax";
+
+/**
+ * A string argument as IMAP's astring (RFC 9051 §9): a quoted string when it is short
+ * printable ASCII, otherwise a Buffer, which the client sends as a literal — so a CR,
+ * LF or any other byte in a user name, password or folder name is carried as data,
+ * never as the end of the command.
+ */
+function astring(value: string): string | Buffer {
+  return /^[\x20-\x7e]*$/.test(value) && value.length < 1000 ? `"${value.replace(/(["\\])/g, "\\$1")}"` : Buffer.from(value, "utf8");
+}
 
 /** A tagged completion with the untagged responses that came before it. */
 export interface ImapResult {
@@ -120,9 +131,16 @@ export class ImapClient implements Closable {
 
   /**
    * Sends one command and resolves with its completion. `parts` are joined with
-   * spaces; Buffers go as literals. Rejects with IMAP_REPLY on NO or BAD.
+   * spaces; Buffers go as literals. Rejects with IMAP_REPLY on NO or BAD, and with
+   * COMMAND_INJECTION, sending nothing, if a string part holds CR, LF or another
+   * control byte (which would end the command and start another): send such data as a Buffer.
    */
   command(...parts: Array<string | Buffer>): Promise<ImapResult> {
+    try {
+      for (const p of parts) if (typeof p === "string") safeArgument(p, `the IMAP command part ${JSON.stringify(p.slice(0, 20))}`);
+    } catch (e) {
+      return Promise.reject(e);
+    }
     const run = () => this.send(parts);
     const result = this.chain.then(run, run);
     this.chain = result.catch(() => undefined);
@@ -150,7 +168,7 @@ export class ImapClient implements Closable {
           line = "";
         }
         pieces.push(`${line}\r\n`);
-        const shown = `${tag} ${typeof parts[0] === "string" && /^LOGIN /i.test(parts[0]) ? "LOGIN ••••" : parts.map((p) => (typeof p === "string" ? p : `{${p.length} bytes}`)).join(" ")}`;
+        const shown = `${tag} ${typeof parts[0] === "string" && /^LOGIN\b/i.test(parts[0]) ? "LOGIN ••••" : parts.map((p) => (typeof p === "string" ? p : `{${p.length} bytes}`)).join(" ")}`;
         this.options.trace?.record(this.me, this.them, preview(shown, 70));
         const write = () => {
           // Write up to and including the next literal's announcement, then wait for "+" unless LITERAL+.
@@ -172,14 +190,14 @@ export class ImapClient implements Closable {
   }
 
   async login(user: string, password: string): Promise<void> {
-    const r = await this.command(`LOGIN ${imapString(user)} ${imapString(password)}`);
+    const r = await this.command("LOGIN", astring(user), astring(password));
     const caps = /\[CAPABILITY ([^\]]*)\]/i.exec(r.text);
     if (caps) this.setCapabilities(caps[1]);
   }
 
   /** LIST "" "*": every folder with its attributes. */
   async list(pattern = "*"): Promise<Array<{ name: string; flags: string[]; delimiter: string | null }>> {
-    const r = await this.command(`LIST "" ${imapString(pattern)}`);
+    const r = await this.command('LIST ""', astring(pattern));
     return r.untagged
       .filter((u) => String(u[0]).toUpperCase() === "LIST")
       .map((u) => ({ flags: (u[1] as string[]).map(String), delimiter: u[2] as string | null, name: Buffer.isBuffer(u[3]) ? u[3].toString() : String(u[3]) }));
@@ -187,22 +205,22 @@ export class ImapClient implements Closable {
 
   /** SELECT (or EXAMINE, read-only): opens a folder and says what is in it. */
   async select(folder: string, readOnly = false): Promise<{ exists: number; recent: number; uidValidity: number; uidNext: number; readOnly: boolean }> {
-    const r = await this.command(`${readOnly ? "EXAMINE" : "SELECT"} ${imapString(folder)}`);
+    const r = await this.command(readOnly ? "EXAMINE" : "SELECT", astring(folder));
     const count = (word: string) => Number(r.untagged.find((u) => String(u[1]).toUpperCase() === word)?.[0] ?? 0);
     const code = (name: string) => Number(new RegExp(`\\[${name} (\\d+)\\]`, "i").exec(r.untagged.map((u) => u.map(String).join(" ")).join("\n"))?.[1] ?? 0);
     return { exists: count("EXISTS"), recent: count("RECENT"), uidValidity: code("UIDVALIDITY"), uidNext: code("UIDNEXT"), readOnly: /READ-ONLY/i.test(r.text) };
   }
 
   async create(folder: string): Promise<void> {
-    await this.command(`CREATE ${imapString(folder)}`);
+    await this.command("CREATE", astring(folder));
   }
 
   async delete(folder: string): Promise<void> {
-    await this.command(`DELETE ${imapString(folder)}`);
+    await this.command("DELETE", astring(folder));
   }
 
   async rename(from: string, to: string): Promise<void> {
-    await this.command(`RENAME ${imapString(from)} ${imapString(to)}`);
+    await this.command("RENAME", astring(from), astring(to));
   }
 
   /** FETCH (or UID FETCH): each message's data items by name (`FLAGS`, `UID`, `BODY[HEADER]` …). */
@@ -224,12 +242,12 @@ export class ImapClient implements Closable {
   }
 
   async copy(set: string, folder: string, options: { uid?: boolean } = {}): Promise<ImapResult> {
-    return this.command(`${options.uid ? "UID " : ""}COPY ${set} ${imapString(folder)}`);
+    return this.command(`${options.uid ? "UID " : ""}COPY ${set}`, astring(folder));
   }
 
   /** MOVE (RFC 6851); returns the sequence numbers expunged from this folder. */
   async move(set: string, folder: string, options: { uid?: boolean } = {}): Promise<number[]> {
-    return expunged(await this.command(`${options.uid ? "UID " : ""}MOVE ${set} ${imapString(folder)}`));
+    return expunged(await this.command(`${options.uid ? "UID " : ""}MOVE ${set}`, astring(folder)));
   }
 
   /** EXPUNGE: removes the messages flagged \Deleted; returns the sequence numbers as the server reported them. */
@@ -239,7 +257,7 @@ export class ImapClient implements Closable {
 
   /** APPEND a message to a folder (sent as a literal). */
   async append(folder: string, message: Uint8Array | string, flags: string[] = []): Promise<ImapResult> {
-    return this.command(`APPEND ${imapString(folder)} (${flags.join(" ")})`, Buffer.from(message));
+    return this.command("APPEND", astring(folder), `(${flags.join(" ")})`, Buffer.from(message));
   }
 
   async noop(): Promise<ImapResult> {

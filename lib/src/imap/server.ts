@@ -34,7 +34,7 @@ export async function serveImap(options: ImapServerOptions): Promise<ImapServer>
     const who = `${socket.remoteAddress}:${socket.remotePort}`;
     // The login throttle counts failures per client address too: the session does not know the peer, the adapter does.
     const session = new ImapSession({ hostname: access.hostname, mailboxes: access.mailboxes, checkPassword: (user, password) => access.checkPassword(user, password, socket.remoteAddress) });
-    const framer = new ImapFramer();
+    const framer = new ImapFramer(undefined, undefined, true); // commands: CRLF only, no control bytes outside literals
     let chain = Promise.resolve();
     let closed = false;
     const send = (text: string) => {

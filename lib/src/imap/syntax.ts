@@ -1,4 +1,5 @@
 import { MAX_IMAP_LINE, MAX_IMAP_LITERAL } from "./limits";
+import { findControlByte } from "../net/framing";
 
 /**
  * IMAP's syntax (RFC 9051 §4, §9), pure: how commands and responses are framed
@@ -30,6 +31,11 @@ export type FrameEvent =
  * `maxLiteral` octets. Over-long synchronizing literals are refused before the
  * client sends them; over-long LITERAL+ literals end the connection (fatal), as
  * RFC 7888 §4 allows, since their bytes are already on the way.
+ *
+ * With `commands` (the server's side, reading a client's commands) only CRLF ends a
+ * line (RFC 9051 §2.2), and a line holding a control byte outside its literals —
+ * a bare CR or LF, NUL, TAB, DEL — is refused: such a byte would let one argument
+ * smuggle in another command, and a string that needs one goes as a literal.
  */
 export class ImapFramer {
   private buffer = Buffer.alloc(0);
@@ -41,6 +47,7 @@ export class ImapFramer {
   constructor(
     readonly maxLine = MAX_IMAP_LINE,
     readonly maxLiteral = MAX_IMAP_LITERAL,
+    readonly commands = false,
   ) {}
 
   push(chunk: Uint8Array): FrameEvent[] {
@@ -54,24 +61,26 @@ export class ImapFramer {
         this.need = 0;
         continue;
       }
-      const nl = this.buffer.indexOf(0x0a);
+      const nl = this.commands ? this.buffer.indexOf("\r\n") : this.buffer.indexOf(0x0a);
       if (nl < 0) {
         if (this.buffer.length + this.text.length > this.maxLine && !this.skipping) {
           events.push({ kind: "error", tag: tagOf(this.text || this.buffer.toString("latin1")), text: `line longer than ${this.maxLine} octets`, fatal: false });
           this.reset(true);
         }
-        if (this.skipping) this.buffer = Buffer.alloc(0);
+        // Skipping: drop what came, but keep a last CR, which may be the start of the CRLF that ends the line.
+        if (this.skipping) this.buffer = this.buffer.subarray(this.buffer[this.buffer.length - 1] === 0x0d ? this.buffer.length - 1 : this.buffer.length);
         break;
       }
-      const piece = this.buffer.subarray(0, nl).toString("latin1").replace(/\r$/, "");
-      this.buffer = this.buffer.subarray(nl + 1);
+      const piece = this.commands ? this.buffer.subarray(0, nl).toString("latin1") : this.buffer.subarray(0, nl).toString("latin1").replace(/\r$/, "");
+      this.buffer = this.buffer.subarray(nl + (this.commands ? 2 : 1));
       if (this.skipping) {
         this.reset(false);
         continue;
       }
-      if (piece.includes("\u0000")) {
-        // NUL is no character of IMAP's (RFC 9051 §9); here it also marks where literals were.
-        events.push({ kind: "error", tag: tagOf(this.text + piece), text: "NUL bytes are not allowed in a command line", fatal: false });
+      if (piece.includes("\u0000") || (this.commands && findControlByte(piece))) {
+        // NUL is no character of IMAP's (RFC 9051 §9); here it also marks where literals were. RFC 9051 §9: atoms hold
+        // no CTL and quoted strings no CR or LF; a command's other control bytes are refused too (send a literal).
+        events.push({ kind: "error", tag: tagOf(this.text + piece), text: "control bytes (CR, LF, NUL, TAB, DEL…) are not allowed in a command line outside literals", fatal: false });
         this.reset(false);
         continue;
       }

@@ -8,7 +8,9 @@ import { AppLayerError } from "../errors";
  */
 
 /**
- * Splits a stream into lines ending in `\n` (a preceding `\r` is removed too).
+ * Splits a stream into lines ending in `\n` (a preceding `\r` is removed too), or
+ * with `crlfOnly` — a server reading commands (RFC 5321 §2.3.8, RFC 1939 §3) — only
+ * at CRLF, so a bare LF or CR stays inside its line for the protocol to refuse.
  * A line longer than `maxLine` bytes throws `LINE_TOO_LONG` rather than growing
  * the buffer forever.
  *
@@ -19,22 +21,27 @@ import { AppLayerError } from "../errors";
  */
 export class LineSplitter {
   private pending: Buffer = Buffer.alloc(0);
-  constructor(readonly maxLine: number) {}
+  constructor(
+    readonly maxLine: number,
+    readonly crlfOnly = false,
+  ) {}
 
   push(chunk: Uint8Array): Buffer[] {
     this.pending = this.pending.length ? Buffer.concat([this.pending, chunk]) : Buffer.from(chunk);
     const lines: Buffer[] = [];
     let start = 0;
     for (;;) {
-      const nl = this.pending.indexOf(0x0a, start);
+      const nl = this.crlfOnly ? this.pending.indexOf("\r\n", start) : this.pending.indexOf(0x0a, start);
       if (nl < 0) break;
-      const end = nl > start && this.pending[nl - 1] === 0x0d ? nl - 1 : nl;
+      // Without crlfOnly a CR before the LF is not part of the line; with it, nl is that CR already.
+      const end = !this.crlfOnly && nl > start && this.pending[nl - 1] === 0x0d ? nl - 1 : nl;
       this.checkLength(end - start);
       lines.push(this.pending.subarray(start, end));
-      start = nl + 1;
+      start = nl + (this.crlfOnly ? 2 : 1);
     }
     this.pending = this.pending.subarray(start);
-    this.checkLength(this.pending.length);
+    // A last CR may be the start of the line end, whose LF comes in the next read: it does not count.
+    this.checkLength(this.pending.length - (this.pending[this.pending.length - 1] === 0x0d ? 1 : 0));
     return lines;
   }
 

@@ -1,7 +1,7 @@
 import { AppLayerError } from "../errors";
 import { Address } from "../net/address";
 import { Channel } from "../net/channel";
-import { LineSplitter } from "../net/framing";
+import { LineSplitter, safeArgument } from "../net/framing";
 import { CallOptions, Closable, withDeadline } from "../net/lifecycle";
 import { Trace } from "../lab/trace";
 import { MAX_TEXT_LINE } from "../smtp/limits";
@@ -92,9 +92,14 @@ export class Pop3Client implements Closable {
     return new Promise((resolve, reject) => this.waiting.push({ multi, resolve, reject }));
   }
 
-  /** Sends one command; resolves with the reply, rejecting with POP3_REPLY on -ERR. */
+  /**
+   * Sends one command; resolves with the reply, rejecting with POP3_REPLY on -ERR, and
+   * with COMMAND_INJECTION, sending nothing, if the line holds CR, LF or another control
+   * byte (RFC 1939 §3: arguments are printable; `USER bob\r\nDELE 1` would be two commands).
+   */
   async command(line: string, multi = false): Promise<Pop3Reply> {
     const verb = line.split(" ")[0];
+    safeArgument(line, `the POP3 ${verb === "PASS" ? "PASS command" : `command ${JSON.stringify(line.slice(0, 20))}`}`);
     const r = await withDeadline(`POP3 ${verb}`, { timeoutMs: 10_000, ...this.options }, () => {
       const reply = this.expect(multi);
       this.options.trace?.record(this.me, this.them, verb === "PASS" ? "PASS ••••" : line);
@@ -106,6 +111,8 @@ export class Pop3Client implements Closable {
   }
 
   async login(user: string, password: string): Promise<string> {
+    safeArgument(user, "the POP3 user name"); // both checked before USER goes out
+    safeArgument(password, "the POP3 password");
     await this.command(`USER ${user}`);
     return (await this.command(`PASS ${password}`)).text;
   }

@@ -30,7 +30,8 @@ export async function servePop3(options: Pop3ServerOptions): Promise<Pop3Server>
     // The login throttle counts failures per client address too: the session does not know the peer, the adapter does.
     const session = new Pop3Session({ hostname: access.hostname, mailboxes: access.mailboxes, checkPassword: (user, password) => access.checkPassword(user, password, socket.remoteAddress) });
     // Room for the longest line we accept plus slack, so an over-long one still gets -ERR, not a cut.
-    const splitter = new LineSplitter(MAX_POP3_LINE * 4);
+    // RFC 1939 §3: commands end in CRLF; a bare LF or CR stays in its line, and the session refuses it.
+    const splitter = new LineSplitter(MAX_POP3_LINE * 4, true);
     let chain = Promise.resolve();
     const send = (text: string) => {
       if (socket.writable) socket.write(text, "latin1");

@@ -2,6 +2,7 @@ import { Folder, StoredMessage } from "../mailstore/folder";
 import { MAX_POP3_LINE } from "./limits";
 import { MailAccess } from "../mailstore/maildir";
 import { MAX_BAD_COMMANDS } from "../smtp/limits";
+import { findControlByte } from "../net/framing";
 
 /** What the session asks its adapter to do: send this text, and maybe close. */
 export interface Pop3Output {
@@ -55,6 +56,9 @@ export class Pop3Session {
   async handle(line: string): Promise<Pop3Output> {
     if (this.state === "closed") return { text: "", close: true };
     if (Buffer.byteLength(line) + 2 > MAX_POP3_LINE) return this.refuse(`command line longer than ${MAX_POP3_LINE} octets (RFC 1939 §3)`);
+    // RFC 1939 §3: keywords and arguments are printable ASCII. A bare CR or LF, NUL, TAB, DEL… is refused, not split on.
+    const control = findControlByte(line);
+    if (control) return this.refuse(`control byte 0x${control.byte.toString(16).padStart(2, "0")} in a command: keywords and arguments are printable characters (RFC 1939 §3)`);
     const [verb = "", ...args] = line.split(" ");
     const command = verb.toUpperCase();
     if (command === "QUIT") return this.quit();
