@@ -239,7 +239,9 @@ const GROK = 'import sys, logging; logging.basicConfig(level=logging.WARNING, fo
 export async function dnsviz(servers: Array<{ zone: string; name: string; address: string; port?: number }>, names: string[], trustAnchor: string): Promise<DnsvizFinding[]> {
   const dir = newDir("dnsviz");
   try {
-    const x = servers.flatMap((s) => ["-x", `${s.zone}:${s.name}=${s.address}${s.port ? `:${s.port}` : ""}`]);
+    const zones = [...new Set(servers.map((s) => s.zone))];
+    const server = (s: (typeof servers)[number]) => `${s.name}=${s.address}${s.port ? `:${s.port}` : ""}`;
+    const x = zones.flatMap((z) => ["-x", `${z}:${servers.filter((s) => s.zone === z).map(server).join(",")}`]);
     await run("dnsviz", ["probe", "-A", ...x, "-o", join(dir, "probe.json"), ...names], "", { timeoutMs: 120_000 });
     const report = JSON.parse(await run("/usr/bin/python3", ["-c", GROK, "-t", trustAnchor, "-r", join(dir, "probe.json")], "", { timeoutMs: 120_000 }));
     const findings: DnsvizFinding[] = [];

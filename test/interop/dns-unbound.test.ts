@@ -4,7 +4,9 @@
  * port 53, on its own 127.53.x addresses). The world is signed (DNSSEC): a second
  * Unbound, validating from the world's trust anchor, marks its answers
  * authenticated (AD), accepts the insecure delegation without AD, and refuses
- * the bogus zone with SERVFAIL.
+ * the bogus zone with SERVFAIL. drill (-TD from the root hints, -S through
+ * Unbound) and DNSViz (probe -A of every zone, grok) judge the signed world:
+ * nothing wrong but the bogus ibm.com; nyu.edu is insecure by design.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mkdtempSync, writeFileSync } from "node:fs";
@@ -13,9 +15,10 @@ import { join } from "node:path";
 import { startWorld, World, worldHintsText } from "../../lib/src/dns/world";
 import { formatRecord } from "../../lib/src/dns/records";
 import { run } from "../helpers";
-import { startUnbound } from "./dns-peers";
+import { dnsviz, startUnbound } from "./dns-peers";
 
 let world: World;
+let dir: string;
 let stopUnbound: () => Promise<void>;
 let stopValidating: () => Promise<void>;
 const UNBOUND = { host: "127.53.0.99", port: 53 };
@@ -23,7 +26,7 @@ const VALIDATING = { host: "127.53.0.98", port: 53 };
 
 beforeAll(async () => {
   world = await startWorld({ port: 53, dnssec: true });
-  const dir = mkdtempSync(join(tmpdir(), "applayer-hints-"));
+  dir = mkdtempSync(join(tmpdir(), "applayer-hints-"));
   writeFileSync(join(dir, "root.hints"), worldHintsText());
   writeFileSync(join(dir, "root.key"), `${formatRecord(world.trustAnchor!)}\n`);
   stopUnbound = (await startUnbound(UNBOUND, { hints: join(dir, "root.hints") })).stop;
@@ -77,6 +80,36 @@ describe("a validating unbound, anchored at the world's root key", () => {
   });
   it("refuses the bogus zone (ibm.com's DS names another key) with SERVFAIL", async () => {
     expect(await ask("www.ibm.com")).toMatch(/status: SERVFAIL/);
+  });
+  it("authenticates the reverse lookup of gaia's address, through the empty non-terminals arpa. and 10.53.127.in-addr.arpa. (AD)", async () => {
+    const out = await ask("12.10.53.127.in-addr.arpa", "PTR");
+    expect(out).toMatch(/status: NOERROR/);
+    expect(out).toMatch(/flags: qr rd ra ad;/);
+    expect(await ask("arpa", "DS")).toMatch(/status: NOERROR[\s\S]*flags: qr rd ra ad;/);
+  });
+});
+
+describe("drill and DNSViz judge the signed world", () => {
+  const SECURE = [["gaia.cs.umass.edu", "A"], ["12.10.53.127.in-addr.arpa", "PTR"], ["nosuch.cs.umass.edu", "A"], ["umass.edu", "TXT"], ["www.amazon.com", "A"], ["nothere.amazon.com", "A"], ["big.wikipedia.org", "TXT"]];
+  it("drill -TD traces each name from the root hints, every step trusted, none bogus", { timeout: 60_000 }, async () => {
+    for (const [name, type] of SECURE) {
+      const out = await run("drill", ["-TD", "-k", join(dir, "root.key"), "-r", join(dir, "root.hints"), name, type], "", { timeoutMs: 20_000 });
+      expect(out, `${name} ${type}\n${out}`).not.toMatch(/^\[B\]|Error|failed/m); // [B]: bogus (the legend line starts with ";;")
+      expect(out).toMatch(/\[T\]/);
+    }
+  });
+  it("drill -S chases each answer and denial to the root's key, through Unbound", { timeout: 60_000 }, async () => {
+    for (const [name, type] of SECURE) {
+      const out = await run("drill", ["-S", "-k", join(dir, "root.key"), `@${UNBOUND.host}`, name, type], "", { timeoutMs: 20_000 });
+      expect(out, `${name} ${type}\n${out}`).toContain(";; Chase successful");
+    }
+  });
+  it("DNSViz finds nothing wrong in any zone but the deliberately bogus ibm.com", { timeout: 180_000 }, async () => {
+    const servers = world.servers.map((s) => ({ zone: s.zone, name: s.name, address: s.address, port: 53 }));
+    const zones = [...new Set(servers.map((s) => s.zone))];
+    const findings = await dnsviz(servers, [...zones, ...SECURE.map(([n]) => n), "engineering.nyu.edu", "www.ibm.com"], join(dir, "root.key"));
+    expect(findings.filter((f) => !f.at.startsWith("/ibm.com."))).toEqual([]);
+    expect(findings.map((f) => f.code)).toContain("NO_SEP"); // ibm.com: its DS names another key
   });
 });
 
