@@ -86,6 +86,17 @@ describe("webmail: the login form's CSRF token", () => {
   });
 });
 
+describe("webmail: sending", () => {
+  it("refuses a To that would inject SMTP commands with 400, before connecting to the submission port", async () => {
+    const { session } = await logIn("bob", "bobpass");
+    const token = /name="token" value="([^"]+)"/.exec((await request("GET", "/compose", { cookie: session })).body)![1];
+    // The submission port (9, discard) is never reached: a connection attempt would end in 502, not 400.
+    const r = await request("POST", "/send", { cookie: session, form: { token, to: "alice@umass.edu>\r\nDATA\r\nFrom: ceo@umass.edu", subject: "s", body: "b" } });
+    expect(r.status).toBe(400);
+    expect(r.body).toMatch(/recipient address .* is refused/);
+  });
+});
+
 describe("webmail: sessions expire", () => {
   it(`after WEBMAIL_SESSION_IDLE_MS (${WEBMAIL_SESSION_IDLE_MS / 60_000} min) without a request: at the limit still in, one ms past it sent to the login page`, async () => {
     const { session } = await logIn("bob", "bobpass");
