@@ -29,7 +29,8 @@ say() { printf '[setup] %s\n' "$*"; }
 # Jupyter comes from Debian because PyPI is out of reach on these machines; it runs
 # on /usr/bin/python3 (a `python3` earlier on PATH may be a separate interpreter).
 # fonts-dejavu-core: the fonts charts are drawn with when the kernel renders them to PNG.
-apt_pkgs=(jupyter-notebook jupyter-nbconvert python3-nbclient jupyter-client python3-ipykernel fonts-dejavu-core)
+# bubblewrap: the grading sandbox (applayer course autograde, validate, lint run every kernel in one).
+apt_pkgs=(jupyter-notebook jupyter-nbconvert python3-nbclient jupyter-client python3-ipykernel fonts-dejavu-core bubblewrap)
 if [ "$want_test" = 1 ]; then
   # Standard tools and servers the interop tests run against ours.
   # redis-server: the grading queue's tests start one on loopback.

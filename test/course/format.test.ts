@@ -8,7 +8,8 @@ import { BEGIN_HIDDEN, BEGIN_SOLUTION, END_HIDDEN, END_SOLUTION, computeChecksum
 import { lintNotebook } from "../../lib/src/course/lint";
 import { Cell, Notebook, parseNotebook, readNotebook, sourceLines, sourceOf } from "../../lib/src/course/notebook";
 import { releaseNotebook } from "../../lib/src/course/release";
-import { gradedSource, sanitizeSubmission } from "../../lib/src/course/sanitize";
+import { sanitizeSubmission } from "../../lib/src/course/sanitize";
+import { observedSource, referenceSource } from "../../lib/src/course/verdict";
 import { isAppLayerError } from "../../lib/src/errors";
 import { ROOT } from "../helpers";
 
@@ -121,11 +122,20 @@ describe("sanitizeSubmission", () => {
     expect(notebook.cells[2].cell_type).toBe("code");
     expect(notes).toContain('a second cell with grade id "c" was removed');
   });
-  it("runs a check cell with check bound fresh, and its hidden tests marked", () => {
-    const cell = code(`await check("a", () => 1);\n${BEGIN_HIDDEN}\nawait check("b", () => 1);\n${END_HIDDEN}`, { grade: true, grade_id: "g" });
-    const run = gradedSource(cell, "N0NCE");
-    expect(run).toMatch(/^\{ const \{ check, expect, expectEqual, hidden \} = require\("applayer"\)\.checker\(\{ gradeId: "g", nonce: "N0NCE" \}\);\n/);
-    expect(run).toContain('hidden(true);\nawait check("b", () => 1);\nhidden(false);\n}');
+  it("runs a check cell whole, with check bound fresh and its hidden tests marked, in the reference run", () => {
+    const cell = code(`await check("a", () => expectEqual(f(1), 2));\n${BEGIN_HIDDEN}\nawait check("b", () => expectEqual(f(7), 14));\n${END_HIDDEN}`, { grade: true, grade_id: "g" });
+    const run = referenceSource(cell);
+    expect(run).toMatch(/^\{ const \{ check, expect, expectEqual, expectClose, throws, hidden \} = require\("applayer"\)\.checker\(\{ gradeId: "g", mode: "reference" \}\);\n/);
+    expect(run).toContain('hidden(true);\nawait check("b", () => expectEqual(f(7), 14));\nhidden(false);\n}');
+  });
+  it("runs a submission's check cell with every expected value, comment and hidden marker taken out", () => {
+    const cell = code(`// the answer is 14\nawait check("a", () => expectEqual(f(1), 2, "f(1)"));\n${BEGIN_HIDDEN}\nawait check("b", () => { expectClose(g(7), 3.5, 0.01); expectEqual(f(7), [14, "secret"]); });\n${END_HIDDEN}`, { grade: true, grade_id: "g" });
+    const run = observedSource(cell);
+    expect(run).toMatch(/^\{ const \{[^}]*\} = require\("applayer"\)\.checker\(\{ gradeId: "g", mode: "observe" \}\);\n/);
+    expect(run).toContain('expectEqual(f(1), undefined, "f(1)")');
+    expect(run).toContain("expectClose(g(7), undefined, 0.01)");
+    expect(run).toContain("expectEqual(f(7), undefined)");
+    for (const secret of ["14", "3.5", "secret", "the answer", "HIDDEN", "hidden("]) expect(run).not.toContain(secret);
   });
 });
 

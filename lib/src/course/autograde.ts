@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { basename, join } from "node:path";
@@ -5,10 +6,11 @@ import { AppLayerError, isAppLayerError } from "../errors";
 import { pool } from "../lab/pool";
 import { progressBar } from "../lab/progress";
 import { gradeIdOf, isGrade } from "./format";
-import { GRADING_LIMITS, GradedNotebook, GradingLimits, gradeNotebook } from "./grade";
+import { GRADING_LIMITS, GradedNotebook, GradingLimits, NotebookRun, judgeRun, runNotebook } from "./grade";
 import { Gradebook, gradesCsv } from "./gradebook";
-import { Notebook, TSLAB_KERNEL, parseNotebook, readNotebook } from "./notebook";
+import { Notebook, TSLAB_KERNEL, formatNotebook, parseNotebook, readNotebook } from "./notebook";
 import { sanitizeSubmission } from "./sanitize";
+import { scrubber } from "./verdict";
 
 /** One submission to grade: SUBMISSIONS/<student>/<NN-topic>.ipynb, nbgrader's collect layout. */
 export interface Submission {
@@ -45,10 +47,34 @@ export function findSubmissions(dir: string, only?: string): Submission[] {
 /** The check cells of a source notebook: what an ungradable submission scores 0 on. */
 const gradeCellsOf = (source?: Notebook) => (source?.cells ?? []).filter(isGrade).map((c) => ({ gradeId: gradeIdOf(c)!, maxPoints: c.metadata.nbgrader?.points ?? 0 }));
 
+/** The reference run of each source notebook, by its content: once per grading process. */
+const references = new Map<string, Promise<NotebookRun>>();
+
+/**
+ * The instructor's notebook run whole, in a sandbox like any submission: the
+ * expected values and the checks' names and hidden flags that submissions are
+ * judged against. Throws a GRADING error when the source fails its own checks.
+ */
+export function referenceRun(source: Notebook, limits: Partial<GradingLimits> = {}): Promise<NotebookRun> {
+  const key = createHash("sha256").update(formatNotebook(source)).digest("hex");
+  let run = references.get(key);
+  if (!run) {
+    run = runNotebook(sanitizeSubmission(source, source).notebook, "reference", { limits }).then((r) => {
+      const broken = r.cells.filter((c) => c.stopped || c.reports.length < c.checks || c.reports.some((x) => !x.passed));
+      if (broken.length) throw new AppLayerError("GRADING", `the source notebook fails its own checks in ${broken.map((c) => c.gradeId).join(", ")}: run applayer course lint on it`);
+      return r;
+    });
+    run.catch(() => references.delete(key));
+    references.set(key, run);
+  }
+  return run;
+}
+
 /**
  * Grades one submission against its source: checks it can be graded (size, JSON,
- * nbformat, kernel, a matching source), sanitizes it, and runs it. Throws the
- * GRADING or NOTEBOOK error that says why it cannot be graded.
+ * nbformat, kernel, a matching source), sanitizes it, runs it in its sandbox
+ * (answers only), and judges its answers against the source's reference run.
+ * Throws the GRADING or NOTEBOOK error that says why it cannot be graded.
  */
 export async function gradeSubmission(sub: Submission, sources: Map<string, Notebook>, limits: Partial<GradingLimits> = {}, env: Record<string, string> = {}): Promise<GradedNotebook> {
   const source = checkSubmission(sub, sources, limits);
@@ -56,7 +82,8 @@ export async function gradeSubmission(sub: Submission, sources: Map<string, Note
   const kernel = submitted.metadata.kernelspec?.name;
   if (kernel !== undefined && kernel !== TSLAB_KERNEL) throw new AppLayerError("GRADING", `the notebook runs on the "${kernel}" kernel, not TypeScript (tslab): was it saved from the course's notebook?`);
   const { notebook, notes } = sanitizeSubmission(submitted, source);
-  const graded = await gradeNotebook(notebook, { limits, env });
+  const reference = await referenceRun(source, limits);
+  const graded = judgeRun(reference, await runNotebook(notebook, "observe", { limits, env }), scrubber(source));
   graded.log.unshift(...notes);
   return graded;
 }

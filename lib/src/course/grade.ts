@@ -1,9 +1,10 @@
-import { randomBytes } from "node:crypto";
 import { CHECK_MIME, CheckReport } from "../lab/check";
 import { countChecks, gradeIdOf, isGrade } from "./format";
 import { Kernel, KernelDied } from "./kernel";
 import { Notebook, Output, sourceOf, textOf } from "./notebook";
-import { gradedSource } from "./sanitize";
+import { CellRecord, GradeCellResult, judgeCell, observedSource, referenceSource, scoreAsRun } from "./verdict";
+
+export type { CheckOutcome, GradeCellResult } from "./verdict";
 
 /** Limits of one graded run; each a default that the command line can change. */
 export const GRADING_LIMITS = {
@@ -19,25 +20,6 @@ export const GRADING_LIMITS = {
 
 export type GradingLimits = { -readonly [K in keyof typeof GRADING_LIMITS]: number };
 
-/** One check's outcome as the gradebook keeps it. */
-export interface CheckOutcome {
-  name: string;
-  passed: boolean;
-  hidden: boolean;
-  /** Why it failed (never shown for a hidden check). */
-  message?: string;
-}
-
-/** One check cell's score. */
-export interface GradeCellResult {
-  gradeId: string;
-  points: number;
-  maxPoints: number;
-  /** Why points were lost, in a line. */
-  reason: string;
-  checks: CheckOutcome[];
-}
-
 /** A graded submission: a score per check cell, in the notebook's order. */
 export interface GradedNotebook {
   grades: GradeCellResult[];
@@ -48,66 +30,62 @@ export interface GradedNotebook {
   errors: Array<{ cell: number; message: string }>;
 }
 
-const round2 = (x: number) => Math.round(x * 100) / 100;
-
 /** The first line of what a failed cell wrote to stderr (tslab sends no error messages). */
 function errorText(outputs: Output[]): string {
   const err = outputs.find((o) => o.output_type === "error" || o.name === "stderr");
   return (textOf(err?.text) || "the cell failed").trim().split("\n")[0].slice(0, 300);
 }
 
-/**
- * Scores one check cell from the results it reported. Only results carrying this
- * run's nonce and this cell's grade id count; each check is worth an equal share
- * of the cell's points (partial credit); checks that never reported fail.
- */
-export function scoreCell(gradeId: string, maxPoints: number, expected: number, outputs: Output[], nonce: string, stopped?: string): GradeCellResult {
-  const reports = outputs
-    .map((o) => o.data?.[CHECK_MIME] as CheckReport | undefined)
-    .filter((r): r is CheckReport => r !== undefined && r.nonce === nonce && r.gradeId === gradeId);
-  const checks: CheckOutcome[] = reports.map((r) => ({ name: r.name, passed: r.passed, hidden: r.hidden === true, ...(r.passed ? {} : { message: r.reason }) }));
-  const missing = Math.max(0, expected - checks.length);
-  const why = stopped ?? (outputs.some((o) => o.name === "stderr") ? errorText(outputs) : "the check cell stopped before it");
-  for (let i = 0; i < missing; i++) checks.push({ name: `check ${checks.length + 1}`, passed: false, hidden: false, message: `did not run: ${why}` });
-  const passed = checks.slice(0, expected).filter((c) => c.passed).length;
-  const total = Math.max(expected, 1);
-  const points = stopped ? 0 : round2((maxPoints * passed) / total);
-  const failed = checks.filter((c) => !c.passed);
-  const reason = stopped ?? (failed.length === 0 ? "" : `${failed.length} of ${total} checks failed${failed.some((c) => !c.hidden) ? `: ${failed.find((c) => !c.hidden)!.name}` : ""}`);
-  return { gradeId, points, maxPoints, reason, checks };
+/** A notebook's run: each check cell's reports, and what the run went through. */
+export interface NotebookRun {
+  cells: CellRecord[];
+  seconds: number;
+  /** What the run itself went through: a cell that hung or ended its kernel, a restart. */
+  log: string[];
+  /** Cells that ran and failed (1-based), with their first error line. */
+  errors: Array<{ cell: number; message: string }>;
 }
 
+/** How a run binds its check cells: a submission's answers only, or the instructor's whole checks. */
+export type RunMode = "observe" | "reference";
+
 /**
- * Runs a sanitized notebook in fresh tslab kernels and scores each check cell.
- * The notebook is cut into sections, each ending with a check cell. A cell that
- * hangs, crashes its kernel or calls process.exit costs its section's exercise
- * (0, with the reason); a new kernel then replays the earlier sections' other
- * cells and grading goes on with the next section.
+ * Runs a sanitized notebook in fresh tslab kernels (sandboxed unless `sandbox:
+ * false`) and collects each check cell's reports. The notebook is cut into
+ * sections, each ending with a check cell. A cell that hangs, crashes its kernel
+ * or calls process.exit costs its section's exercise (0, with the reason); a new
+ * kernel then replays the earlier sections' other cells and the run goes on.
  */
-export async function gradeNotebook(nb: Notebook, options: { limits?: Partial<GradingLimits>; env?: Record<string, string> } = {}): Promise<GradedNotebook> {
+export async function runNotebook(nb: Notebook, mode: RunMode, options: { limits?: Partial<GradingLimits>; env?: Record<string, string>; sandbox?: boolean } = {}): Promise<NotebookRun> {
   const limits = { ...GRADING_LIMITS, ...options.limits };
-  const nonce = randomBytes(12).toString("hex");
   const started = Date.now();
   const log: string[] = [];
-  const errors: GradedNotebook["errors"] = [];
+  const errors: NotebookRun["errors"] = [];
   const sections: number[][] = [[]];
   nb.cells.forEach((c, i) => {
     if (c.cell_type !== "code") return;
     sections[sections.length - 1].push(i);
     if (isGrade(c)) sections.push([]);
   });
-  const codeOf = (i: number) => (isGrade(nb.cells[i]) ? gradedSource(nb.cells[i], nonce) : sourceOf(nb.cells[i]));
-  const grades: GradeCellResult[] = [];
-  const start = () => Kernel.start({ memoryMb: limits.memoryMb, env: options.env });
-  let kernel: Kernel | undefined = await start();
+  const checkCode = new Map<number, string>();
+  const codeOf = (i: number) => {
+    if (!isGrade(nb.cells[i])) return sourceOf(nb.cells[i]);
+    if (!checkCode.has(i)) checkCode.set(i, mode === "observe" ? observedSource(nb.cells[i]) : referenceSource(nb.cells[i]));
+    return checkCode.get(i)!;
+  };
+  const cells: CellRecord[] = [];
+  const start = () => Kernel.start({ memoryMb: limits.memoryMb, env: options.env, sandbox: options.sandbox, cpuSeconds: limits.notebookTimeoutMs / 1000 });
+  let kernel: Kernel | undefined;
   const broken = new Set<number>(); // cells that hung or killed a kernel: never replayed
   try {
+    kernel = await start();
     for (let s = 0; s < sections.length; s++) {
-      const cells = sections[s];
-      const gradeCell = cells.find((i) => isGrade(nb.cells[i]));
+      const section = sections[s];
+      const gradeCell = section.find((i) => isGrade(nb.cells[i]));
       let stopped: string | undefined;
       let outputs: Output[] = [];
-      for (const i of cells) {
+      let failed: string | undefined;
+      for (const i of section) {
         const left = limits.notebookTimeoutMs - (Date.now() - started);
         if (left <= 0) {
           stopped = `the notebook ran out of its ${Math.round(limits.notebookTimeoutMs / 1000)} s`;
@@ -117,7 +95,10 @@ export async function gradeNotebook(nb: Notebook, options: { limits?: Partial<Gr
           kernel ??= await replay(start, nb, sections, s, broken, codeOf, limits.cellTimeoutMs, log);
           const run = await kernel.execute(codeOf(i), Math.min(limits.cellTimeoutMs, left));
           if (i === gradeCell) outputs = run.outputs;
-          if (run.status === "error") errors.push({ cell: i + 1, message: errorText(run.outputs) });
+          if (run.status === "error") {
+            errors.push({ cell: i + 1, message: errorText(run.outputs) });
+            if (i === gradeCell) failed = errorText(run.outputs);
+          }
         } catch (e) {
           if (!(e instanceof KernelDied)) throw e;
           stopped = `cell ${i + 1}: ${e.reason}`;
@@ -130,13 +111,29 @@ export async function gradeNotebook(nb: Notebook, options: { limits?: Partial<Gr
       }
       if (gradeCell !== undefined) {
         const cell = nb.cells[gradeCell];
-        grades.push(scoreCell(gradeIdOf(cell)!, cell.metadata.nbgrader?.points ?? 0, countChecks(sourceOf(cell)), outputs, nonce, stopped));
+        const gradeId = gradeIdOf(cell)!;
+        const reports = outputs.map((o) => o.data?.[CHECK_MIME] as CheckReport | undefined).filter((r): r is CheckReport => typeof r === "object" && r !== null && r.gradeId === gradeId && typeof r.name === "string");
+        cells.push({ gradeId, maxPoints: cell.metadata.nbgrader?.points ?? 0, checks: countChecks(sourceOf(cell)), reports, stopped, failed });
       }
     }
   } finally {
     await kernel?.shutdown();
   }
-  return { grades, seconds: (Date.now() - started) / 1000, log, errors };
+  return { cells, seconds: (Date.now() - started) / 1000, log, errors };
+}
+
+/** Scores a reference-mode run on its own results: the author's self-test and a student's `validate`. */
+export function scoreRun(run: NotebookRun): GradedNotebook {
+  return { grades: run.cells.map((c) => scoreAsRun(c)), seconds: run.seconds, log: run.log, errors: run.errors };
+}
+
+/** Scores a submission's run against the reference run of its source notebook (see verdict.ts). */
+export function judgeRun(reference: NotebookRun, student: NotebookRun, scrub: (text: string) => string): GradedNotebook {
+  const grades = reference.cells.map((ref) => {
+    const mine = student.cells.find((c) => c.gradeId === ref.gradeId) ?? { ...ref, reports: [], stopped: "the check cell did not run" };
+    return judgeCell(ref, mine, scrub);
+  });
+  return { grades, seconds: student.seconds, log: student.log.map(scrub), errors: student.errors.map((e) => ({ cell: e.cell, message: scrub(e.message) })) };
 }
 
 /** A fresh kernel that has run the earlier sections' cells again: not their check cells, nor a cell that broke a kernel. */

@@ -2,8 +2,9 @@ import { ChildProcess, spawn } from "node:child_process";
 import { GUARD_PARENT_ENV } from "./orphan-guard";
 import { createHmac, randomBytes, randomUUID } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { SANDBOX_LIMITS, SANDBOX_NODE, SANDBOX_PROJECT, SANDBOX_WORK, Sandbox, spawnSandboxed } from "./sandbox";
 import * as net from "node:net";
-import { dirname, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { Output } from "./notebook";
 
 /**
@@ -70,6 +71,10 @@ export interface KernelOptions {
   memoryMb?: number;
   /** Extra environment for the kernel process. */
   env?: Record<string, string>;
+  /** CPU seconds the kernel may use in all (sandboxed kernels only). */
+  cpuSeconds?: number;
+  /** false: no sandbox (the author's own notebooks). Default: sandboxed. */
+  sandbox?: boolean;
 }
 
 /**
@@ -98,6 +103,7 @@ export class Kernel {
     private readonly session: string,
     private readonly dir: string,
     private readonly memoryMb?: number,
+    private readonly box?: Sandbox,
   ) {
     this.died = new Promise((done) => proc.once("exit", (code, signal) => {
       this.deathReason ??= this.explainExit(code, signal);
@@ -111,39 +117,66 @@ export class Kernel {
 
   private explainExit(code: number | null, signal: NodeJS.Signals | null): string {
     if (/heap out of memory|Allocation failed/i.test(this.stderr)) return `ran out of memory (the kernel's cap is ${this.memoryMb} MiB)`;
+    if (this.box?.outOfMemory()) return `ran out of memory (the sandbox's cap is ${(this.memoryMb ?? 0) + SANDBOX_LIMITS.memoryHeadroomMb} MiB)`;
     if (signal) return `the kernel was ended by ${signal}`;
     return `the kernel exited with code ${code} (did the code call process.exit?)`;
   }
 
-  /** Starts a kernel in `cwd` (which must be inside the project, so that "applayer" resolves). */
+  /**
+   * Starts a kernel. By default it runs in a sandbox of its own (see sandbox.ts)
+   * and speaks ZeroMQ over `ipc://` sockets in its work folder, the sandbox's only
+   * door out; `sandbox: false` runs it as a plain child over loopback TCP, for
+   * the author's own notebook (`course lint`, `validate`).
+   */
   static async start(options: KernelOptions = {}): Promise<Kernel> {
     const zmq = (await import("zeromq")) as Zmq;
     const work = join(PROJECT_ROOT, ".grading");
     mkdirSync(work, { recursive: true });
     const dir = mkdtempSync(join(work, "kernel-"));
-    // The kernel's temporary folder is inside its own: what a submission leaves there (a mail store, a swarm's
-    // files) goes with shutdown(), which kills the kernel before any exit handler of its could run.
-    const tmp = join(dir, "tmp");
-    mkdirSync(tmp);
-    const [shellPort, iopubPort, stdinPort, controlPort, hbPort] = await freePorts(5);
     const key = randomBytes(16).toString("hex");
-    const connection = join(dir, "connection.json");
-    writeFileSync(connection, JSON.stringify({ ip: "127.0.0.1", transport: "tcp", shell_port: shellPort, iopub_port: iopubPort, stdin_port: stdinPort, control_port: controlPort, hb_port: hbPort, key, signature_scheme: "hmac-sha256" }));
-    const tslab = join(dirname(require.resolve("tslab/package.json", { paths: [PROJECT_ROOT] })), "bin", "tslab");
-    const nodeOptions = [process.env.NODE_OPTIONS, options.memoryMb ? `--max-old-space-size=${options.memoryMb}` : ""].filter(Boolean).join(" ");
-    // The guard ends the kernel when this process dies without stopping it (see orphan-guard.ts).
-    const proc = spawn(process.execPath, ["--require", join(PROJECT_ROOT, "lib", "dist", "course", "orphan-guard.js"), tslab, "kernel", "--config-path", connection], {
-      cwd: dir,
-      env: { ...process.env, APPLAYER_HEADLESS: "1", TMPDIR: tmp, ...options.env, NODE_OPTIONS: nodeOptions, [GUARD_PARENT_ENV]: String(process.pid) },
-      stdio: ["ignore", "ignore", "pipe"],
-    });
+    const nodeOptions = options.memoryMb ? `--max-old-space-size=${options.memoryMb}` : "";
+    const tslab = (root: string) => join(root, "node_modules", "tslab", "bin", "tslab");
+    let address: (port: number) => string;
+    let proc: ChildProcess;
+    let box: Sandbox | undefined;
+    const connection = (ip: string, transport: string, ports: number[]) => JSON.stringify({ ip, transport, shell_port: ports[0], iopub_port: ports[1], stdin_port: ports[2], control_port: ports[3], hb_port: ports[4], key, signature_scheme: "hmac-sha256" });
+    if (options.sandbox !== false) {
+      // ipc://DIR/k:N outside is ipc:///applayer/work/k:N inside: the same socket files, through the bind.
+      writeFileSync(join(dir, "connection.json"), connection(`${SANDBOX_WORK}/k`, "ipc", [1, 2, 3, 4, 5]));
+      address = (port) => `ipc://${dir}/k:${port}`;
+      box = spawnSandboxed({
+        project: PROJECT_ROOT, work: dir, memoryMb: options.memoryMb, cpuSeconds: options.cpuSeconds,
+        command: [SANDBOX_NODE, tslab(SANDBOX_PROJECT), "kernel", "--config-path", `${SANDBOX_WORK}/connection.json`],
+        env: { APPLAYER_HEADLESS: "1", NODE_OPTIONS: nodeOptions, ...options.env },
+      });
+      proc = box.proc;
+    } else {
+      // The kernel's temporary folder is inside its own: what a notebook leaves there goes with shutdown(),
+      // which kills the kernel before any exit handler of its could run.
+      const tmp = join(dir, "tmp");
+      mkdirSync(tmp);
+      const ports = await freePorts(5);
+      writeFileSync(join(dir, "connection.json"), connection("127.0.0.1", "tcp", ports));
+      address = (port) => `tcp://127.0.0.1:${ports[port - 1]}`;
+      // The guard ends the kernel when this process dies without stopping it (see orphan-guard.ts).
+      proc = spawn(process.execPath, ["--require", join(PROJECT_ROOT, "lib", "dist", "course", "orphan-guard.js"), tslab(PROJECT_ROOT), "kernel", "--config-path", join(dir, "connection.json")], {
+        cwd: dir,
+        env: { ...process.env, APPLAYER_HEADLESS: "1", TMPDIR: tmp, ...options.env, NODE_OPTIONS: [process.env.NODE_OPTIONS, nodeOptions].filter(Boolean).join(" "), [GUARD_PARENT_ENV]: String(process.pid) },
+        stdio: ["ignore", "ignore", "pipe"],
+      });
+    }
     const shell = new zmq.Dealer({ linger: 0 });
     const iopub = new zmq.Subscriber({ linger: 0 });
-    shell.connect(`tcp://127.0.0.1:${shellPort}`);
-    iopub.connect(`tcp://127.0.0.1:${iopubPort}`);
+    shell.connect(address(1));
+    iopub.connect(address(2));
     iopub.subscribe();
-    const kernel = new Kernel(proc, shell, iopub, key, randomUUID(), dir, options.memoryMb);
-    await kernel.ready();
+    const kernel = new Kernel(proc, shell, iopub, key, randomUUID(), dir, options.memoryMb, box);
+    try {
+      await kernel.ready();
+    } catch (e) {
+      await kernel.shutdown();
+      throw e;
+    }
     return kernel;
   }
 
@@ -254,7 +287,12 @@ export class Kernel {
     if (this.proc.exitCode === null && this.proc.signalCode === null) this.proc.kill("SIGKILL");
   }
 
-  /** The kernel's process id. */
+  /** The kernel's own folder (its connection file and sockets): removed by shutdown(). */
+  get folder(): string {
+    return this.dir;
+  }
+
+  /** The kernel's process id (bwrap's, for a sandboxed kernel). */
   get pid(): number | undefined {
     return this.proc.pid;
   }
@@ -263,6 +301,7 @@ export class Kernel {
   async shutdown(): Promise<void> {
     this.kill();
     await this.died;
+    await this.box?.dispose();
     this.shell.close();
     this.iopub.close();
     rmSync(this.dir, { recursive: true, force: true });

@@ -59,6 +59,8 @@ export function lintNotebook(nb: Notebook): { problems: LintProblem[]; exercises
       const checks = countChecks(text);
       if (typeof points !== "number" || !(points > 0)) problems.push({ cell: at, problem: `a check cell needs points > 0 (has ${JSON.stringify(points)})` });
       if (checks === 0) problems.push({ cell: at, problem: "a check cell that runs no check(…)" });
+      // The grader decides outside the sandbox by comparing values; a condition would be decided inside it.
+      if (/\bexpect\(/.test(text)) problems.push({ cell: at, problem: "a check cell uses expect(…), which the student's own code would decide: compare values with expectEqual(answer, expected) or expectClose(answer, expected, tolerance)" });
       if (id) exercises.push({ gradeId: id, points: typeof points === "number" ? points : 0, checks });
     }
   });

@@ -1,4 +1,4 @@
-import { BEGIN_HIDDEN, END_HIDDEN, gradeIdOf, isLocked, isSolution, regions, withoutHiddenTests } from "./format";
+import { gradeIdOf, isLocked, isSolution, withoutHiddenTests } from "./format";
 import { Cell, Notebook, cloneNotebook, sourceOf } from "./notebook";
 
 /**
@@ -63,20 +63,4 @@ export function sanitizeSubmission(submission: Notebook, source: Notebook): { no
   });
   const notebook: Notebook = { ...cloneNotebook({ ...submission, cells: [] }), cells: kept.map((k) => k.cell), metadata: source.metadata };
   return { notebook, notes };
-}
-
-/**
- * A check cell as the grader runs it: `check`, `expect` and `expectEqual` bound
- * fresh (to the cell's grade id and the run's nonce) inside a block of its own,
- * and the hidden tests marked as such.
- */
-export function gradedSource(cell: Cell, nonce: string): string {
-  const text = sourceOf(cell);
-  const lines = text.split("\n");
-  for (const r of regions(text, BEGIN_HIDDEN, END_HIDDEN).regions) {
-    lines[r.begin] = lines[r.begin].replace(BEGIN_HIDDEN, "hidden(true);");
-    lines[r.end] = lines[r.end].replace(END_HIDDEN, "hidden(false);");
-  }
-  const bind = `const { check, expect, expectEqual, hidden } = require("applayer").checker({ gradeId: ${JSON.stringify(gradeIdOf(cell))}, nonce: ${JSON.stringify(nonce)} });`;
-  return `{ ${bind}\n${lines.join("\n")}\n}`;
 }

@@ -1,19 +1,32 @@
 import { isDeepStrictEqual, inspect } from "node:util";
+import { serialize } from "node:v8";
 import { displayBundle } from "./kernel";
 
 /**
- * The display type of a check's result, sent beside its printed ✓ or ✗: what the
- * course grader reads (it counts only results from the check cells it restored
- * itself, recognized by the nonce it put in them).
+ * The display type of a graded check's report, the only thing a graded run
+ * sends the grader: what the student's code answered, never a verdict. The
+ * grader compares the answers with the instructor's run, outside the sandbox.
  */
 export const CHECK_MIME = "application/vnd.applayer.check+json";
 
-/** A check's result as sent out of band (see {@link CHECK_MIME}). */
-export interface CheckReport extends CheckResult {
-  gradeId?: string;
-  nonce?: string;
-  /** From the grader's hidden tests: feedback shows its name and outcome, never its message. */
+/** One check's report from a check cell the grader restored (see {@link checker}). */
+export interface CheckReport {
+  gradeId: string;
+  name: string;
+  /** Each expectEqual's actual value, v8-serialized and base64: the student's answers. */
+  answers: string[];
+  /** The third argument of each expectEqual ("value" when none). */
+  labels: string[];
+  /** Reference runs only: each expectEqual's expected value, encoded the same way. */
+  expected?: string[];
+  /** Reference runs only: each answer's tolerance (expectClose), or null for an exact one. */
+  tolerances?: Array<number | null>;
+  /** Reference runs only: from the hidden tests. */
   hidden?: boolean;
+  /** Reference runs only: whether the check passed in that run. */
+  passed?: boolean;
+  /** Why the check stopped before its end (an exception), as the code said it. */
+  error?: string;
 }
 
 /** The outcome of one self-check. */
@@ -46,6 +59,23 @@ export function expectEqual<T>(actual: T, expected: T, what = "value"): void {
   }
 }
 
+/** Fails the surrounding check unless the number `actual` is within `tolerance` of `expected`. */
+export function expectClose(actual: number, expected: number, tolerance: number, what = "value"): void {
+  if (!(typeof actual === "number" && Math.abs(actual - expected) <= tolerance)) {
+    throw new CheckFailure(`${what}: expected ${expected} (± ${tolerance}), got ${inspect(actual)}`);
+  }
+}
+
+/** True when `fn` throws: how a check asks whether bad input is refused. */
+export function throws(fn: () => unknown): boolean {
+  try {
+    fn();
+    return false;
+  } catch {
+    return true;
+  }
+}
+
 /** Fails the surrounding check with `message` unless `condition` holds. */
 export function expect(condition: unknown, message: string): void {
   if (!condition) throw new CheckFailure(message);
@@ -65,40 +95,84 @@ export function expect(condition: unknown, message: string): void {
  * });
  */
 export async function check(name: string, fn: () => unknown | Promise<unknown>): Promise<void> {
-  return runCheck(name, fn, {});
-}
-
-async function runCheck(name: string, fn: () => unknown | Promise<unknown>, context: Omit<CheckReport, keyof CheckResult>): Promise<void> {
   let result: CheckResult;
   try {
     const value = await fn();
     result = value === false ? { name, passed: false, reason: "the check returned false" } : { name, passed: true };
   } catch (e) {
-    const reason = e instanceof CheckFailure ? e.message : `${(e as Error)?.name ?? "Error"}: ${(e as Error)?.message ?? String(e)}`;
-    result = { name, passed: false, reason };
+    result = { name, passed: false, reason: reasonOf(e) };
   }
   console.log(result.passed ? `✓ ${name}` : `✗ ${name} — ${result.reason}`);
   checkLog().push(result);
-  displayBundle({ [CHECK_MIME]: { ...context, ...result } satisfies CheckReport });
   if (!result.passed && process.env.APPLAYER_STRICT_CHECKS === "1") {
     throw new CheckFailure(`check failed: ${name} — ${result.reason}`);
   }
 }
 
+const reasonOf = (e: unknown) => (e instanceof CheckFailure ? e.message : `${(e as Error)?.name ?? "Error"}: ${(e as Error)?.message ?? String(e)}`);
+
+/** A value as a graded report carries it: v8's serialization, base64 (a value v8 cannot copy becomes a string saying so). */
+export function encodeAnswer(value: unknown): string {
+  try {
+    return serialize(value).toString("base64");
+  } catch {
+    return serialize(`[a ${typeof value} the grader cannot copy]`).toString("base64");
+  }
+}
+
 /**
- * The check functions as the grader binds them in each check cell it restores:
- * every result carries the cell's grade id and the run's nonce, and `hidden(true)`
- * marks the results of the hidden tests that follow. Bound fresh in the cell, so
- * a student's redefinition of `check` or `expect` does not reach them.
+ * The check functions as the grader binds them in each check cell it restores,
+ * fresh in the cell, so a student's redefinition of `check` does not reach them.
  *
- * @example const { check, expect, expectEqual, hidden } = checker({ gradeId: "stuff-check", nonce });
+ * - `"observe"` (a student's submission, in its sandbox): `expectEqual(actual, …)`
+ *   and `expectClose(actual, …)` only record `actual`. The cell runs with its expected values taken out; the
+ *   grader compares the answers with the reference run's, outside.
+ * - `"reference"` (the instructor's notebook, or a student's own `validate`):
+ *   `expectEqual` records both values and compares them here too, and
+ *   `hidden(true)` marks the hidden tests' reports.
+ *
+ * @example const { check, expect, expectEqual, expectClose, throws, hidden } = checker({ gradeId: "stuff-check", mode: "observe" });
  */
-export function checker(context: { gradeId: string; nonce: string }) {
+export function checker(context: { gradeId: string; mode: "observe" | "reference" }) {
   let hidden = false;
+  let current: CheckReport | undefined;
+  const observe = context.mode === "observe";
+  const record = (actual: unknown, expected: unknown, what: string, tolerance: number | null = null) => {
+    if (!current) throw new CheckFailure("expectEqual outside check()");
+    current.answers.push(encodeAnswer(actual));
+    current.labels.push(what);
+    if (!observe) {
+      current.expected!.push(encodeAnswer(expected));
+      current.tolerances!.push(tolerance);
+    }
+  };
   return {
-    check: (name: string, fn: () => unknown | Promise<unknown>) => runCheck(name, fn, { ...context, hidden }),
-    expect,
-    expectEqual,
+    async check(name: string, fn: () => unknown | Promise<unknown>): Promise<void> {
+      const report: CheckReport = { gradeId: context.gradeId, name, answers: [], labels: [], ...(observe ? {} : { expected: [], tolerances: [], hidden, passed: true }) };
+      current = report;
+      try {
+        await fn();
+      } catch (e) {
+        report.error = reasonOf(e);
+        if (!observe) report.passed = false;
+      }
+      current = undefined;
+      if (!observe) console.log(report.passed ? `✓ ${name}` : `✗ ${name} — ${report.error}`);
+      displayBundle({ [CHECK_MIME]: report });
+    },
+    expect(condition: unknown, message: string): void {
+      record(Boolean(condition), true, message);
+      if (!observe) expect(condition, message);
+    },
+    expectEqual<T>(actual: T, expected: T, what = "value"): void {
+      record(actual, expected, what);
+      if (!observe) expectEqual(actual, expected, what);
+    },
+    expectClose(actual: number, expected: number, tolerance: number, what = "value"): void {
+      record(actual, expected, what, tolerance);
+      if (!observe) expectClose(actual, expected, tolerance, what);
+    },
+    throws,
     hidden(on: boolean) {
       hidden = on;
     },

@@ -1,0 +1,100 @@
+/**
+ * The grading sandbox, attacked from inside a grading kernel: the code a
+ * submission runs cannot read the instructor's notebooks or the grader's files,
+ * cannot write the lib, cannot see or signal the grader, cannot reach a server
+ * on the grader's loopback, runs as an unprivileged uid, and leaves nothing
+ * behind (no process, no file) once the grader shuts it down.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
+import * as net from "node:net";
+import { join } from "node:path";
+import { Kernel } from "../../lib/src/course/kernel";
+import { ROOT, isAlive } from "../helpers";
+
+let kernel: Kernel;
+let server: net.Server;
+let port = 0;
+
+/** Runs a cell and returns what it printed. */
+async function run(code: string): Promise<string> {
+  const r = await kernel.execute(code, 30_000);
+  return r.outputs.map((o) => (o as { text?: string }).text ?? "").join("").trim();
+}
+
+/** A cell that tries `attempt` and prints "refused CODE" or "got …". */
+const tries = (attempt: string) => `try { const r = ${attempt}; console.log("got", String(r).slice(0, 60)); } catch (e) { console.log("refused", (e as NodeJS.ErrnoException).code ?? (e as Error).message); }`;
+
+const libHash = () => createHash("sha256").update(readFileSync(join(ROOT, "lib", "dist", "index.js"))).digest("hex");
+let hashBefore = "";
+
+beforeAll(async () => {
+  hashBefore = libHash();
+  server = net.createServer((s) => s.end("grader secret\n"));
+  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
+  port = (server.address() as net.AddressInfo).port;
+  kernel = await Kernel.start({ memoryMb: 512 });
+}, 60_000);
+
+afterAll(async () => {
+  await kernel?.shutdown();
+  server.close();
+});
+
+describe("inside a grading sandbox", () => {
+  it("runs as an unprivileged user, alone in its pid namespace", { timeout: 60_000 }, async () => {
+    expect(await run("console.log(process.getuid(), process.getgid())")).toBe("1000 1000");
+    const pids = (await run(`console.log(require("fs").readdirSync("/proc").filter((p: string) => /^\\d+$/.test(p)).join(" "))`)).split(" ");
+    expect(pids.length).toBeLessThan(5); // bwrap's reaper and the kernel, nothing of the grader's
+    const outside = Number(readFileSync(`/proc/${kernel.pid}/status`, "utf8").match(/^Uid:\s+(\d+)/m)![1]);
+    if (process.getuid?.() === 0) expect(outside).toBeGreaterThanOrEqual(200_000);
+    expect(await run(tries(`process.kill(${process.pid}, "SIGKILL")`))).toMatch(/^refused ESRCH/);
+    expect(isAlive(process.pid)).toBe(true);
+  });
+
+  it("sees no source notebook, no grader folder, no private fixture and no home", { timeout: 60_000 }, async () => {
+    for (const path of [join(ROOT, "notebooks"), join(ROOT, "test", "fixtures", "course"), "/applayer/test/fixtures/course", join(ROOT, ".grading"), "/root", "/work", "/applayer/notebooks"]) {
+      expect(await run(tries(`require("fs").readdirSync(${JSON.stringify(path)})`)), path).toMatch(/^refused ENOENT/);
+    }
+    expect(await run(`console.log(require("fs").readdirSync("/applayer").sort().join(" "))`)).toBe("bin lib node_modules test work");
+    expect(await run(`console.log(Object.keys(process.env).sort().join(" "))`)).toBe("APPLAYER_HEADLESS HOME LANG NODE_OPTIONS PATH PWD TMPDIR");
+  });
+
+  it("cannot write the lib, and the lib is byte-identical afterwards", { timeout: 60_000 }, async () => {
+    expect(await run(tries(`require("fs").writeFileSync("/applayer/lib/dist/index.js", "module.exports = {}")`))).toMatch(/^refused EROFS/);
+    expect(await run(tries(`require("fs").writeFileSync("/usr/bin/node", "")`))).toMatch(/^refused (EROFS|EACCES)/);
+    expect(libHash()).toBe(hashBefore);
+  });
+
+  it("has its own loopback: the lessons' addresses bind, the grader's servers are out of reach", { timeout: 60_000 }, async () => {
+    const probe = `await new Promise<void>((done) => { const s = require("net").connect(${port}, "127.0.0.1"); s.on("data", (d: Buffer) => { console.log("got", String(d).trim()); s.destroy(); done(); }); s.on("error", (e: NodeJS.ErrnoException) => { console.log("refused", e.code); done(); }); });`;
+    expect(await run(probe)).toBe("refused ECONNREFUSED");
+    expect(await run(`await new Promise<void>((done) => { const s = require("net").createServer().listen(0, "127.53.0.1", () => { console.log("bound", (s.address() as { address: string }).address); s.close(); done(); }); });`)).toBe("bound 127.53.0.1");
+  });
+
+  it("cannot fork without end: the process cap stops a fork bomb, and the kernel goes on", { timeout: 90_000 }, async () => {
+    const out = await run(`console.log(require("child_process").execSync("for i in $(seq 700); do sleep 60 >/dev/null 2>&1 & done 2>&1 | head -c 300; echo; echo spawned", { shell: "/bin/sh", encoding: "utf8" }))`);
+    if (process.getuid?.() === 0) expect(out).toMatch(/fork/i); // the shell said it could not fork: the pids cap
+    expect(await run("console.log(6 * 7)")).toBe("42");
+  });
+
+  it("leaves no process and no file behind once shut down", { timeout: 60_000 }, async () => {
+    await run(`require("child_process").spawn("/bin/sh", ["-c", "sleep 300 & sleep 300"], { detached: true, stdio: "ignore" }).unref(); require("fs").writeFileSync("/tmp/left-behind", "x");`);
+    const pid = kernel.pid!;
+    const folder = kernel.folder;
+    expect(existsSync(folder)).toBe(true);
+    await kernel.shutdown();
+    expect(isAlive(pid)).toBe(false);
+    const sleepers = readdirSync("/proc").filter((p) => /^\d+$/.test(p)).filter((p) => {
+      try {
+        return readFileSync(`/proc/${p}/cmdline`, "utf8").startsWith("sleep\u0000300");
+      } catch {
+        return false;
+      }
+    });
+    expect(sleepers).toEqual([]);
+    expect(existsSync(folder)).toBe(false);
+    kernel = await Kernel.start({ memoryMb: 512 });
+  });
+});
