@@ -10,7 +10,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { Authority } from "../../lib/src/dns/authority";
-import { DO_BIT, DnsMessage, DnsRecord, FLAGS } from "../../lib/src/dns/codec";
+import { DO_BIT, DnsMessage, DnsRecord } from "../../lib/src/dns/codec";
 import { ChainValidator, ChainLookupResult } from "../../lib/src/dns/dnssec/chain";
 import { dsFromDnskey, generateZoneKey } from "../../lib/src/dns/dnssec/keys";
 import { signZone } from "../../lib/src/dns/dnssec/sign";
