@@ -24,19 +24,22 @@ let stopValidating: () => Promise<void>;
 const UNBOUND = { host: "127.53.0.99", port: 53 };
 const VALIDATING = { host: "127.53.0.98", port: 53 };
 
-beforeAll(async () => {
-  world = await startWorld({ port: 53, dnssec: true });
+/** Starts the signed world on port 53 and both Unbounds on it (with a fresh cache each). */
+async function startAll(options: { nsec3?: boolean } = {}): Promise<void> {
+  world = await startWorld({ port: 53, dnssec: true, nsec3: options.nsec3 });
   dir = mkdtempSync(join(tmpdir(), "applayer-hints-"));
   writeFileSync(join(dir, "root.hints"), worldHintsText());
   writeFileSync(join(dir, "root.key"), `${formatRecord(world.trustAnchor!)}\n`);
   stopUnbound = (await startUnbound(UNBOUND, { hints: join(dir, "root.hints") })).stop;
   stopValidating = (await startUnbound(VALIDATING, { hints: join(dir, "root.hints"), trustAnchor: join(dir, "root.key") })).stop;
-}, 60_000);
-afterAll(async () => {
+}
+async function stopAll(): Promise<void> {
   await stopUnbound?.();
   await stopValidating?.();
   await world?.close();
-});
+}
+beforeAll(() => startAll(), 60_000);
+afterAll(() => stopAll());
 
 const dig = (...args: string[]) => run("dig", [`@${UNBOUND.host}`, "-p", String(UNBOUND.port), "+short", ...args]);
 
@@ -89,8 +92,11 @@ describe("a validating unbound, anchored at the world's root key", () => {
   });
 });
 
-describe("drill and DNSViz judge the signed world", () => {
-  const SECURE = [["gaia.cs.umass.edu", "A"], ["12.10.53.127.in-addr.arpa", "PTR"], ["nosuch.cs.umass.edu", "A"], ["umass.edu", "TXT"], ["www.amazon.com", "A"], ["nothere.amazon.com", "A"], ["big.wikipedia.org", "TXT"]];
+/** Names whose answers or denials are secure in the world. */
+const SECURE = [["gaia.cs.umass.edu", "A"], ["12.10.53.127.in-addr.arpa", "PTR"], ["nosuch.cs.umass.edu", "A"], ["umass.edu", "TXT"], ["www.amazon.com", "A"], ["nothere.amazon.com", "A"], ["big.wikipedia.org", "TXT"]];
+
+/** drill and DNSViz on the running world: the same judgement whatever denial chain it is signed with. */
+function judgedByDrillAndDnsviz(): void {
   it("drill -TD traces each name from the root hints, every step trusted, none bogus", { timeout: 60_000 }, async () => {
     for (const [name, type] of SECURE) {
       const out = await run("drill", ["-TD", "-k", join(dir, "root.key"), "-r", join(dir, "root.hints"), name, type], "", { timeoutMs: 20_000 });
@@ -111,7 +117,9 @@ describe("drill and DNSViz judge the signed world", () => {
     expect(findings.filter((f) => !f.at.startsWith("/ibm.com."))).toEqual([]);
     expect(findings.map((f) => f.code)).toContain("NO_SEP"); // ibm.com: its DS names another key
   });
-});
+}
+
+describe("drill and DNSViz judge the signed world", () => judgedByDrillAndDnsviz());
 
 describe("the world's own local DNS server validates too, and dig agrees with the validating unbound", () => {
   const ours = (...args: string[]) => run("dig", [`@${world.resolver.address.host}`, "-p", "53", "+dnssec", ...args]);
@@ -145,4 +153,20 @@ describe("a record changed in the running world", () => {
     expect(status(await run("dig", [`@${world.resolver.address.host}`, "-p", "53", "+dnssec", "mail.umass.edu"]))).toBe("SERVFAIL");
     expect(status(await run("dig", [`@${UNBOUND.host}`, "-p", "53", "mail.umass.edu"]))).toBe("NOERROR"); // the non-validating one is fooled
   });
+});
+
+describe("the world signed with NSEC3 instead (a fresh world and fresh Unbounds)", () => {
+  beforeAll(async () => {
+    await stopAll();
+    await startAll({ nsec3: true });
+  }, 60_000);
+  const ask = (...args: string[]) => run("dig", [`@${VALIDATING.host}`, "-p", "53", "+dnssec", ...args]);
+  it.each(SECURE)("the validating Unbound authenticates %s %s (AD)", async (name, type) => {
+    expect(await ask(name, type)).toMatch(/flags: qr rd ra ad;/);
+  });
+  it("nyu.edu stays insecure (NSEC3 proves edu. has no DS for it) and ibm.com bogus", async () => {
+    expect(await ask("engineering.nyu.edu")).toMatch(/status: NOERROR[\s\S]*flags: qr rd ra;/);
+    expect(await ask("www.ibm.com")).toMatch(/status: SERVFAIL/);
+  });
+  judgedByDrillAndDnsviz();
 });

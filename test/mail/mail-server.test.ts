@@ -102,49 +102,56 @@ describe("the outgoing queue", () => {
 });
 
 describe("one login throttle for IMAP, POP3 and SMTP AUTH", () => {
-  /** Logs in with `client`, then closes it: true if it got in, false if refused with `code`. */
-  async function attempt(client: { login(u: string, p: string): Promise<unknown>; close(): Promise<void> }, user: string, password: string, code: "IMAP_REPLY" | "POP3_REPLY") {
+  type Outcome = "in" | "wrong" | "locked";
+  /** Logs in with `client`, then closes it; `reasons` tells a wrong password from a lockout by the reply's text. */
+  async function attempt(client: { login(u: string, p: string): Promise<unknown>; close(): Promise<void> }, user: string, password: string, reasons: { wrong: RegExp; locked: RegExp }): Promise<Outcome> {
     try {
-      return await client.login(user, password).then(() => true, (e) => (expect(isAppLayerError(e, code)).toBe(true), false));
+      return await client.login(user, password).then(
+        () => "in" as const,
+        (e) => (reasons.wrong.test(String(e.detail?.text)) ? "wrong" : reasons.locked.test(String(e.detail?.text)) ? "locked" : Promise.reject(e)),
+      );
     } finally {
       await client.close();
     }
   }
-  /** A login over each protocol: true if it got in. */
-  async function logins(server: Awaited<ReturnType<typeof startMailServer>>) {
+  /** A login over each protocol, and how it went. */
+  function logins(server: Awaited<ReturnType<typeof startMailServer>>) {
     return {
-      imap: async (user: string, password: string) => attempt(await ImapClient.connect({ server: server.imap!.address }), user, password, "IMAP_REPLY"),
-      pop3: async (user: string, password: string) => attempt(await Pop3Client.connect({ server: server.pop3!.address }), user, password, "POP3_REPLY"),
-      smtp: (user: string, password: string) =>
+      imap: async (user: string, password: string) => attempt(await ImapClient.connect({ server: server.imap!.address }), user, password, { wrong: /^\[AUTHENTICATIONFAILED\]/, locked: /^\[LIMIT\] too many failed logins/ }),
+      pop3: async (user: string, password: string) => attempt(await Pop3Client.connect({ server: server.pop3!.address }), user, password, { wrong: /^\[AUTH\]/, locked: /^\[SYS\/TEMP\] too many failed logins/ }),
+      smtp: (user: string, password: string): Promise<Outcome> =>
         sendMail({ server: server.submission!.address, from: `${user}@umass.edu`, to: ["bob@umass.edu"], message: "Subject: t\r\n\r\nx\r\n", auth: { user, password } })
-          .then(() => true, (e) => (expect([isAppLayerError(e, "SMTP_REPLY"), e.detail.reply]).toEqual([true, 535]), false)),
+          .then(() => "in" as const, (e) => (e.detail?.reply === 535 ? "wrong" : e.detail?.reply === 454 && e.detail.enhanced === "4.7.0" ? "locked" : Promise.reject(e))),
     };
   }
 
   it(`locks a user out after ${MAX_LOGIN_FAILURES_PER_USER} failures counted across the protocols, right password or not, until LOGIN_LOCKOUT_MS has passed`, async () => {
     let now = 5_000_000;
     const umass = await startMailServer({ domain: "umass.edu", dataDir: tmp("umass"), users: ["bob:bobpass"], imapPort: 0, pop3Port: 0, submissionPort: 0, now: () => now });
-    const via = await logins(umass);
+    const via = logins(umass);
     const tries = [via.imap, via.pop3, via.smtp];
     // Wrong passwords are also slowed down (FAILED_LOGIN_DELAY_MS, doubling): these take a few seconds.
     // (The cap itself, one failure less still getting in, is tested with the webmail's form, which uses the same LoginThrottle.)
-    for (let i = 0; i < MAX_LOGIN_FAILURES_PER_USER; i++) expect(await tries[i % 3]("bob", "guess")).toBe(false);
-    expect([await via.imap("bob", "bobpass"), await via.pop3("bob", "bobpass"), await via.smtp("bob", "bobpass")]).toEqual([false, false, false]);
+    for (let i = 0; i < MAX_LOGIN_FAILURES_PER_USER; i++) expect(await tries[i % 3]("bob", "guess")).toBe("wrong");
+    // Each protocol says "try later" in its own words: IMAP NO [LIMIT], POP3 -ERR [SYS/TEMP], SMTP 454 4.7.0.
+    expect([await via.imap("bob", "bobpass"), await via.pop3("bob", "bobpass"), await via.smtp("bob", "bobpass")]).toEqual(["locked", "locked", "locked"]);
     now += LOGIN_LOCKOUT_MS;
-    expect(await via.imap("bob", "bobpass")).toBe(true);
+    expect(await via.imap("bob", "bobpass")).toBe("in");
     await umass.close();
   }, 30_000);
 
   it(`locks a client address out after ${MAX_LOGIN_FAILURES_PER_CLIENT} failures for any users, and only that address`, async () => {
     const umass = await startMailServer({ domain: "umass.edu", dataDir: tmp("umass"), users: ["bob:bobpass"], imapPort: 0, pop3Port: 0, submissionPort: 0 });
-    const via = await logins(umass);
+    const via = logins(umass);
     const tries = [via.imap, via.pop3, via.smtp];
     // A different user each time: no user's own count (or delay) grows, only 127.0.0.1's.
-    for (let i = 0; i < MAX_LOGIN_FAILURES_PER_CLIENT - 1; i++) expect(await tries[i % 3](`guess${i}`, "x")).toBe(false);
-    expect(await via.smtp("bob", "bobpass")).toBe(true); // at the cap; a success does not clear the address's count
-    expect(await via.imap("guess-last", "x")).toBe(false);
-    expect(await via.pop3("bob", "bobpass")).toBe(false);
-    expect(await umass.users.check("bob", "bobpass", "127.0.0.2")).toBe(true); // another client is not locked
+    for (let i = 0; i < MAX_LOGIN_FAILURES_PER_CLIENT - 1; i++) expect(await tries[i % 3](`guess${i}`, "x")).toBe("wrong");
+    expect(await via.smtp("bob", "bobpass")).toBe("in"); // at the cap; a success does not clear the address's count
+    expect(await via.imap("guess-last", "x")).toBe("wrong");
+    expect(await via.pop3("bob", "bobpass")).toBe("locked");
+    const elsewhere = await umass.users.check("bob", "bobpass", "127.0.0.2"); // another client is not locked
+    const here = await umass.users.check("bob", "bobpass", "127.0.0.1").catch((e) => e);
+    expect([elsewhere, isAppLayerError(here, "LOGIN_THROTTLED")]).toEqual([true, true]);
     await umass.close();
   }, 30_000);
 });

@@ -12,6 +12,7 @@ import { ImapServer, serveImap } from "../../lib/src/imap/server";
 import { Maildir } from "../../lib/src/mailstore/maildir";
 import { Webmail, serveWebmail } from "../../lib/src/mail/webmail";
 import { WEBMAIL_SESSION_IDLE_MS, WEBMAIL_SESSION_MAX_MS } from "../../lib/src/mail/limits";
+import { throttled } from "../../lib/src/mailstore/users";
 import { LOGIN_LOCKOUT_MS, MAX_LOGIN_FAILURES_PER_CLIENT, MAX_LOGIN_FAILURES_PER_USER } from "../../lib/src/mailstore/limits";
 
 let now = 1_000_000;
@@ -21,7 +22,9 @@ const passwords: Record<string, string> = { bob: "bobpass", carol: "carolpass", 
 
 beforeAll(async () => {
   const mailboxes = new Maildir(mkdtempSync(join(tmpdir(), "applayer-webmail-")));
-  imap = await serveImap({ port: 0, access: { hostname: "mail.umass.edu", mailboxes, checkPassword: async (u, p) => passwords[u] === p } });
+  // erin is locked out by the IMAP server's own throttle (as Users.check would have her after failures over POP3 or SMTP).
+  const checkPassword = async (u: string, p: string) => (u === "erin" ? Promise.reject(throttled(LOGIN_LOCKOUT_MS)) : passwords[u] === p);
+  imap = await serveImap({ port: 0, access: { hostname: "mail.umass.edu", mailboxes, checkPassword } });
   web = await serveWebmail({ port: 0, domain: "umass.edu", imap: imap.address, submission: { host: "127.0.0.1", port: 9 }, now: () => now });
 });
 afterAll(async () => {
@@ -138,6 +141,11 @@ describe("webmail: failed logins are throttled", () => {
     expect((await logIn("carol", "carolpass", "127.0.0.2")).status).toBe(429); // the user is locked, wherever from
     now += LOGIN_LOCKOUT_MS;
     expect((await logIn("carol", "carolpass")).status).toBe(303); // the lockout is over
+  });
+  it("passes on a lockout by the IMAP server's own throttle as 429, not as a wrong password", async () => {
+    const r = await logIn("erin", "erinpass");
+    expect(r.status).toBe(429);
+    expect(r.body).toMatch(/Too many failed logins/);
   });
   it("a success does not reset another user's count", async () => {
     now += LOGIN_LOCKOUT_MS * 10;

@@ -175,6 +175,12 @@ describe("SmtpSession: AUTH PLAIN", () => {
     expect(s.authenticated(true).replies.map((r) => r.code)).toEqual([235]);
     expect(drive(["MAIL FROM:<alice@cs.umass.edu>", "RCPT TO:<friend@gmail.com>"], s).codes).toEqual([250, 250]);
   });
+  it("answers 454 4.7.0 (try later, RFC 4954 §6) when the login throttle has locked the user or client out", () => {
+    const s = new SmtpSession(config);
+    s.feed(Buffer.from(`EHLO x\r\nAUTH PLAIN ${plain("alice", "secret")}\r\n`));
+    expect(s.authenticated("too many failed logins").replies.map((r) => [r.code, r.enhanced])).toEqual([[454, "4.7.0"]]);
+    expect(drive(["MAIL FROM:<alice@cs.umass.edu>", "RCPT TO:<friend@gmail.com>"], s).codes).toEqual([250, 550]); // not authenticated
+  });
   it("answers 535 to a wrong password, 501 to garbage", () => {
     const s = new SmtpSession(config);
     s.feed(Buffer.from(`EHLO x\r\nAUTH PLAIN ${plain("alice", "wrong")}\r\n`));

@@ -1,6 +1,7 @@
 import { FOLDER_IO_PARALLEL, Folder, MAILDIR_FLAGS, StoredMessage } from "../mailstore/folder";
 import { MAX_IMAP_BAD_COMMANDS } from "./limits";
 import { MailAccess } from "../mailstore/maildir";
+import { isAppLayerError } from "../errors";
 import { parseMessage } from "../message/message";
 import { FetchItem, bodyStructure, envelope, needsBytes, parseFetchItems, sectionResponse } from "./fetch";
 import { FrameEvent, ImapSyntaxError, ImapValue, formatSequenceSet, imapDateTime, imapString, parseImapDate, parseSequenceSet, tagOf, tokenize } from "./syntax";
@@ -233,9 +234,13 @@ export class ImapSession {
 
   private async login(user: string, password: string): Promise<string> {
     const name = user.split("@")[0].toLowerCase();
-    if (!/^[A-Za-z0-9._+-]+$/.test(name) || !(await this.access.checkPassword(name, password))) {
-      throw no("[AUTHENTICATIONFAILED] wrong user name or password");
-    }
+    const ok = /^[A-Za-z0-9._+-]+$/.test(name) &&
+      (await this.access.checkPassword(name, password).catch((e) => {
+        // RFC 5530 §3: LIMIT, the server enforces a limit (here: failed logins); the client should try later.
+        if (isAppLayerError(e, "LOGIN_THROTTLED")) throw no(`[LIMIT] ${e.message}`);
+        throw e;
+      }));
+    if (!ok) throw no("[AUTHENTICATIONFAILED] wrong user name or password");
     this.user = name;
     this.state = "authenticated";
     this.lastCode = `CAPABILITY ${IMAP_CAPABILITIES.join(" ")}`;

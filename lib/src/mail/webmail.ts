@@ -125,6 +125,8 @@ export async function serveWebmail(options: WebmailOptions): Promise<Webmail> {
       await (await imapFor({ user, password })).logout();
     } catch (e) {
       if (!isAppLayerError(e, "IMAP_REPLY")) throw e;
+      // The IMAP server's own throttle (shared with POP3 and SMTP AUTH) said "later": pass that on, it is no wrong password.
+      if (/^\[LIMIT\]/.test(String(e.detail.text))) return showLogin(req, res, 429, "Too many failed logins for this user or from this address. Try again later.");
       throttle.failed(who);
       return showLogin(req, res, 401, "Wrong user name or password.");
     }

@@ -127,6 +127,10 @@ export interface MailAccess {
   /** The server's name, in greetings. */
   hostname: string;
   mailboxes: Maildir;
-  /** Is this the user's password? (user name without the domain; `client` is the peer's address, for the login throttle) */
+  /**
+   * Is this the user's password? (user name without the domain; `client` is the peer's
+   * address, for the login throttle). Rejects with `LOGIN_THROTTLED` while the user or
+   * client is locked out, which the protocols answer with "try again later".
+   */
   checkPassword(user: string, password: string, client?: string): Promise<boolean>;
 }

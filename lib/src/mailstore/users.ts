@@ -1,5 +1,6 @@
 import { randomBytes, scrypt, timingSafeEqual } from "node:crypto";
 import { promisify } from "node:util";
+import { AppLayerError } from "../errors";
 import { LoginThrottle } from "./login-throttle";
 
 const scryptAsync = promisify(scrypt) as (password: string, salt: Buffer, keylen: number) => Promise<Buffer>;
@@ -57,13 +58,15 @@ export class Users {
 
   /**
    * Checks a password in constant time; after failures, answers only after a growing
-   * delay. A locked-out user or `client` (the peer's address) gets false at once, even
-   * with the right password, and no password is tried.
+   * delay. For a locked-out user or `client` (the peer's address) it rejects at once
+   * with `LOGIN_THROTTLED` (detail `retryAfterMs`), even for the right password, and
+   * tries no password: each protocol answers that with its own "try later" reply.
    */
   async check(name: string, password: string, client?: string): Promise<boolean> {
     const key = name.toLowerCase();
     const who = { user: key, client };
-    if (this.throttle.retryAfter(who) > 0) return false;
+    const wait = this.throttle.retryAfter(who);
+    if (wait > 0) throw throttled(wait);
     const failed = this.failures.get(key) ?? 0;
     if (failed) await new Promise((r) => setTimeout(r, Math.min(FAILED_LOGIN_DELAY_MS * 2 ** (failed - 1), MAX_FAILED_LOGIN_DELAY_MS)));
     const stored = this.hashes.get(key);
@@ -73,4 +76,10 @@ export class Users {
     else this.failures.set(key, failed + 1), this.throttle.failed(who);
     return ok;
   }
+}
+
+/** The error a locked-out login gets (the throttle's verdict, with how long to wait). */
+export function throttled(retryAfterMs: number): AppLayerError {
+  const minutes = Math.ceil(retryAfterMs / 60_000);
+  return new AppLayerError("LOGIN_THROTTLED", `too many failed logins for this user or from this address; try again in ${minutes} minute${minutes === 1 ? "" : "s"}`, { retryAfterMs });
 }

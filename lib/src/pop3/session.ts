@@ -3,6 +3,7 @@ import { MAX_POP3_LINE } from "./limits";
 import { MailAccess } from "../mailstore/maildir";
 import { MAX_BAD_COMMANDS } from "../smtp/limits";
 import { findControlByte } from "../net/framing";
+import { isAppLayerError } from "../errors";
 
 /** What the session asks its adapter to do: send this text, and maybe close. */
 export interface Pop3Output {
@@ -84,7 +85,13 @@ export class Pop3Session {
       const user = this.user;
       if (!user) return this.refuse("send USER first");
       this.user = undefined;
-      if (!(await this.access.checkPassword(user, args.join(" ")))) return this.refuse("[AUTH] wrong user name or password");
+      const verdict = await this.access.checkPassword(user, args.join(" ")).catch((e) => {
+        if (isAppLayerError(e, "LOGIN_THROTTLED")) return e.message;
+        throw e;
+      });
+      // RFC 3206 §4: SYS/TEMP, a temporary refusal that may succeed later (the lockout ends).
+      if (typeof verdict === "string") return this.refuse(`[SYS/TEMP] ${verdict}`);
+      if (!verdict) return this.refuse("[AUTH] wrong user name or password");
       const drop = this.access.mailboxes.dir(user);
       if (locked.has(drop)) return { text: err("[IN-USE] the maildrop is open in another session") };
       locked.add(drop);

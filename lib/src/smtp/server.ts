@@ -1,7 +1,7 @@
 import { Address } from "../net/address";
 import * as net from "node:net";
 import * as tls from "node:tls";
-import { AppLayerError } from "../errors";
+import { AppLayerError, isAppLayerError } from "../errors";
 import { Certificate } from "../net/certificate";
 import { Closable, ListenOptions, serveTcp } from "../net/lifecycle";
 import { Trace, preview } from "../lab/trace";
@@ -15,7 +15,7 @@ export interface SmtpServerOptions extends ListenOptions {
   store(envelope: Envelope, message: Buffer): Promise<void>;
   /** Key and certificate for STARTTLS (when session.tls is on); see selfSignedCertificate. */
   certificate?: Certificate;
-  /** Checks a password for AUTH PLAIN (when session.auth is on); `client` is the peer's address, for a login throttle. */
+  /** Checks a password for AUTH PLAIN (when session.auth is on); `client` is the peer's address, for a login throttle, which rejects with LOGIN_THROTTLED (454). */
   checkPassword?(user: string, password: string, client?: string): Promise<boolean>;
   idleTimeoutMs?: number;
   trace?: Trace;
@@ -89,7 +89,10 @@ export async function serveSmtp(options: SmtpServerOptions): Promise<SmtpServer>
       }
       if (out.authenticate) {
         const { user, password } = out.authenticate;
-        (options.checkPassword ?? (async () => false))(user, password, peer).then((ok) => handle(session.authenticated(ok)), () => handle(session.authenticated(false)));
+        (options.checkPassword ?? (async () => false))(user, password, peer).then(
+          (ok) => handle(session.authenticated(ok)),
+          (e) => handle(session.authenticated(isAppLayerError(e, "LOGIN_THROTTLED") ? e.message : false)),
+        );
       }
     };
     send(formatReply(session.greeting()));

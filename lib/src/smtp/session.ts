@@ -127,11 +127,15 @@ export class SmtpSession {
     return this.resume(ok ? reply(250, "2.0.0", "OK: message accepted for delivery") : reply(451, "4.3.0", "could not store the message; try again later"));
   }
 
-  /** The adapter checked the password: 235 or 535, then whatever input waited. */
-  authenticated(ok: boolean): SessionOutput {
+  /**
+   * The adapter checked the password: 235 or 535, then whatever input waited. A string
+   * is a lockout (the login throttle's reason): 454 4.7.0, "try again later" (RFC 4954 §6).
+   */
+  authenticated(ok: boolean | string): SessionOutput {
     const user = this.pendingAuth?.user;
     this.pendingAuth = undefined;
-    if (ok) this.user = user;
+    if (ok === true) this.user = user;
+    if (typeof ok === "string") return this.resume(this.bad(454, "4.7.0", `temporary authentication failure: ${ok}`));
     return this.resume(ok ? reply(235, "2.7.0", "authentication succeeded") : this.bad(535, "5.7.8", "authentication credentials invalid"));
   }
 

@@ -33,11 +33,12 @@ function parentOf(origin: string, origins: string[]): string | undefined {
 }
 
 /**
- * Signs every zone, children first, with ECDSA P-256 keys (algorithm 13).
+ * Signs every zone, children first, with ECDSA P-256 keys (algorithm 13),
+ * denying with NSEC, or NSEC3 with `nsec3`.
  *
  * @example const world = signHierarchy(zones, { insecure: ["nyu.edu."], bogus: ["ibm.com."] });
  */
-export function signHierarchy(zones: Zone[], options: { insecure?: string[]; bogus?: string[]; now?: Date } = {}): SignedHierarchy {
+export function signHierarchy(zones: Zone[], options: { insecure?: string[]; bogus?: string[]; now?: Date; nsec3?: boolean } = {}): SignedHierarchy {
   const byOrigin = new Map(zones.map((z) => [z.origin === "" ? "." : fqdn(z.origin), z.records()]));
   const origins = [...byOrigin.keys()].sort((a, b) => depth(b) - depth(a) || compareNames(a, b));
   const insecure = new Set((options.insecure ?? []).map(fqdn));
@@ -56,6 +57,7 @@ export function signHierarchy(zones: Zone[], options: { insecure?: string[]; bog
     }) as DnsRecord);
     signed.set(origin, signZone([...byOrigin.get(origin)!, ...ds], {
       origin, ksk, zsk: generateZoneKey(13), inception: new Date(now.getTime() - 3_600_000), expiration: new Date(now.getTime() + 30 * 86_400_000),
+      nsec3: options.nsec3 ? {} : undefined, // RFC 9276 §3.1: no salt, no extra iterations
     }));
   }
   const root = keys.get(".");
