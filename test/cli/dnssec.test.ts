@@ -2,13 +2,15 @@
  * The DNSSEC commands as a user runs them: dns-world --dnssec writes its trust
  * anchor; `applayer dig --dnssec` validates through a recursive server (as delv
  * does) or by itself (--iterative), printing the verdict and the chain; a
- * dns-resolver given --trust-anchor sets AD for dig.
+ * dns-resolver given --trust-anchor sets AD for dig. A zone with wildcards, SRV
+ * and CAA goes through `dnssec sign` (dnssec-verify accepts it) and `dns-server`.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CLI, CliServer, run, startCli } from "../helpers";
+import { FIXTURES } from "../dns/fixtures";
 
 let world: CliServer;
 let resolver: CliServer | undefined;
@@ -62,5 +64,26 @@ describe("applayer dns-resolver --trust-anchor", () => {
     const { code, out } = await applayer("dns-resolver", "--listen", "127.0.0.1:0", "--root-hints", hints, "--trust-anchor", hints);
     expect(code).toBe(1);
     expect(out).toContain("a trust anchor needs DS or DNSKEY records");
+  });
+});
+
+describe("applayer dnssec sign and dns-server, on a zone with wildcards, SRV and CAA", () => {
+  it.each([[[]], [["--nsec3"]]])("signs it (%j) so that dnssec-verify accepts it, and serves the wildcard's answer signed, SRV and CAA", { timeout: 60_000 }, async (flags) => {
+    const signed = join(dir, `wild.test.signed${flags.join("")}`);
+    const { code, out } = await applayer("dnssec", "sign", join(FIXTURES, "wild.test.zone"), "--origin", "wild.test.", "-o", signed, "--keys", join(dir, "wild-keys"), ...flags);
+    expect(code, out).toBe(0);
+    expect(await run("dnssec-verify", ["-o", "wild.test.", signed], "", { timeoutMs: 30_000 })).toContain("Zone fully signed");
+    const server = await startCli(["dns-server", "--zone", signed, "--listen", "127.0.0.1:0"]);
+    try {
+      const dig = (...args: string[]) => run("dig", ["@127.0.0.1", "-p", String(server.address.port), "+norec", ...args]);
+      const wild = await dig("+dnssec", "host.wild.wild.test", "A");
+      expect(wild).toMatch(/host\.wild\.wild\.test\.\s+3600\s+IN\s+A\s+192\.0\.2\.77/);
+      expect(wild).toMatch(/host\.wild\.wild\.test\.\s+3600\s+IN\s+RRSIG\s+A 13 3 /); // labels 3: the wildcard's
+      expect(wild).toMatch(flags.length ? /IN\s+NSEC3\s/ : /\*\.wild\.wild\.test\.\s+\d+\s+IN\s+NSEC\s/); // no closer name exists
+      expect(await dig("+short", "_sip._udp.wild.test", "SRV")).toContain("10 60 5060 sip.wild.test.");
+      expect(await dig("+short", "wild.test", "CAA")).toContain('0 issue "letsencrypt.org"');
+    } finally {
+      await server.stop();
+    }
   });
 });
