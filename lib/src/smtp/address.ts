@@ -24,6 +24,16 @@ export function mailboxProblem(address: string, nullAllowed = false): string | u
   return undefined;
 }
 
+/** `<alice@cs.umass.edu>` → `alice@cs.umass.edu`; `<>` (the null sender of bounces) → ""; undefined if it is no path. */
+export function parsePath(text: string): string | undefined {
+  const m = /^<([^<>]*)>$/.exec(text.trim());
+  if (!m || mailboxProblem(m[1], true)) return undefined;
+  return m[1];
+}
+
+/** The enhanced status a bad path gets, by command (RFC 3463 §3.2): X.1.7 a bad sender address, X.1.3 a bad recipient address. */
+export const BAD_ADDRESS_STATUS: Record<string, string | undefined> = { MAIL: "5.1.7", RCPT: "5.1.3" };
+
 /**
  * Returns `address` if it may go into `MAIL FROM:<…>` (`role` "from", which may be
  * the null sender "") or `RCPT TO:<…>` (`role` "to"); throws `MAIL_ADDRESS` otherwise.

@@ -1,7 +1,7 @@
 import { findControlByte } from "../net/framing";
 import { MAX_BAD_COMMANDS, MAX_COMMAND_LINE, MAX_MESSAGE_SIZE, MAX_RECIPIENTS, MAX_TEXT_LINE } from "./limits";
 import { SmtpReply } from "./reply";
-import { mailboxProblem } from "./address";
+import { BAD_ADDRESS_STATUS, parsePath } from "./address";
 
 /** What a mail server knows when it runs an SMTP session. */
 export interface SmtpSessionConfig {
@@ -53,15 +53,6 @@ type Phase = "command" | "data" | "auth" | "waiting" | "closed";
 const reply = (code: number, enhanced: string | undefined, ...lines: string[]): SmtpReply => ({ code, enhanced, lines });
 const CRLF = Buffer.from("\r\n");
 
-/** `<alice@cs.umass.edu>` → `alice@cs.umass.edu`; `<>` (the null sender of bounces) → "". */
-function parsePath(text: string): string | undefined {
-  const m = /^<([^<>]*)>$/.exec(text.trim());
-  if (!m || mailboxProblem(m[1], true)) return undefined;
-  return m[1];
-}
-
-/** RFC 3463: X.1.7 is a bad sender address, X.1.3 a bad recipient address. */
-const BAD_ADDRESS = { MAIL: "5.1.7", RCPT: "5.1.3" } as Record<string, string | undefined>;
 
 /**
  * The server side of one SMTP connection (RFC 5321), with no sockets (sans-I/O):
@@ -243,8 +234,8 @@ export class SmtpSession {
     if (control && verb) {
       // RFC 5321 §2.3.8, §4.1.2: no control bytes (bare CR or LF, NUL, TAB, DEL…) in arguments. A path gets 501 with
       // RFC 3463's "bad address syntax", so a client that tried to inject commands through an address learns why.
-      const where = `the control byte 0x${control.byte.toString(16).padStart(2, "0")} in the ${BAD_ADDRESS[verb] ? "address" : "arguments"}`;
-      r = this.bad(501, BAD_ADDRESS[verb] ?? "5.5.4", `${where}: refused (RFC 5321 §2.3.8: only CRLF ends a line, and a mailbox has no control characters)`);
+      const where = `the control byte 0x${control.byte.toString(16).padStart(2, "0")} in the ${BAD_ADDRESS_STATUS[verb] ? "address" : "arguments"}`;
+      r = this.bad(501, BAD_ADDRESS_STATUS[verb] ?? "5.5.4", `${where}: refused (RFC 5321 §2.3.8: only CRLF ends a line, and a mailbox has no control characters)`);
     } else if (/[\x00-\x1f\x7f-\xff]/.test(line)) r = this.bad(500, "5.5.2", "control or 8-bit bytes in a command");
     else if (!verb) r = this.bad(500, "5.5.2", "syntax error: expected a command");
     else r = this.verb(verb, arg);
