@@ -10,6 +10,16 @@ import { FrameEvent, ImapSyntaxError, ImapValue, formatSequenceSet, imapDateTime
 export interface ImapOutput {
   text: string;
   close?: boolean;
+  /** STARTTLS was accepted: after `text`, the adapter starts TLS on the connection, then calls `tlsStarted()`. */
+  startTls?: boolean;
+}
+
+/** TLS on the session's connection (the adapter holds the certificate). */
+export interface ImapTlsConfig {
+  /** Offer STARTTLS (RFC 9051 §6.2.1). */
+  starttls?: boolean;
+  /** Refuse LOGIN and AUTHENTICATE until TLS is on, and say LOGINDISABLED (RFC 9051 §6.2.3). */
+  requireTls?: boolean;
 }
 
 /** The capabilities we speak (RFC 9051's IMAP4rev1 core, plus small extensions). */
@@ -66,11 +76,36 @@ export class ImapSession {
   private idling: string | undefined;
   private authenticating: string | undefined;
   private badCount = 0;
+  private secure = false;
+  private pendingTls = false;
 
-  constructor(private readonly access: MailAccess) {}
+  constructor(
+    private readonly access: MailAccess,
+    private readonly tls: ImapTlsConfig = {},
+  ) {}
 
   greeting(): string {
-    return `* OK [CAPABILITY ${IMAP_CAPABILITIES.join(" ")}] ${this.access.hostname} IMAP server ready\r\n`;
+    return `* OK [CAPABILITY ${this.capabilities()}] ${this.access.hostname} IMAP server ready\r\n`;
+  }
+
+  /**
+   * What CAPABILITY lists now. Before TLS, STARTTLS when offered (RFC 9051 §6.2.1); when passwords need TLS,
+   * LOGINDISABLED and no AUTH=PLAIN (§6.2.3), so a client knows to upgrade first. The list changes with TLS,
+   * so a client asks again after it (§6.2.1).
+   */
+  capabilities(): string {
+    if (!this.tls.starttls || this.secure || this.state !== "not-authenticated") return IMAP_CAPABILITIES.join(" ");
+    const caps = [...IMAP_CAPABILITIES, "STARTTLS"];
+    return (this.tls.requireTls ? [...caps.filter((c) => c !== "AUTH=PLAIN"), "LOGINDISABLED"] : caps).join(" ");
+  }
+
+  /** The adapter finished the TLS handshake that STARTTLS asked for. */
+  tlsStarted(): void {
+    this.secure = true;
+  }
+
+  get encrypted(): boolean {
+    return this.secure;
   }
 
   /** Is the client in IDLE (the adapter then pushes `updates()` as mail arrives)? */
@@ -100,7 +135,12 @@ export class ImapSession {
       if (typeof tokens[1] !== "string") throw bad("a tag must be followed by a command, like a1 CAPABILITY");
       const name = tokens[1].toUpperCase();
       const untagged = await this.command(tag, name, tokens.slice(2));
-      return { text: `${untagged}${tag}${this.completion(name)}`, close: (this.state as State) === "logout" };
+      const out: ImapOutput = { text: `${untagged}${tag}${this.completion(name)}`, close: (this.state as State) === "logout" };
+      if (this.pendingTls) {
+        this.pendingTls = false;
+        out.startTls = true;
+      }
+      return out;
     } catch (e) {
       if (e instanceof Continue) return { text: e.text }; // IDLE or AUTHENTICATE: now the client speaks
       if (e instanceof Refusal) return this.refused(tag, e);
@@ -134,7 +174,15 @@ export class ImapSession {
     };
     switch (name) {
       case "CAPABILITY":
-        return `* CAPABILITY ${IMAP_CAPABILITIES.join(" ")}\r\n`;
+        return `* CAPABILITY ${this.capabilities()}\r\n`;
+      case "STARTTLS":
+        // RFC 9051 §6.2.1: only before login, once; a second STARTTLS (TLS already on) is BAD.
+        if (this.secure) throw bad("TLS is already active");
+        if (!this.tls.starttls) throw bad("STARTTLS is not offered here");
+        need("not-authenticated");
+        this.pendingTls = true;
+        this.lastCode = "";
+        return "";
       case "NOOP":
       case "CHECK":
         return this.updates(true);
@@ -146,9 +194,11 @@ export class ImapSession {
         return `* BYE ${this.access.hostname} logging out\r\n`;
       case "LOGIN":
         need("not-authenticated");
+        this.passwordAllowed();
         return this.login(str(args[0], "the user name"), str(args[1], "the password"));
       case "AUTHENTICATE":
         need("not-authenticated");
+        this.passwordAllowed();
         if (str(args[0], "the mechanism").toUpperCase() !== "PLAIN") throw no("only AUTHENTICATE PLAIN is offered");
         if (args[1] === undefined) {
           this.authenticating = tag;
@@ -232,6 +282,11 @@ export class ImapSession {
 
   // --- authentication --------------------------------------------------------------
 
+  /** RFC 9051 §6.2.3 (LOGINDISABLED), §7.1 PRIVACYREQUIRED: no password in the clear when TLS is required. */
+  private passwordAllowed(): void {
+    if (this.tls.requireTls && !this.secure) throw no("[PRIVACYREQUIRED] passwords are taken only over TLS: send STARTTLS first");
+  }
+
   private async login(user: string, password: string): Promise<string> {
     const name = user.split("@")[0].toLowerCase();
     const ok = /^[A-Za-z0-9._+-]+$/.test(name) &&
@@ -243,7 +298,7 @@ export class ImapSession {
     if (!ok) throw no("[AUTHENTICATIONFAILED] wrong user name or password");
     this.user = name;
     this.state = "authenticated";
-    this.lastCode = `CAPABILITY ${IMAP_CAPABILITIES.join(" ")}`;
+    this.lastCode = `CAPABILITY ${this.capabilities()}`;
     return "";
   }
 

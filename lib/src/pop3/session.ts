@@ -10,6 +10,16 @@ export interface Pop3Output {
   /** One character per byte: write it as Latin-1, so a message's 8-bit bytes pass unchanged. */
   text: string;
   close?: boolean;
+  /** STLS was accepted: after `text`, the adapter starts TLS on the connection, then calls `tlsStarted()`. */
+  startTls?: boolean;
+}
+
+/** TLS on the session's connection (the adapter holds the certificate). */
+export interface Pop3TlsConfig {
+  /** Offer STLS (RFC 2595 §4). */
+  stls?: boolean;
+  /** Refuse USER and PASS until TLS is on, and leave USER out of CAPA (RFC 2595 §4). */
+  requireTls?: boolean;
 }
 
 type State = "authorization" | "transaction" | "closed";
@@ -46,8 +56,28 @@ export class Pop3Session {
   private messages: StoredMessage[] = [];
   private deleted = new Set<number>();
   private bad = 0;
+  private secure = false;
 
-  constructor(private readonly access: MailAccess) {}
+  constructor(
+    private readonly access: MailAccess,
+    private readonly tls: Pop3TlsConfig = {},
+  ) {}
+
+  /** The adapter finished the TLS handshake that STLS asked for. */
+  tlsStarted(): void {
+    this.secure = true;
+  }
+
+  get encrypted(): boolean {
+    return this.secure;
+  }
+
+  /** CAPA (RFC 2449): STLS while it can still be used; USER only where a password may be sent (RFC 2595 §4). */
+  private capabilities(): string {
+    const plainLogin = !this.tls.requireTls || this.secure;
+    const stls = this.tls.stls && !this.secure && this.state === "authorization";
+    return [...(plainLogin ? ["USER"] : []), "UIDL", "TOP", "RESP-CODES", "PIPELINING", ...(stls ? ["STLS"] : [])].map((c) => `${c}\r\n`).join("");
+  }
 
   greeting(): string {
     return ok(`${this.access.hostname} POP3 server ready`);
@@ -63,7 +93,8 @@ export class Pop3Session {
     const [verb = "", ...args] = line.split(" ");
     const command = verb.toUpperCase();
     if (command === "QUIT") return this.quit();
-    if (command === "CAPA") return { text: multiline("capability list follows", "USER\r\nUIDL\r\nTOP\r\nRESP-CODES\r\nPIPELINING\r\n") };
+    if (command === "CAPA") return { text: multiline("capability list follows", this.capabilities()) };
+    if (command === "STLS") return this.stls();
     if (this.state === "authorization") return this.authorization(command, args);
     return this.transaction(command, args);
   }
@@ -76,7 +107,17 @@ export class Pop3Session {
     return { text: err(text) };
   }
 
+  /** RFC 2595 §4: STLS only in the AUTHORIZATION state, once; "-ERR" when TLS is already on. */
+  private stls(): Pop3Output {
+    if (this.secure) return this.refuse("TLS is already active");
+    if (!this.tls.stls) return this.refuse("STLS is not offered here");
+    if (this.state !== "authorization") return this.refuse("STLS is allowed only before login");
+    return { text: ok("begin TLS negotiation"), startTls: true };
+  }
+
   private async authorization(command: string, args: string[]): Promise<Pop3Output> {
+    // RFC 2595 §4 (and §2.3's "no password in the clear" configuration): USER and PASS only over TLS when required.
+    if ((command === "USER" || command === "PASS") && this.tls.requireTls && !this.secure) return this.refuse(`${command} needs TLS first: send STLS`);
     if (command === "USER" && args.length === 1 && args[0]) {
       this.user = args[0].split("@")[0].toLowerCase();
       return { text: ok(`send PASS for ${this.user}`) };
