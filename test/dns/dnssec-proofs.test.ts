@@ -6,7 +6,8 @@
  * NODATA, NODATA at an empty non-terminal (the covering NSEC), NXDOMAIN proving
  * the name and the wildcard absent; RRSIG TTLs equal to their RRsets' in
  * negative answers (RFC 4034 §3). And the validator refuses a wildcard answer
- * whose proof is missing or proves nothing (RFC 4035 §5.3.4).
+ * whose proof is missing or proves nothing (RFC 4035 §5.3.4); the validating
+ * resolver keeps that proof with the cached answer, and asks again once it expires.
  */
 import { describe, expect, it } from "vitest";
 import { Authority } from "../../lib/src/dns/authority";
@@ -18,6 +19,12 @@ import { signHierarchy } from "../../lib/src/dns/dnssec/world";
 import { proveNodata } from "../../lib/src/dns/dnssec/denial";
 import { Zone, parseZone } from "../../lib/src/dns/zone";
 import { worldSpec } from "../../lib/src/dns/world";
+import { Resolver } from "../../lib/src/dns/resolver";
+import { serveDns } from "../../lib/src/dns/server";
+import { SimNetwork } from "../../lib/src/sim/network";
+import { sleep } from "../../lib/src/net/clock";
+import { formatRecord } from "../../lib/src/dns/records";
+import { parseRecords } from "../../lib/src/dns/zone";
 import { fixtureZone } from "./fixtures";
 
 const ORIGIN = "wild.test.";
@@ -100,5 +107,25 @@ describe("NODATA at an empty non-terminal of the signed world (NSEC)", () => {
     expect(nsec.map((n) => `${n.name} ${dataOf<{ nextDomain: string }>(n).nextDomain}`)).toEqual([". 53.127.in-addr.arpa."]);
     expect(r.authorities.some((a) => a.type === "RRSIG" && dataOf<{ typeCovered: string }>(a).typeCovered === "NSEC")).toBe(true);
     expect(proveNodata(nsec, "arpa.", "DS")).toEqual({ ok: true });
+  });
+});
+
+describe("the validating resolver and a wildcard answer in its cache", () => {
+  it("validates it from the cache with the proof kept beside it, and asks again once the proof (TTL 300) expires before the answer (TTL 3600)", async () => {
+    const sim = new SimNetwork({ seed: 4 });
+    const ksk = generateZoneKey(13, { ksk: true });
+    const zone = new Zone(ORIGIN, signZone(fixtureZone("wild.test.zone").records(), { origin: ORIGIN, ksk }));
+    await sim.runUntil(serveDns({ network: sim, host: "10.9.0.1", port: 53, zones: [zone] }));
+    const resolver = new Resolver({
+      network: sim, upstreamPort: 53, hints: parseRecords(". 3600 IN NS ns.wild.test.\nns.wild.test. 3600 IN A 10.9.0.1\n"),
+      trustAnchor: parseRecords(formatRecord({ name: ORIGIN, type: "DNSKEY", ttl: 3600, class: "IN", data: ksk.dnskey } as DnsRecord)),
+    });
+    const resolve = () => sim.runUntil(resolver.resolve("host.wild.wild.test", "A"));
+    expect((await resolve()).security?.status).toBe("secure");
+    const asked = resolver.stats.upstreamQueries;
+    await sim.runUntil(sleep(sim.clock, 301_000));
+    const later = await resolve();
+    expect(later.security?.status, JSON.stringify(later.security)).toBe("secure");
+    expect(resolver.stats.upstreamQueries).toBeGreaterThan(asked); // the answer was still cached; its proof was not
   });
 });

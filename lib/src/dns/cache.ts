@@ -86,6 +86,16 @@ export class DnsCache {
     this.store({ name: canonical(name), type, expires: this.clock.now() + ttl * 1000, rank: CREDIBILITY.answer, negative: kind, soa, proof });
   }
 
+  /**
+   * Keeps the NSEC (NSEC3) records that came with a wildcard answer, proving no
+   * closer name exists (RFC 4035 §5.3.4), beside that answer for their own TTL:
+   * ask for (name, proofKey(type)). A validator needs them with the answer.
+   */
+  putProof(name: string, type: string, proof: DnsRecord[]): void {
+    const ttl = Math.min(...proof.map((r) => (r as { ttl?: number }).ttl ?? 0), MAX_CACHE_TTL_S);
+    this.store({ name: canonical(name), type: proofKey(type), expires: this.clock.now() + ttl * 1000, rank: CREDIBILITY.answer, records: proof });
+  }
+
   /** Looks up (name, type), counting a hit or a miss. Expired entries are misses. */
   get(name: string, type: string): CacheResult {
     const r = this.peek(name, type);
@@ -180,3 +190,6 @@ export class DnsCache {
 
 /** The type under which the signatures over `type`'s RRset are cached. */
 export const signatureKey = (type: string): string => `RRSIG:${type}`;
+
+/** The type under which a wildcard answer's proof for `type` is cached (see DnsCache.putProof). */
+export const proofKey = (type: string): string => `PROOF:${type}`;

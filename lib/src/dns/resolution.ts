@@ -1,7 +1,8 @@
-import { DnsCache, signatureKey } from "./cache";
+import { DnsCache, proofKey, signatureKey } from "./cache";
 import { DnsMessage, DnsQuestion, DnsRecord, FLAGS, Rcode, canonical, isInZone, rcodeOf } from "./codec";
 import { MAX_CNAME_CHAIN, MAX_NS_LOOKUP_DEPTH, MAX_QUERIES_PER_RESOLUTION } from "./limits";
 import { rrsigsOf } from "./dnssec/validate";
+import { labelCount } from "./dnssec/canonical";
 
 /** What the state machine wants next: send a query, or it is done. */
 export type Step =
@@ -158,6 +159,7 @@ export class Resolution {
       if (wanted.length) {
         hop(followed ? "answer, after a CNAME" : "answer");
         if (this.options.dnssec) this.signatures.push(...rrsigsOf(answers, this.sname, this.question.type));
+        if (proof.length) this.cache.putProof(this.sname, this.question.type, proof);
         return void this.finish("NOERROR", [...this.chain, ...wanted], proof);
       }
       const cname = here.find((r) => r.type === "CNAME");
@@ -214,9 +216,14 @@ export class Resolution {
   private fromCache(): void {
     for (let guard = 0; guard <= MAX_CNAME_CHAIN; guard++) {
       const hit = this.cache.get(this.sname, this.question.type);
+      const sigs = hit.kind === "records" ? this.cachedSignatures(this.sname, this.question.type) : [];
+      const proof = hit.kind === "records" ? this.cachedProof(this.sname, this.question.type) : [];
+      // RFC 4035 §5.3.4: a wildcard answer whose proof has expired from the cache is asked for again, proof and all.
+      const expanded = sigs.some((g) => (g as unknown as { data: { labels: number } }).data.labels < labelCount(this.sname));
+      if (hit.kind === "records" && expanded && !proof.length) break;
       if (hit.kind === "records") {
-        this.signatures.push(...this.cachedSignatures(this.sname, this.question.type));
-        return void this.finish("NOERROR", [...this.chain, ...hit.records]);
+        this.signatures.push(...sigs);
+        return void this.finish("NOERROR", [...this.chain, ...hit.records], proof);
       }
       if (hit.kind !== "miss") {
         const proof = this.options.dnssec ? hit.proof ?? [] : [];
@@ -267,6 +274,12 @@ export class Resolution {
     if (!this.options.dnssec) return [];
     const sigs = this.cache.peek(name, signatureKey(type));
     return sigs.kind === "records" ? sigs.records : [];
+  }
+
+  private cachedProof(name: string, type: string): DnsRecord[] {
+    if (!this.options.dnssec) return [];
+    const proof = this.cache.peek(name, proofKey(type));
+    return proof.kind === "records" ? proof.records : [];
   }
 
   private finish(rcode: Rcode, answers: DnsRecord[] = [], authorities: DnsRecord[] = []): Extract<Step, { kind: "done" }> {
