@@ -181,6 +181,18 @@ describe("IMAP server: malformed input gets BAD or NO, and the server goes on", 
     await d.login("bob", "bobpass");
     await d.logout();
   });
+  it("the client sends a password that is not printable ASCII as a UTF-8 literal, which the server reads back whole", async () => {
+    const password = "pässwörd €\t";
+    const own = await serveImap({ port: 0, access: { ...access(mailboxes), checkPassword: async (u, p) => u === "bob" && p === password } });
+    try {
+      const c = await ImapClient.connect({ server: own.address });
+      await c.login("bob", password);
+      expect((await c.select("INBOX")).exists).toBe(3);
+      await c.logout();
+    } finally {
+      await own.close();
+    }
+  });
   it("refuses a literal over the limit before it is sent", async () => {
     const got = await raw([`a1 LOGIN bob {${MAX_IMAP_LITERAL + 1}}\r\n`, "a2 NOOP\r\n"], /a2 OK/);
     expect(got).toMatch(/^a1 BAD \[TOOBIG\]/m);
