@@ -60,7 +60,8 @@ async function main(): Promise<void> {
     ((await (await fetch(`${hub.url}/hub/api/users/${name}`, { headers: { authorization: `token ${hub.apiToken}` } })).json()) as { servers: Record<string, { state: { pid: number } }> }).servers[""].state.pid;
   /** One student: log in, spawn, run the lesson; memory sampled every 250 ms meanwhile. */
   const student = async (name: string) => {
-    if (!(await login(hub.url, name, PASSWORD)).ok) throw new Error(`${name} could not log in`);
+    // A workshop name's first login chooses its own password (every bench student is a new name).
+    if (!(await login(hub.url, name, PASSWORD, `${name}-own-password`)).ok) throw new Error(`${name} could not log in`);
     const spawnMs = await startServer(hub.url, hub.apiToken, name);
     const token = await userToken(hub.url, hub.apiToken, name);
     const pid = await serverPid(name);

@@ -8,12 +8,15 @@ import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import WebSocket from "ws";
 
-/** Logs in through the hub's form; `ok` when the hub redirected onwards, else its error message. */
-export async function login(hub: string, name: string, password: string): Promise<{ ok: boolean; error?: string }> {
+/**
+ * Logs in through the hub's form; `ok` when the hub redirected onwards, else its error message.
+ * In a workshop, a new name's first login gives the workshop password and `newPassword`, its own from then on.
+ */
+export async function login(hub: string, name: string, password: string, newPassword = ""): Promise<{ ok: boolean; error?: string }> {
   const r = await fetch(`${hub}/hub/login`, {
     method: "POST", redirect: "manual",
     headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({ username: name, password }),
+    body: new URLSearchParams({ username: name, password, new_password: newPassword }),
   });
   if (r.status === 302) return { ok: true };
   const page = await r.text();
@@ -49,7 +52,11 @@ export async function userToken(hub: string, adminToken: string, name: string): 
   return ((await api(hub, adminToken, `/users/${name}/tokens`, "POST", { note: "applayer script" })) as { token: string }).token;
 }
 
-/** Starts a student's server and waits until the hub says it is ready; resolves with the milliseconds it took. */
+/**
+ * Starts a student's server and waits until it answers through the proxy; resolves with the milliseconds it took.
+ * The hub's API calls a server ready before it has added the server's route to the proxy: a request in that
+ * gap reaches the hub instead (a kernel "started" there has no id, and its websocket gets a 404).
+ */
 export async function startServer(hub: string, adminToken: string, name: string, timeoutMs = 180_000): Promise<number> {
   const start = performance.now();
   await api(hub, adminToken, `/users/${name}/server`, "POST").catch((e: Error) => {
@@ -57,10 +64,17 @@ export async function startServer(hub: string, adminToken: string, name: string,
   });
   for (;;) {
     const user = (await api(hub, adminToken, `/users/${name}`)) as { servers: Record<string, { ready: boolean }> };
-    if (user.servers[""]?.ready) return performance.now() - start;
+    if (user.servers[""]?.ready && (await routed(hub, name))) return performance.now() - start;
     if (performance.now() - start > timeoutMs) throw new Error(`${name}'s server was not ready after ${timeoutMs / 1000} s`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** True once the proxy sends /user/NAME/ to the student's Notebook server (its /api answers with its version). */
+async function routed(hub: string, name: string): Promise<boolean> {
+  const r = await fetch(`${hub}/user/${name}/api`, { redirect: "manual" }).catch(() => undefined);
+  if (!r?.ok) return false;
+  return "version" in ((await r.json().catch(() => ({}))) as object);
 }
 
 export const stopServer = (hub: string, adminToken: string, name: string) => api(hub, adminToken, `/users/${name}/server`, "DELETE");
@@ -95,6 +109,7 @@ async function runCells(hub: string, name: string, token: string, notebook: stri
   const headers = { authorization: `token ${token}` };
   // As the Notebook's page does, a kernel request cut off on its way is tried again.
   const kernel = (await retried(async () => (await fetch(`${base}/kernels`, { method: "POST", headers, body: JSON.stringify({ name: "tslab" }) })).json())) as { id: string };
+  if (!kernel.id) throw new Error(`no kernel started: ${JSON.stringify(kernel)}`);
   const cells = (JSON.parse(readFileSync(notebook, "utf8")) as { cells: Array<{ cell_type: string; source: string | string[] }> }).cells
     .filter((c) => c.cell_type === "code").map((c) => (Array.isArray(c.source) ? c.source.join("") : c.source));
   const ws = new WebSocket(`${base.replace(/^http/, "ws")}/kernels/${kernel.id}/channels?token=${token}`);
@@ -110,9 +125,12 @@ async function runCells(hub: string, name: string, token: string, notebook: stri
   const replies = new Map<string, (content: { status: string; ename?: string; evalue?: string }) => void>();
   let died: (why: string) => void = () => undefined;
   const death = new Promise<string>((r) => (died = r));
+  let shown = "";
   ws.on("message", (raw) => {
     const m = JSON.parse(raw.toString()) as { msg_type: string; parent_header: { msg_id?: string }; content: { status: string; execution_state?: string } };
     if (m.msg_type === "execute_reply") replies.get(m.parent_header.msg_id ?? "")?.(m.content);
+    // tslab's reply to a failing cell may name no error; the error it displayed does.
+    if (m.msg_type === "error" || (m.msg_type === "stream" && (m.content as { name?: string }).name === "stderr")) shown = JSON.stringify(m.content).slice(0, 500);
     // The server restarts a kernel that died (out of memory, killed): the run is over.
     if (m.msg_type === "status" && (m.content.execution_state === "restarting" || m.content.execution_state === "dead")) died(`the kernel died (${m.content.execution_state})`);
   });
@@ -133,7 +151,7 @@ async function runCells(hub: string, name: string, token: string, notebook: stri
       break;
     }
     if (got.status !== "ok") {
-      error = `cell ${done + 1}: ${got.ename ?? got.status}: ${got.evalue ?? ""}`.trim();
+      error = `cell ${done + 1}: ${got.ename ?? got.status}: ${got.evalue || shown}`.trim();
       break;
     }
     done++;

@@ -12,9 +12,24 @@
 #   APPLAYER_HUB_START_TIMEOUT_S
 #   APPLAYER_HUB_API_TOKEN   a token for the instructor's scripts (an admin service named "applayer")
 #   APPLAYER_HUB_NODE        the node binary that seeds homes
+#   APPLAYER_HUB_CGROUP      the hub's cgroup folder (applayer/ID) under /sys/fs/cgroup/{cpu,memory,pids}
+#   APPLAYER_HUB_STUDENT_CPUS, APPLAYER_HUB_STUDENT_MEMORY_MB, APPLAYER_HUB_STUDENT_PIDS   each student's caps
+#
+# Isolation: every student's server and kernels run as the student's own account
+# (workshop: jupyter-NAME, made at the first spawn), in a 0700 home, inside the
+# student's cgroups; the hub's files are its own (umask 077). classroom.py has the pieces.
 import asyncio
 import os
 import pwd
+import sys
+
+sys.dont_write_bytecode = True  # no __pycache__ in the project (students could not read it anyway)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from classroom import NAME_PATTERN, ensure_account, make_cgroup, private_home, remove_cgroup  # noqa: E402
+
+# Everything the hub writes (its database, cookie secret, logs, the proxy's files) is
+# readable by root alone; the servers it starts inherit this too, so students' files are private.
+os.umask(0o077)
 
 c = get_config()  # noqa: F821 (JupyterHub defines it)
 env = os.environ
@@ -36,14 +51,22 @@ c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{env['APPLAYER_HUB_PROXY_AP
 c.ConfigurableHTTPProxy.pid_file = f"{state}/proxy.pid"
 
 # Who may log in.
+c.JupyterHub.spawner_class = "classroom.StudentSpawner"
 if workshop_password:
-    c.JupyterHub.authenticator_class = "dummy"
-    c.DummyAuthenticator.password = workshop_password
-    c.JupyterHub.spawner_class = "simple"  # every student's server runs as the hub's user, in its own home
-    c.SimpleLocalProcessSpawner.home_dir_template = f"{state}/homes/{{username}}"
+    # The workshop password admits a new name, which chooses its own password then (templates/login.html asks).
+    c.JupyterHub.authenticator_class = "classroom.WorkshopAuthenticator"
+    c.WorkshopAuthenticator.workshop_password = workshop_password
+    c.WorkshopAuthenticator.passwords_file = f"{state}/workshop-passwords.json"
+    c.Authenticator.username_pattern = NAME_PATTERN
+    c.StudentSpawner.workshop_homes = f"{state}/homes"
+    c.JupyterHub.template_paths = [os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates")]
 else:
     c.JupyterHub.authenticator_class = "pam"  # one system account per student
-    c.JupyterHub.spawner_class = "localprocess"
+cgroup = env.get("APPLAYER_HUB_CGROUP", "")
+c.StudentSpawner.cgroup = cgroup
+c.StudentSpawner.cpus = float(env.get("APPLAYER_HUB_STUDENT_CPUS", "1"))
+c.StudentSpawner.memory_mb = int(env.get("APPLAYER_HUB_STUDENT_MEMORY_MB", "2048"))
+c.StudentSpawner.pids = int(env.get("APPLAYER_HUB_STUDENT_PIDS", "1024"))
 
 # The single-user server: the classic Notebook (Debian packages no Jupyter Server).
 memory = env.get("APPLAYER_HUB_KERNEL_MEMORY_MB", "1024")
@@ -56,7 +79,6 @@ c.Spawner.environment = {
     "NODE_OPTIONS": f"--max-old-space-size={memory}",  # each tslab kernel's heap cap
 }
 c.Spawner.args = [
-    "--allow-root",
     # The Notebook's own culling: idle kernels first, then the whole idle server.
     # A kernel stuck in a loop counts as idle once it has sent nothing for as long: culled too.
     f"--MappingKernelManager.cull_idle_timeout={idle}",
@@ -72,12 +94,13 @@ c.JupyterHub.concurrent_spawn_limit = int(env.get("APPLAYER_HUB_SPAWN_LIMIT", "2
 
 
 async def seed_home(spawner):
-    """Copies the released notebooks into the student's home (never over edited ones)."""
-    if workshop_password:
-        home, owner = spawner.home_dir, []
-        os.makedirs(home, exist_ok=True)
-    else:
-        home, owner = pwd.getpwnam(spawner.user.name).pw_dir, ["--owner", spawner.user.name]
+    """Makes the student's account (workshop), private home and cgroups, and copies the released notebooks in (never over edited ones)."""
+    home = spawner.home
+    entry = await ensure_account(spawner.account, home) if workshop_password else pwd.getpwnam(spawner.account)
+    private_home(home, entry)
+    if cgroup:
+        make_cgroup(cgroup, spawner.user.name, spawner.cpus, spawner.memory_mb, spawner.pids)
+    owner = ["--owner", spawner.account]
     proc = await asyncio.create_subprocess_exec(
         env.get("APPLAYER_HUB_NODE", "node"), f"{root}/lib/bin/applayer.js", "course", "seed", "--release", release, "--home", home,
         "--modules", f"{root}/node_modules", *owner,
@@ -90,6 +113,7 @@ async def seed_home(spawner):
 
 
 c.Spawner.pre_spawn_hook = seed_home
+c.Spawner.post_stop_hook = lambda spawner: cgroup and remove_cgroup(cgroup, spawner.user.name)
 
 # The instructor's scripts (npm run bench:class, the tests) use this admin token.
 if env.get("APPLAYER_HUB_API_TOKEN"):

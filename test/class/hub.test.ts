@@ -14,7 +14,8 @@ import { appendFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, wri
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Hub, startHub } from "../../lib/src/class/hub";
-import { login, runNotebook, startServer, stopServer, userToken } from "../../scripts/hub-client";
+import { login, runNotebook, stopServer } from "../../scripts/hub-client";
+import { own, sleep, workshop, writeNotebook } from "./students";
 import { CLI, ROOT, isAlive, run, startCli } from "../helpers";
 import { ARTIFACTS, launchChromium } from "../lectures";
 import { takeHeavySuiteTurn } from "../heavy";
@@ -36,16 +37,10 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => {
   await hub?.stop();
+  students.removeAccounts();
 });
 
-/** A notebook of one code cell per source, written for a test. */
-function notebook(name: string, sources: string[]): string {
-  const path = join(state, name);
-  writeFileSync(path, JSON.stringify({ cells: sources.map((s) => ({ cell_type: "code", metadata: {}, source: s, outputs: [], execution_count: null })), metadata: {}, nbformat: 4, nbformat_minor: 5 }));
-  return path;
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const notebook = (name: string, sources: string[]) => writeNotebook(state, name, sources);
 
 /** Kernels of this hub still running: every kernel's connection file lives in its student's home. */
 const kernelsLeft = () => readdirSync("/proc").filter((p) => /^\d+$/.test(p)).filter((p) => {
@@ -56,12 +51,8 @@ const kernelsLeft = () => readdirSync("/proc").filter((p) => /^\d+$/.test(p)).fi
   }
 });
 
-/** Logs in through the form, starts the server, and returns a token for the student's kernels. */
-async function arrive(name: string): Promise<{ token: string; spawnMs: number }> {
-  expect(await login(hub.url, name, PASSWORD)).toEqual({ ok: true });
-  const spawnMs = await startServer(hub.url, hub.apiToken, name);
-  return { token: await userToken(hub.url, hub.apiToken, name), spawnMs };
-}
+const students = workshop(() => hub, PASSWORD);
+const arrive = students.arrive;
 
 describe("the class hub", () => {
   it("a wrong password gets the hub's login error, and no server", async () => {
@@ -103,6 +94,7 @@ describe("the class hub", () => {
       await page.goto(`${hub.url}/hub/login`);
       await page.fill("#username_input", "gus");
       await page.fill("#password_input", PASSWORD);
+      await page.fill("#new_password_input", own("gus"));
       await page.click("#login_submit");
       await page.waitForURL(/\/user\/gus\/tree/, { timeout: 90_000 });
       await page.waitForSelector("text=35-dns-security.ipynb", { timeout: 30_000 });

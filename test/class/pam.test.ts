@@ -2,7 +2,8 @@
  * The hub for a real class: PAM, one system account per student. The test makes
  * a throwaway account (it runs as root, as CI does), logs in with its password,
  * and runs a lesson in a server that runs as that student, in a home the student
- * owns; then removes the account.
+ * owns and alone may open (useradd -m makes it 0755 here; the hub closes it);
+ * then removes the account.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { execFileSync } from "node:child_process";
@@ -28,13 +29,14 @@ afterAll(async () => {
 });
 
 describe("the hub with PAM", () => {
-  it("a wrong password is refused; the right one starts a server as the student, in a home the student owns, that runs a lesson", { timeout: 120_000 }, async () => {
+  it("a wrong password is refused; the right one starts a server as the student, in a 0700 home the student owns, that runs a lesson", { timeout: 120_000 }, async () => {
     expect(await login(hub.url, STUDENT, "not-it")).toEqual({ ok: false, error: "Invalid username or password" });
     expect(await login(hub.url, STUDENT, PASSWORD)).toEqual({ ok: true });
     await startServer(hub.url, hub.apiToken, STUDENT);
     const home = execFileSync("getent", ["passwd", STUDENT], { encoding: "utf8" }).split(":")[5];
     const uid = Number(execFileSync("id", ["-u", STUDENT], { encoding: "utf8" }));
     expect(statSync(join(home, "34-dns-messages.ipynb")).uid).toBe(uid);
+    expect(statSync(home).mode & 0o777).toBe(0o700);
     const user = (await (await fetch(`${hub.url}/hub/api/users/${STUDENT}`, { headers: { authorization: `token ${hub.apiToken}` } })).json()) as { servers: Record<string, { state: { pid: number } }> };
     expect(statSync(`/proc/${user.servers[""].state.pid}`).uid).toBe(uid);
     const run = await runNotebook(hub.url, STUDENT, await userToken(hub.url, hub.apiToken, STUDENT), join(hub.release, "34-dns-messages.ipynb"));

@@ -5,6 +5,7 @@ import * as net from "node:net";
 import { join, resolve } from "node:path";
 import { AppLayerError } from "../errors";
 import { releaseFolder } from "../course/release";
+import { closeProject, hubCgroup, sweepCgroups } from "./isolation";
 
 /**
  * The class hub: Debian's JupyterHub with deploy/hub/jupyterhub_config.py, one
@@ -24,6 +25,12 @@ export const HUB_DEFAULTS = {
   spawnLimit: 20,
   /** A tslab server on a busy 2-core machine can take this long to answer. */
   startTimeoutS: 120,
+  /** Cores one student's processes may use together (a cgroup CFS quota): an endless loop takes this much, never the machine. */
+  studentCpus: 1,
+  /** Memory one student's processes may use together: a kernel at its heap cap (1024) with a lesson's servers, plus the Notebook server. */
+  studentMemoryMb: 2048,
+  /** Tasks one student may have (threads count: a tslab kernel has about 12): a fork bomb stops here. */
+  studentPids: 1024,
 } as const;
 
 /** How long the hub itself may take to answer /hub/health. */
@@ -45,6 +52,9 @@ export interface HubOptions {
   cullIntervalS?: number;
   spawnLimit?: number;
   startTimeoutS?: number;
+  studentCpus?: number;
+  studentMemoryMb?: number;
+  studentPids?: number;
 }
 
 export interface Hub {
@@ -57,7 +67,9 @@ export interface Hub {
   homes: string;
   /** The hub's log: STATE/jupyterhub.log. */
   log: string;
-  /** SIGTERM: the hub stops the proxy and every student's server; homes stay. */
+  /** The hub's cgroup folder under /sys/fs/cgroup/{cpu,memory,pids}: one folder per student below it. */
+  cgroup: string;
+  /** SIGTERM: the hub stops the proxy and every student's server, then what is left in the students' cgroups is killed; homes stay. */
   stop(): Promise<void>;
 }
 
@@ -85,6 +97,9 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   mkdirSync(join(state, "homes"), { recursive: true });
   const release = options.release ? resolve(options.release) : join(state, "release");
   if (!options.release) releaseFolder(join(root, "notebooks"), release);
+  // Students run as their own accounts: they may read the shared install and the release, nothing else of the project.
+  closeProject(root, state, release);
+  const cgroup = hubCgroup(state);
   const host = options.host ?? "127.0.0.1";
   const port = options.port || (await freePort());
   const apiToken = randomBytes(24).toString("hex");
@@ -107,11 +122,15 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     APPLAYER_HUB_START_TIMEOUT_S: String(options.startTimeoutS ?? HUB_DEFAULTS.startTimeoutS),
     APPLAYER_HUB_API_TOKEN: apiToken,
     APPLAYER_HUB_NODE: process.execPath,
+    APPLAYER_HUB_CGROUP: cgroup,
+    APPLAYER_HUB_STUDENT_CPUS: String(options.studentCpus ?? HUB_DEFAULTS.studentCpus),
+    APPLAYER_HUB_STUDENT_MEMORY_MB: String(options.studentMemoryMb ?? HUB_DEFAULTS.studentMemoryMb),
+    APPLAYER_HUB_STUDENT_PIDS: String(options.studentPids ?? HUB_DEFAULTS.studentPids),
     ...(options.workshopPassword ? { APPLAYER_HUB_WORKSHOP_PASSWORD: options.workshopPassword } : {}),
   };
   const proc = spawn("/usr/bin/jupyterhub", ["-f", config], { cwd: state, env, stdio: ["ignore", "pipe", "pipe"] });
   // The hub's own log (and its proxy's, and every student server's) goes to STATE/jupyterhub.log, and its end into errors.
-  const logFile = createWriteStream(join(state, "jupyterhub.log"), { flags: "a" });
+  const logFile = createWriteStream(join(state, "jupyterhub.log"), { flags: "a", mode: 0o600 });
   let log = "";
   const keep = (d: Buffer) => {
     logFile.write(d);
@@ -124,6 +143,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   const stop = async () => {
     if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGTERM");
     await exited;
+    await sweepCgroups(cgroup);
   };
   const deadline = Date.now() + HUB_START_TIMEOUT_MS;
   for (;;) {
@@ -136,5 +156,5 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  return { url, apiToken, release, process: proc, homes: join(state, "homes"), log: join(state, "jupyterhub.log"), stop };
+  return { url, apiToken, release, process: proc, homes: join(state, "homes"), log: join(state, "jupyterhub.log"), cgroup, stop };
 }
