@@ -9,7 +9,13 @@
 /** Failed logins for one user, within LOGIN_FAILURE_WINDOW_MS, after which the user is locked out (even with the right password). */
 export const MAX_LOGIN_FAILURES_PER_USER = 5;
 
-/** Failed logins from one client address, within the window, before it is locked out: higher, since several people may share one (a NAT, a webmail). */
+/**
+ * Failed logins from one client address, within the window, before it is locked out: higher, since several people
+ * may share one (a NAT, a webmail). The webmail is one client to the IMAP server: this many failures through it lock
+ * its address out of IMAP for all its users, though it counts its browsers' addresses itself first. Real servers
+ * take the browser's address from a trusted proxy instead (Dovecot: login_trusted_networks and IMAP ID's
+ * x-originating-ip); this one does not yet.
+ */
 export const MAX_LOGIN_FAILURES_PER_CLIENT = 20;
 
 /** Failures older than this are forgotten. */
