@@ -39,7 +39,7 @@ const SLIDE_ASSETS: Array<[string, string]> = [
   ["reveal.js/dist", "reveal.js/dist"],
   ["reveal.js/plugin/notes", "reveal.js/plugin/notes"],
 ];
-const OWN_ASSETS = { page: ["applayer-page.js", "applayer-page.css"], slides: ["applayer-slides.css"] };
+const OWN_ASSETS = { page: ["applayer-page.js", "applayer-page.css", "applayer-code.css"], slides: ["applayer-slides.css", "applayer-code.css"] };
 
 /** Copies the scripts, styles and fonts a page or deck loads into `dir`/assets. */
 export function copyAssets(dir: string, kind: "page" | "slides"): void {
@@ -157,7 +157,7 @@ h1 { font-size: 1.6em; margin-bottom: 0.2em; } p.lead { color: #555; margin-top:
 table { border-collapse: collapse; width: 100%; } td, th { text-align: left; vertical-align: top; padding: 0.6em 0.5em; border-bottom: 1px solid #e4e4e4; }
 th { font-size: 0.85em; color: #666; font-weight: normal; text-transform: uppercase; letter-spacing: 0.04em; }
 td.n { color: #4c78a8; font-weight: bold; } .q { color: #555; } a { color: #2a5a8a; }
-footer { margin-top: 2em; font-size: 0.85em; color: #777; }
+footer { margin-top: 2em; font-size: 0.85em; color: #595959; }
 </style></head>
 <body>
 <h1>applayer</h1>

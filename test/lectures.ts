@@ -74,6 +74,45 @@ export function currentSlide(page: Page): Promise<number> {
   return page.evaluate(`[...document.querySelectorAll(".reveal .slides > section")].findIndex((s) => s.classList.contains("present"))`) as Promise<number>;
 }
 
+/** The WCAG levels a lecture's pages are held to: 2.0 and 2.1, A and AA (axe-core's tags). */
+export const WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"];
+const AXE_SOURCE = join(ROOT, "node_modules", "axe-core", "axe.min.js");
+
+/** One rule a page breaks, as axe-core reports it: the rule, and where (up to three elements). */
+export interface AxeViolation {
+  id: string;
+  nodes: number;
+  where: string[];
+}
+
+/**
+ * Runs axe-core in the page, on the rules of {@link WCAG_TAGS}, and returns what
+ * it breaks (an empty list when it passes). Frames are checked too: a sandboxed
+ * iframe (showHtml's) runs no script, so axe judges it from outside.
+ */
+export async function axeViolations(page: Page): Promise<AxeViolation[]> {
+  await page.addScriptTag({ path: AXE_SOURCE });
+  return page.evaluate(`axe.run(document, { runOnly: { type: "tag", values: ${JSON.stringify(WCAG_TAGS)} }, resultTypes: ["violations"] })
+    .then((r) => r.violations.map((v) => ({ id: v.id, nodes: v.nodes.length, where: v.nodes.slice(0, 3).map((n) => n.target.join(" ") + ": " + n.failureSummary.split("\\n").slice(1, 2).join("")) })))`) as Promise<AxeViolation[]>;
+}
+
+/**
+ * The chart pictures on a page without a text alternative: each SVG of a chart or
+ * exchange must be one image (role="img") with a name and a description, read the
+ * way assistive technology reads them (aria-labelledby / aria-describedby, or
+ * aria-label and a <title>/<desc> child).
+ */
+export async function chartsWithoutAlternative(page: Page): Promise<string[]> {
+  return page.evaluate(`[...document.querySelectorAll(".applayer-chart svg, .applayer-steps svg")].filter((svg) => !svg.parentElement.closest("svg")).flatMap((svg, i) => {
+    const byIds = (attr) => (svg.getAttribute(attr) || "").split(/\\s+/).filter(Boolean).map((id) => document.getElementById(id)?.textContent || "").join(" ").trim();
+    const child = (tag) => svg.querySelector(":scope > " + tag)?.textContent.trim() || "";
+    const name = byIds("aria-labelledby") || (svg.getAttribute("aria-label") || "").trim() || child("title");
+    const description = byIds("aria-describedby") || (svg.getAttribute("aria-description") || "").trim() || child("desc");
+    const missing = [svg.getAttribute("role") !== "img" && "role=img", !name && "a name", !description && "a description"].filter(Boolean);
+    return missing.length ? ["chart " + (i + 1) + " (" + (name || svg.textContent.slice(0, 40)) + ") has no " + missing.join(", no ")] : [];
+  })`) as Promise<string[]>;
+}
+
 /**
  * The code and text blocks of a deck that run past their slide's right edge with
  * no way to scroll to the rest, as "slide H/V: its first line". Each slide is
@@ -105,4 +144,24 @@ export async function overflowingCode(page: Page): Promise<string[]> {
     }
   }
   return found;
+}
+
+/**
+ * Shows every slide of a deck at once, stacked, fragments included: axe then checks
+ * the whole deck in one run (it skips what is hidden, and reveal.js hides every
+ * slide but one). For checking only; the deck is no longer a slideshow after it.
+ */
+export async function showAllSlides(page: Page): Promise<number> {
+  return page.evaluate(`(() => {
+    const style = document.createElement("style");
+    style.textContent = ".reveal .slides, .reveal .slides section { display: block !important; position: static !important; transform: none !important; opacity: 1 !important; visibility: visible !important; height: auto !important; overflow: visible !important; }" +
+      " .reveal .slides .fragment { opacity: 1 !important; visibility: visible !important; }";
+    document.head.append(style);
+    const sections = [...document.querySelectorAll(".reveal .slides section")];
+    for (const s of sections) {
+      s.hidden = false;
+      s.removeAttribute("aria-hidden");
+    }
+    return sections.filter((s) => s.checkVisibility()).length;
+  })()`) as Promise<number>;
 }

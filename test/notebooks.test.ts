@@ -4,7 +4,8 @@
  * notebook has at least two graded exercises marked the nbgrader way and is
  * curated for slides. Then the lecture builds of those executed notebooks (the
  * lesson pages, the decks and the site, as `npm run site` makes them) are opened
- * in headless Chromium, served over HTTP, and decks from disk too.
+ * in headless Chromium, served over HTTP, and decks from disk too, and checked
+ * with axe-core against WCAG 2.0/2.1 A and AA, every chart with a text alternative.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mkdtempSync } from "node:fs";
@@ -17,7 +18,7 @@ import { listNotebooks, readCells, sourceOf } from "../scripts/notebooks";
 import { Built, buildPages, buildSite, buildSlides, executeLesson, layout } from "../scripts/build";
 import { serveStatic } from "../scripts/static-server";
 import { STEPS_MIME } from "../lib/src/charts/steps";
-import { currentSlide, launchChromium, overflowingCode, saveChartShot, undrawnCharts, visit } from "./lectures";
+import { axeViolations, chartsWithoutAlternative, currentSlide, launchChromium, overflowingCode, saveChartShot, showAllSlides, undrawnCharts, visit } from "./lectures";
 import { captureProblems, dissect } from "./tshark";
 import { capturesOf } from "../scripts/export";
 import { takeHeavySuiteTurn } from "./heavy";
@@ -100,9 +101,12 @@ describe("the lecture builds, in headless Chromium", () => {
     server?.close();
   });
 
-  it.each(names)("the lesson page of %s draws every chart, loads everything it asks for, and steps through exchanges", { timeout: 60_000 }, async (name) => {
+  it.each(names)("the lesson page of %s draws every chart, loads everything it asks for, steps through exchanges, and passes axe (WCAG 2.1 AA)", { timeout: 60_000 }, async (name) => {
     const { page, problems } = await visit(browser, `${base}lessons/${name}.html`);
     expect(await undrawnCharts(page, { live: true })).toEqual([]);
+    // Every chart, redrawn live, is one image with a name and a description; the page breaks no WCAG 2.0/2.1 A or AA rule.
+    expect(await chartsWithoutAlternative(page)).toEqual([]);
+    expect(await axeViolations(page)).toEqual([]);
     await saveChartShot(page, name);
     for (const box of await page.locator(".applayer-steps").all()) {
       expect(await box.getAttribute("data-shown")).toBe("1");
@@ -136,6 +140,7 @@ describe("the lecture builds, in headless Chromium", () => {
     await page.goto(`${base}lessons/${names.find((n) => n.startsWith("33"))}.html`);
     expect(await page.locator(".applayer-chart").count()).toBeGreaterThanOrEqual(3);
     expect(await undrawnCharts(page, { live: false })).toEqual([]);
+    expect(await chartsWithoutAlternative(page)).toEqual([]);
     await context.close();
   });
 
@@ -146,7 +151,7 @@ describe("the lecture builds, in headless Chromium", () => {
     expect(outputs.filter((o) => o.data?.[STEPS_MIME]).length).toBeGreaterThanOrEqual(1);
   });
 
-  it.each(names)("the deck of %s starts, advances, has speaker notes and a speaker view, offline, and cuts off no code", { timeout: 90_000 }, async (name) => {
+  it.each(names)("the deck of %s starts, advances, has speaker notes and a speaker view, offline, cuts off no code, and passes axe (WCAG 2.1 AA) on every slide", { timeout: 90_000 }, async (name) => {
     const { page, problems } = await visit(browser, `${base}slides/${name}.slides.html`);
     await page.waitForFunction(`document.querySelector(".reveal.ready") !== null`, undefined, { timeout: 20_000 });
     expect(await undrawnCharts(page, { live: false })).toEqual([]);
@@ -180,6 +185,10 @@ describe("the lecture builds, in headless Chromium", () => {
     await speaker.waitForFunction(`document.querySelector(".speaker-controls-notes .value") && document.querySelector(".speaker-controls-notes .value").textContent.length > 20`, undefined, { timeout: 20_000 });
     expect(await speaker.locator(".speaker-controls-notes .value").textContent()).toMatch(/Ask/);
     await speaker.close();
+    // Last, as it ends the slideshow: every chart has a text alternative, and axe finds nothing on any slide, all shown at once.
+    expect(await chartsWithoutAlternative(page)).toEqual([]);
+    expect(await showAllSlides(page)).toBe(await page.locator(".reveal .slides section").count());
+    expect(await axeViolations(page)).toEqual([]);
     expect(problems).toEqual([]);
     await page.close();
     // Opened from disk too: every asset is beside the deck.
@@ -189,8 +198,9 @@ describe("the lecture builds, in headless Chromium", () => {
     await fromDisk.page.close();
   });
 
-  it("the site's index lists every lesson with its question, and every link it has is served", { timeout: 60_000 }, async () => {
+  it("the site's index lists every lesson with its question, every link it has is served, and it passes axe (WCAG 2.1 AA)", { timeout: 60_000 }, async () => {
     const { page, problems } = await visit(browser, base);
+    expect(await axeViolations(page)).toEqual([]);
     const rows = page.locator("tbody tr");
     expect(await rows.count()).toBe(names.length);
     expect(await rows.first().textContent()).toMatch(/\?/);

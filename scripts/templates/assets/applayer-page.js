@@ -64,12 +64,29 @@
     box.insertBefore(live, json);
     embed(live, spec, { renderer: "svg", actions: false }).then(function () {
       live.hidden = false;
-      if (still) still.remove();
+      if (still) {
+        keepAlternative(still, live.querySelector("svg"));
+        still.remove();
+      }
       box.classList.add("applayer-chart-live");
     }, function (e) {
       live.remove();
       console.warn("chart kept as the kernel drew it:", e);
     });
+  }
+
+  /*
+   * The kernel's SVG carries the chart's text alternative (role="img", <title>,
+   * <desc> with a summary of the data): the live drawing takes it over, and its
+   * own ARIA on the root (Vega's "graphics-document") gives way to it.
+   */
+  function keepAlternative(still, svg) {
+    if (!svg) return;
+    ["role", "aria-label", "aria-roledescription", "aria-labelledby", "aria-describedby"].forEach(function (a) {
+      if (still.hasAttribute(a)) svg.setAttribute(a, still.getAttribute(a));
+      else svg.removeAttribute(a);
+    });
+    svg.prepend.apply(svg, Array.prototype.slice.call(still.querySelectorAll(":scope > title, :scope > desc")));
   }
 
   document.querySelectorAll(".applayer-steps").forEach(stepThrough);
