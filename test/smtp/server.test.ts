@@ -99,6 +99,8 @@ describe("command injection through an address (RFC 5321 §2.3.8, §4.1.2)", () 
       }
       const helo = await sendMail({ server, ...alice, to: ["bob@umass.edu"], message: "x", helo: "cs.umass.edu\r\nRSET" }).catch((x) => x);
       expect(isAppLayerError(helo, "COMMAND_INJECTION")).toBe(true);
+      const auth = await sendMail({ server, ...alice, to: ["bob@umass.edu"], message: "x", auth: { user: "alice\r\nRSET", password: "pw" } }).catch((x) => x);
+      expect(isAppLayerError(auth, "COMMAND_INJECTION")).toBe(true);
       const cli = await run(process.execPath, [CLI, "send", "--server", `127.0.0.1:${l.port}`, "--from", "a@b.c", "--to", injected, "--subject", "s", "--body", "b"]).catch((e) => String(e));
       expect(cli).toMatch(/\[MAIL_ADDRESS\]/);
       expect(l.connections).toBe(0);

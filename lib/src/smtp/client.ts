@@ -155,9 +155,7 @@ export class SmtpClient implements Closable {
 
   /** AUTH PLAIN (RFC 4616) with the password in the initial response. */
   async login(user: string, password: string): Promise<SmtpReply> {
-    safeArgument(user, "the AUTH user name");
-    // RFC 4616 §2: NUL separates the fields, so the password may not hold one.
-    if (password.includes("\u0000")) safeArgument(password, "the AUTH password");
+    checkCredentials(user, password);
     return expectReply(await this.command(`AUTH PLAIN ${Buffer.from(`\u0000${user}\u0000${password}`).toString("base64")}`), "AUTH");
   }
 
@@ -215,6 +213,12 @@ export class SmtpClient implements Closable {
   }
 }
 
+/** Throws `COMMAND_INJECTION` for an AUTH user name with a control byte, or a password with a NUL (RFC 4616 §2: NUL separates the fields). */
+function checkCredentials(user: string, password: string): void {
+  safeArgument(user, "the AUTH user name");
+  if (password.includes("\u0000")) safeArgument(password, "the AUTH password");
+}
+
 /** Throws `MAIL_ADDRESS` unless every address of the envelope may go into a path (RFC 5321 §4.1.2). */
 function checkEnvelope(envelope: { from: string; to: string[] }): void {
   checkMailbox(envelope.from, "from");
@@ -224,7 +228,7 @@ function checkEnvelope(envelope: { from: string; to: string[] }): void {
 
 /**
  * Sends one message over a fresh connection: connect, EHLO, (AUTH), MAIL, RCPT, DATA, QUIT.
- * The addresses and the EHLO name are checked before connecting (`MAIL_ADDRESS`,
+ * The addresses, the EHLO name and the AUTH user are checked before connecting (`MAIL_ADDRESS`,
  * `COMMAND_INJECTION`): a bad one never reaches the server.
  *
  * @example await sendMail({ server, from: "alice@cs.umass.edu", to: ["bob@umass.edu"], message: "Subject: hi\r\n\r\nHi Bob\r\n" });
@@ -235,6 +239,7 @@ export async function sendMail(options: CallOptions & {
   starttls?: "if-offered" | "always" | "never";
 }): Promise<{ reply: SmtpReply; refused: Array<{ to: string; reply: SmtpReply }> }> {
   checkEnvelope(options);
+  if (options.auth) checkCredentials(options.auth.user, options.auth.password);
   const helo = safeArgument(options.helo ?? options.from.split("@")[1] ?? "localhost", "the EHLO name");
   const client = await SmtpClient.connect(options);
   try {
