@@ -19,6 +19,7 @@ import { servePop3 } from "../../lib/src/pop3/server";
 import { Closable } from "../../lib/src/net/lifecycle";
 import { Address } from "../../lib/src/net/address";
 import { isAppLayerError } from "../../lib/src/errors";
+import { startMailServer } from "../../lib/src/mail/mail-server";
 
 /** A conversation over TCP that can turn into TLS: say lines, wait for what the server says. */
 class Dialog {
@@ -222,5 +223,26 @@ describe("POP3 STLS (RFC 2595 §4)", () => {
     expect(await d.expect(/^\.\r\n/m)).not.toMatch(/STLS/);
     d.say("STLS\r\n");
     expect(await d.expect(/\r\n/)).toMatch(/^-ERR STLS is not offered/);
+  });
+});
+
+describe("applayer mail-server", () => {
+  it("offers STARTTLS on IMAP and STLS on POP3, with the certificate its SMTP uses; passwords still work in the clear", async () => {
+    const mail = await startMailServer({ domain: "umass.edu", dataDir: mkdtempSync(join(tmpdir(), "applayer-starttls-ms-")), users: ["bob:bobpass"], imapPort: 0, pop3Port: 0 });
+    servers.push(mail);
+    const own = await selfSignedCertificate("mail.umass.edu");
+    const i = await open(mail.imap!);
+    expect(await i.expect(/\r\n/)).toMatch(/\bSTARTTLS\b/);
+    i.say("a STARTTLS\r\n");
+    await i.expect(/^a OK .*\r\n/m);
+    await i.startTls(own.cert);
+    i.say("b LOGIN bob bobpass\r\n");
+    expect(await i.expect(/^b .*\r\n/m)).toMatch(/^b OK/m);
+    const p = await open(mail.pop3!);
+    await p.expect(/^\+OK .*\r\n/);
+    p.say("CAPA\r\n");
+    expect(await p.expect(/^\.\r\n/m)).toMatch(/^STLS\r\n/m);
+    p.say("USER bob\r\nPASS bobpass\r\n");
+    expect(await p.expect(/^\+OK .*maildrop.*\r\n/m)).toBeTruthy();
   });
 });

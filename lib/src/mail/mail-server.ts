@@ -75,7 +75,7 @@ export async function startMailServer(options: MailServerOptions): Promise<MailS
   const localPart = (address: string) => address.split("@")[0].toLowerCase();
   const isLocal = (address: string) => address.split("@")[1]?.toLowerCase() === domain;
   const hostname = `mail.${domain}`;
-  // Both ports offer STARTTLS with a certificate made on the fly; the submission port
+  // Every port offers STARTTLS (POP3: STLS) with a certificate made on the fly; the submission port
   // takes passwords only once TLS is on.
   const certificate = await selfSignedCertificate(hostname);
   const session = { hostname, localDomains: [domain], isLocalUser: (a: string) => users.has(localPart(a)), tls: true };
@@ -104,8 +104,8 @@ export async function startMailServer(options: MailServerOptions): Promise<MailS
     },
   });
   const access: MailAccess = { hostname, mailboxes, checkPassword: (user, password, client) => users.check(user, password, client) };
-  const imap = options.imapPort === undefined && !wantsWeb ? undefined : await serveImap({ host: options.host, port: options.imapPort ?? 0, access, trace: options.trace, capture: options.capture });
-  const pop3 = options.pop3Port === undefined ? undefined : await servePop3({ host: options.host, port: options.pop3Port, access, trace: options.trace, capture: options.capture });
+  const imap = options.imapPort === undefined && !wantsWeb ? undefined : await serveImap({ host: options.host, port: options.imapPort ?? 0, access, certificate, trace: options.trace, capture: options.capture });
+  const pop3 = options.pop3Port === undefined ? undefined : await servePop3({ host: options.host, port: options.pop3Port, access, certificate, trace: options.trace, capture: options.capture });
   const http = wantsWeb ? await serveWebmail({ host: options.host, port: options.httpPort, capture: options.capture, now: options.now, domain, imap: imap!.address, submission: submission!.address }) : undefined;
   const services = { smtp, submission, imap, pop3, http };
   return {
