@@ -37,7 +37,7 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => {
   await hub?.stop();
-  students.removeAccounts();
+  students.removeAccounts(["gus"]); // gus logs in through Chromium
 });
 
 const notebook = (name: string, sources: string[]) => writeNotebook(state, name, sources);

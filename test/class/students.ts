@@ -24,9 +24,9 @@ export function workshop(hub: () => { url: string; apiToken: string }, password:
       const spawnMs = await startServer(url, apiToken, name);
       return { token: await userToken(url, apiToken, name), spawnMs };
     },
-    /** Removes the accounts the hub made for the names logged in (after the hub has stopped). */
-    removeAccounts(): void {
-      for (const name of claimed) spawnSync("userdel", [account(name)], { stdio: "ignore" });
+    /** Removes the accounts the hub made for the names logged in here, and for `others` (logged in another way), once the hub has stopped. */
+    removeAccounts(others: string[] = []): void {
+      for (const name of [...claimed, ...others]) spawnSync("userdel", [account(name)], { stdio: "ignore" });
     },
   };
 }
