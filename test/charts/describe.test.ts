@@ -151,6 +151,13 @@ describe("series differ by more than colour", () => {
     expect(enc(scatterChart(rows, { x: "n", y: "t", color: "kind" })).shape.field).toBe("kind");
   });
 
+  it("grouped bars are outlined in a dash per series (contributions, amplification, load by level)", () => {
+    const spec = barChart(rows, { x: "n", y: "t", color: "kind" });
+    expect(enc(spec).strokeDash).toMatchObject({ field: "kind", title: null });
+    expect(spec.mark).toMatchObject({ stroke: "#222" });
+    expect(barChart(rows, { x: "n", y: "t" }).mark).not.toHaveProperty("stroke");
+  });
+
   const swarm = (copies: number[]): SwarmResult => ({
     peers: [], finishTime: 1, lowerBound: 1, steps: 0, wallMs: 0, availability: [],
     population: copies.map((c, t) => ({ t, seeds: 1, leechers: 1, rarestCopies: c })),

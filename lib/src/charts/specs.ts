@@ -117,10 +117,14 @@ export function barChart(rows: Row[], o: XYOptions): VegaLiteSpec {
   const enc = axes(o, "nominal") as Record<string, unknown>;
   // Grouped side by side, never stacked: a stack starts at zero, which a log scale cannot show.
   enc.y = { ...(enc.y as object), stack: null };
-  if (o.color) enc.xOffset = { field: o.color };
+  if (o.color) {
+    enc.xOffset = { field: o.color };
+    // Each series' bars outlined in its own dash (solid, dashed, dotted…): told apart by more than their fill.
+    enc.strokeDash = seriesChannel(o.color, SERIES_DASHES);
+  }
   return {
     ...frame(rows, o, "bar chart"),
-    mark: { type: "bar", cornerRadiusEnd: 2 },
+    mark: { type: "bar", cornerRadiusEnd: 2, ...(o.color ? { stroke: "#222", strokeWidth: 1.5 } : {}) },
     encoding: { ...enc, x: { field: o.x, type: "nominal", title: o.xTitle === undefined ? o.x : o.xTitle, sort: null, axis: { labelAngle: 0 } } },
   };
 }
