@@ -63,16 +63,6 @@ describe.each(names)("%s as an assignment", (name) => {
     for (const m of [BEGIN_SOLUTION, END_SOLUTION, BEGIN_HIDDEN, END_HIDDEN]) expect(released).not.toContain(m);
   });
 
-  it("its release holds no speaker notes (they answer the lesson's questions); the instructor's version and an executed lesson keep them", () => {
-    const source = readNotebook(join(NOTEBOOK_DIR, `${name}.ipynb`));
-    const notes = source.cells.filter((c) => (c.metadata as { slideshow?: { slide_type?: string } }).slideshow?.slide_type === "notes").map(sourceOf);
-    expect(notes.length).toBeGreaterThan(0);
-    const released = releaseNotebook(source).cells.map(sourceOf);
-    expect(notes.filter((n) => released.includes(n))).toEqual([]);
-    expect(releaseNotebook(source).cells.length).toBe(source.cells.length - notes.length);
-    for (const options of [{ solutions: true }, { keepOutputs: true }]) expect(releaseNotebook(source, options).cells.map(sourceOf)).toEqual(expect.arrayContaining(notes));
-  });
-
   it("its source earns full marks through autograde, hidden tests included", () => {
     const mine = rows.filter((r) => r.student === "reference" && r.notebook === name);
     expect(mine.length).toBeGreaterThanOrEqual(2);

@@ -2,6 +2,7 @@ import { BEGIN_SOLUTION, END_SOLUTION, NBGRADER_SCHEMA_VERSION, STUB_LINES, comp
 import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Notebook, cloneNotebook, formatNotebook, readNotebook, sourceLines, sourceOf } from "./notebook";
+import { isSpeakerNotes, questionCell } from "./notes";
 
 /**
  * The student's version of a lesson notebook (nbgrader's "generate assignment"):
@@ -12,16 +13,24 @@ import { Notebook, cloneNotebook, formatNotebook, readNotebook, sourceLines, sou
  * instructor's version: everything kept, outputs cleared, checksums written.
  * With `keepOutputs`, an executed notebook keeps its outputs (the lesson pages and
  * decks show the student's view of a lesson run with the reference solutions).
- * Speaker notes (slide type "notes") never reach students: they are dropped from
- * the students' version, and kept in the other two.
+ * Speaker notes (slide type "notes") are the instructor's: the students' version
+ * drops them, the other two keep them. Each notes cell that asks the room a
+ * question leaves, in all three, a Markdown cell in its place (before it, where it
+ * stays) with the question, and its answer folded in a closed `<details>`
+ * (lib/src/course/notes.ts says which paragraphs are questions and answers).
  *
  * @example writeFileSync(out, formatNotebook(releaseNotebook(readNotebook(source))));
  */
 export function releaseNotebook(source: Notebook, options: { solutions?: boolean; keepOutputs?: boolean } = {}): Notebook {
   const nb = cloneNotebook(source);
-  // Speaker notes are the instructor's (they answer the lesson's "Ask:" questions): the students' copy has none.
-  // The instructor's version keeps them, and so does an executed lesson, which the decks show in their speaker view.
-  if (!options.solutions && !options.keepOutputs) nb.cells = nb.cells.filter((c) => !isSpeakerNotes(c));
+  // Talking points are the instructor's: the students' copy has no notes cell, only each question with its answer folded.
+  // The instructor's version keeps the notes, and so does an executed lesson, which the decks show in their speaker view.
+  const keepNotes = options.solutions || options.keepOutputs;
+  nb.cells = nb.cells.flatMap((c) => {
+    if (!isSpeakerNotes(c)) return [c];
+    const asked = questionCell(c);
+    return [...(asked ? [asked] : []), ...(keepNotes ? [c] : [])];
+  });
   for (const cell of nb.cells) {
     if (cell.cell_type === "code" && !options.keepOutputs) {
       cell.outputs = [];
@@ -43,10 +52,6 @@ export function releaseNotebook(source: Notebook, options: { solutions?: boolean
   }
   return nb;
 }
-
-/** A cell a deck shows only in its speaker view (Jupyter's slide type "notes"). */
-const isSpeakerNotes = (cell: Notebook["cells"][number]): boolean =>
-  (cell.metadata as { slideshow?: { slide_type?: string } }).slideshow?.slide_type === "notes";
 
 /** The lesson notebooks of a folder (NN-topic.ipynb), in order. */
 export const lessonNotebooks = (dir: string): string[] => readdirSync(dir).filter((f) => /^\d\d-.*\.ipynb$/.test(f)).sort().map((f) => join(dir, f));
