@@ -7,6 +7,7 @@
  * memory per student (the server and its kernel, peak RSS), and the largest
  * class this machine holds, with the reasoning.
  */
+import { spawnSync } from "node:child_process";
 import { readFileSync, readdirSync } from "node:fs";
 import { cpus } from "node:os";
 import { join } from "node:path";
@@ -103,6 +104,8 @@ async function main(): Promise<void> {
     console.log(`   A class mostly reads and types: if one student in five runs a cell at any moment, ${within2x * 5} students work at full pace, and memory allows up to ${byMemory}.`);
   } finally {
     await hub.stop();
+    // Each workshop student was a system account (jupyter-NAME) for the run.
+    for (const name of ["alone", ...Array.from({ length: STUDENTS }, (_, i) => `s${i + 1}`)]) spawnSync("userdel", [`jupyter-${name}`], { stdio: "ignore" });
   }
 }
 
