@@ -90,6 +90,8 @@ export class DnsCache {
    * Keeps the NSEC (NSEC3) records that came with a wildcard answer, proving no
    * closer name exists (RFC 4035 §5.3.4), beside that answer for their own TTL:
    * ask for (name, proofKey(type)). A validator needs them with the answer.
+   *
+   * @example cache.putProof("host.wild.wild.test", "A", nsecs); cache.peek("host.wild.wild.test", proofKey("A"))
    */
   putProof(name: string, type: string, proof: DnsRecord[]): void {
     const ttl = Math.min(...proof.map((r) => (r as { ttl?: number }).ttl ?? 0), MAX_CACHE_TTL_S);

@@ -124,6 +124,8 @@ export function proveNodata(records: DnsRecord[], qname: string, type: string): 
  * `qname` with that many labels; the denial records must prove that no name
  * closer to `qname` exists (an NSEC spanning `qname`; an NSEC3 spanning the next
  * closer name), or the wildcard should not have answered.
+ *
+ * @example proveNoCloserName(authorityNsecs, "host.wild.wild.test.", 3) // { ok: true } when an NSEC spans host.wild.wild.test.
  */
 export function proveNoCloserName(records: DnsRecord[], qname: string, labels: number): Proof {
   const names = [fqdn(qname), ...ancestors(qname)];

@@ -16,7 +16,11 @@ function nsecChain(zone: Zone): DnsRecord[] {
   return zone.records().filter((r) => r.type === "NSEC").sort((a, b) => compareNames(a.name, b.name));
 }
 
-/** The NSEC whose span covers `name` (owner < name < next; the last one wraps to the apex). */
+/**
+ * The NSEC whose span covers `name` (owner < name < next; the last one wraps to the apex).
+ *
+ * @example coveringNsec(rootZone, "arpa.") // ". NSEC 53.127.in-addr.arpa. …": arpa. lies between them
+ */
 export function coveringNsec(zone: Zone, name: string): DnsRecord | undefined {
   const chain = nsecChain(zone);
   let found: DnsRecord | undefined;
@@ -54,6 +58,8 @@ function closestEncloserProof(chain: NonNullable<ReturnType<typeof nsec3Chain>>,
  * (RFC 4035 §3.1.3.2: an NSEC covering the name and one covering the wildcard
  * at its closest encloser; RFC 5155 §7.2.2: the closest encloser proof and an
  * NSEC3 covering that wildcard).
+ *
+ * @example nxdomainProof(zone, "nothere.wild.test") // the NSECs spanning nothere.wild.test. and *.wild.test.
  */
 export function nxdomainProof(zone: Zone, name: string): DnsRecord[] {
   const encloser = closestEncloser(zone, name);
@@ -70,6 +76,8 @@ export function nxdomainProof(zone: Zone, name: string): DnsRecord[] {
  * non-terminals too. For a wildcard NODATA (`source` the wildcard that matched),
  * the proof that no closer name exists and the wildcard's own NSEC (RFC 4035
  * §3.1.3.4; RFC 5155 §7.2.5: closest encloser proof and the wildcard's NSEC3).
+ *
+ * @example nodataProof(zone, "host.wild.wild.test", "*.wild.wild.test") // the NSEC at *.wild.wild.test, which spans host too
  */
 export function nodataProof(zone: Zone, name: string, source?: string): DnsRecord[] {
   const chain = nsec3Chain(zone);
@@ -93,6 +101,8 @@ export function nodataProof(zone: Zone, name: string, source?: string): DnsRecor
  * A wildcard answer: the proof that no name closer to the question than the
  * wildcard exists (RFC 4035 §3.1.3.3: the NSEC covering the name; RFC 5155
  * §7.2.6: the NSEC3 covering the next closer name).
+ *
+ * @example wildcardAnswerProof(zone, "host.wild.wild.test", "*.wild.wild.test") // [*.wild.wild.test. NSEC sub.wild.wild.test. …]
  */
 export function wildcardAnswerProof(zone: Zone, name: string, source: string): DnsRecord[] {
   const chain = nsec3Chain(zone);
@@ -100,7 +110,11 @@ export function wildcardAnswerProof(zone: Zone, name: string, source: string): D
   return chain.covering(nextCloser(name, canonical(source).replace(/^\*\.?/, "")));
 }
 
-/** A delegation without DS: the NSEC (NSEC3) at the cut, whose types have NS and no DS (RFC 4035 §3.1.4.1, RFC 5155 §7.2.7). */
+/**
+ * A delegation without DS: the NSEC (NSEC3) at the cut, whose types have NS and no DS (RFC 4035 §3.1.4.1, RFC 5155 §7.2.7).
+ *
+ * @example noDsProof(zone, "sub.example.test") // [sub.example.test. NSEC www.example.test. NS RRSIG NSEC]
+ */
 export function noDsProof(zone: Zone, cut: string): DnsRecord[] {
   const chain = nsec3Chain(zone);
   return chain ? chain.matching(cut) : nsecAt(zone, cut);

@@ -83,7 +83,11 @@ export function verifyRrsig(rrset: DnsRecord[], rrsig: DnsRecord, dnskeys: Dnske
   return bogus("BAD_SIGNATURE", `${rrsig.name} ${sig.typeCovered}: signature by key ${sig.keyTag} does not verify`);
 }
 
-/** The wildcard a name was expanded from, given the RRSIG's labels field: `*.` and the name's rightmost `labels` labels. */
+/**
+ * The wildcard a name was expanded from, given the RRSIG's labels field: `*.` and the name's rightmost `labels` labels.
+ *
+ * @example wildcardOwner("host.wild.wild.test.", 3) // "*.wild.wild.test"
+ */
 export function wildcardOwner(name: string, labels: number): string {
   const all = fqdn(name).split(".").filter(Boolean);
   return ["*", ...all.slice(all.length - labels)].join(".");
