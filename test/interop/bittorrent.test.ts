@@ -250,6 +250,8 @@ describe("transmission-daemon 3.00, both ways", () => {
       const tr = await startTransmission("127.0.0.61", out);
       procs.push(tr.proc);
       await tr.remote("-a", torrentFile);
+      // Slow, and not ours: Transmission says interested only at its next rechoke (every 10 s; our seed unchokes at
+      // once), then asks for 4 blocks at a time and widens its pipeline as its measured rate grows.
       await until("Transmission to finish", async () => (await tr.percentDone()) === 100 && existsSync(join(out, "lesson.bin")));
       expect(readFileSync(join(out, "lesson.bin")).equals(data)).toBe(true);
       expect(seed.stats().uploaded).toBeGreaterThanOrEqual(data.length);

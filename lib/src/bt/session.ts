@@ -4,16 +4,17 @@ import { AppLayerError, isAppLayerError } from "../errors";
 import { Address } from "../net/address";
 import { Closable, ListenOptions, serveTcp } from "../net/lifecycle";
 import { Random } from "../sim/random";
-import { OPTIMISTIC_UNCHOKE_SECONDS, REGULAR_SLOTS, REGULAR_UNCHOKE_SECONDS, chooseOptimistic, chooseRegular } from "./choker";
-import { DEFAULT_ANNOUNCE_SECONDS, KEEPALIVE_SECONDS, MAX_PEERS, PIPELINE, READ_BUFFER, REQUEST_BATCH, SPARE_PIECES, TRACKER_RETRIES, TRACKER_RETRY_MS, UPLOAD_TICK_MS } from "./limits";
-import { Torrent, pieceSize } from "./metainfo";
+import { OPTIMISTIC_UNCHOKE_SECONDS, REGULAR_UNCHOKE_SECONDS } from "./choker";
+import { Downloader } from "./downloader";
+import { DEFAULT_ANNOUNCE_SECONDS, KEEPALIVE_SECONDS, MAX_PEERS, READ_BUFFER, TRACKER_RETRIES, TRACKER_RETRY_MS } from "./limits";
+import { Torrent } from "./metainfo";
 import { Peer } from "./peer";
-import { PieceAssembly } from "./assembly";
 import { Trace } from "../lab/trace";
-import { PickerStrategy, pickPiece } from "./picker";
+import { PickerStrategy } from "./picker";
 import { Storage } from "./storage";
 import { announce } from "./tracker";
-import { BLOCK_SIZE, MAX_REQUEST_LENGTH, WireMessage, bitfieldToWords, wordsToBitfield } from "./wire";
+import { Uploader } from "./uploader";
+import { WireMessage, wordsToBitfield } from "./wire";
 
 export type SessionEvent =
   | { type: "connected"; peer: string }
@@ -66,7 +67,9 @@ export function newPeerId(): Buffer {
 /**
  * A torrent being downloaded and seeded: the peer that BitTorrent clients see.
  * It announces to the tracker, connects to the peers it is given and accepts
- * others, and runs the same picker and choker as the swarm simulator:
+ * others, and hands each connection's messages to its two halves, the
+ * {@link Downloader} and the {@link Uploader}, which run the same picker and
+ * choker as the swarm simulator:
  *  - requests BLOCK_SIZE blocks, PIPELINE of them in flight per peer;
  *  - copies each block from the socket's read buffer straight into its piece,
  *    hashes it as it arrives (PieceAssembly), and writes a piece only once its
@@ -78,277 +81,71 @@ export function newPeerId(): Buffer {
 export async function startSession(options: SessionOptions): Promise<TorrentSession> {
   const t = options.torrent;
   const n = t.pieces.length;
-  const W = Math.ceil(n / 32);
   const storage = await Storage.open(t, options.dir);
   const peerId = options.peerId ?? newPeerId();
   const random = new Random(options.seed ?? (Date.now() & 0xffff));
-  const strategy = options.picker ?? "rarest";
-  const have = new Uint32Array(W);
-  // Pieces verified and on their way to disk, or on it: never asked for again (`have` follows once written).
-  const got = new Uint32Array(W);
-  const pending = new Uint32Array(W);
-  const copies = new Int32Array(n);
-  const spare: Buffer[] = [];
-  const recycle = (piece: PieceAssembly): void => {
-    if (spare.length < SPARE_PIECES) spare.push(piece.buffer);
-  };
-  let haveCount = 0;
-  const good = await storage.check();
-  good.forEach((ok, p) => ok && ((have[p >>> 5] |= 1 << (p & 31)), (got[p >>> 5] |= 1 << (p & 31)), haveCount++));
   const peers = new Set<Peer>();
   const banned = new Set<string>();
   const connecting = new Set<string>();
-  let downloaded = 0;
-  let uploaded = 0;
   let closed = false;
   let resolveComplete!: () => void;
   let rejectComplete!: (e: Error) => void;
   const complete = new Promise<void>((r, j) => ((resolveComplete = r), (rejectComplete = j)));
   complete.catch(() => undefined); // a seed nobody awaits must not crash the process when its tracker is down
-  if (haveCount === n) resolveComplete();
   const emit = (e: SessionEvent) => options.onEvent?.(e);
-  const hasPiece = (p: number) => ((have[p >>> 5] >>> (p & 31)) & 1) === 1;
-  const gotPiece = (p: number) => ((got[p >>> 5] >>> (p & 31)) & 1) === 1;
 
-  const wantsFrom = (peer: Peer) => {
-    if (haveCount === n) return false;
-    for (let w = 0; w < W; w++) if (peer.have[w] & ~got[w]) return true;
-    return false;
-  };
-  const updateInterest = (peer: Peer) => {
-    const want = wantsFrom(peer);
-    if (want !== peer.amInterested) {
-      peer.amInterested = want;
-      peer.send({ type: want ? "interested" : "not-interested" });
-    }
-  };
+  const down = new Downloader(t, storage, peers, await storage.check(), {
+    strategy: options.picker ?? "rarest",
+    random,
+    banned,
+    events: {
+      piece: (piece, from, have) => emit({ type: "piece", piece, from: from.label, have }),
+      banned: (peer, reason) => emit({ type: "banned", peer: peer.label, reason }),
+      complete() {
+        emit({ type: "complete" });
+        resolveComplete();
+        void reannounce("completed").catch(() => undefined);
+      },
+    },
+  });
+  if (down.complete) resolveComplete();
+  const up = new Uploader(t, storage, peers, { random, hasPiece: (p) => down.hasPiece(p), seeding: () => down.complete, uploadRate: options.uploadRate });
 
-  // --- the downloader: which blocks to ask whom for ---
-  const pickInput = { words: W, pieces: n, theirs: have, mine: got, pending, copies };
-  const fill = (peer: Peer) => {
-    // Top up only once REQUEST_BATCH requests can go: one write carries them all, not one write per arriving block.
-    if (peer.peerChoking || !peer.amInterested || peer.closed || peer.requests.size > PIPELINE - REQUEST_BATCH) return;
-    peer.batch(() => topUp(peer));
-  };
-  const topUp = (peer: Peer) => {
-    while (peer.requests.size < PIPELINE) {
-      let state: PieceAssembly | undefined;
-      for (const s of peer.fetching.values()) if (s.next < s.size) state = s;
-      if (!state) {
-        const p = pickPiece(strategy, { ...pickInput, theirs: peer.have }, random);
-        if (p < 0 || peer.fetching.has(p)) return;
-        pending[p >>> 5] |= 1 << (p & 31);
-        state = new PieceAssembly(p, pieceSize(t, p), spare.pop() ?? Buffer.allocUnsafe(t.pieceLength));
-        peer.fetching.set(p, state);
-      }
-      const length = Math.min(BLOCK_SIZE, state.size - state.next);
-      peer.requests.set(`${state.piece}:${state.next}`, length);
-      peer.send({ type: "request", piece: state.piece, begin: state.next, length });
-      state.next += length;
-    }
-  };
-  /** Forget what we were fetching from a peer (choked, gone, or a piece done elsewhere). */
-  const release = (peer: Peer, piece?: number) => {
-    for (const p of piece === undefined ? [...peer.fetching.keys()] : [piece]) {
-      peer.fetching.delete(p);
-      for (const key of [...peer.requests.keys()]) if (key.startsWith(`${p}:`)) peer.requests.delete(key);
-      let elsewhere = false;
-      for (const q of peers) if (q !== peer && q.fetching.has(p)) elsewhere = true;
-      if (!elsewhere) pending[p >>> 5] &= ~(1 << (p & 31));
-    }
-  };
-
-  const finishPiece = async (peer: Peer, piece: PieceAssembly) => {
-    const p = piece.piece;
-    peer.fetching.delete(p);
-    if (gotPiece(p)) return recycle(piece);
-    if (!storage.matches(p, piece.digest())) {
-      // The SHA-1 does not match: this peer sent all of the piece, so it lied (or is broken). Ban it.
-      banned.add(peer.label);
-      if (peer.id) banned.add(peer.id.toString("hex"));
-      emit({ type: "banned", peer: peer.label, reason: `piece ${p} failed its SHA-1 check` });
-      release(peer);
-      pending[p >>> 5] &= ~(1 << (p & 31));
-      peer.close(`sent a corrupt piece ${p}; banned`);
-      for (const q of peers) fill(q);
-      return;
-    }
-    got[p >>> 5] |= 1 << (p & 31);
-    pending[p >>> 5] &= ~(1 << (p & 31));
-    for (const q of peers) {
-      if (q.fetching.has(p)) {
-        // Endgame: the same piece was on its way from others too. Cancel those requests.
-        for (const [key, length] of q.requests) if (key.startsWith(`${p}:`)) q.send({ type: "cancel", piece: p, begin: Number(key.split(":")[1]), length });
-        release(q, p);
-      }
-      updateInterest(q);
-    }
-    await storage.writePiece(p, piece.data);
-    recycle(piece);
-    have[p >>> 5] |= 1 << (p & 31);
-    haveCount++;
-    downloaded += piece.size;
-    emit({ type: "piece", piece: p, from: peer.label, have: haveCount });
-    // Only now can we serve it. A peer that has the piece is not told (libtorrent's default too): a seed would be told
-    // every piece, each in a write of its own.
-    for (const q of peers) if (!q.hasPiece(p)) q.send({ type: "have", piece: p });
-    if (haveCount === n) {
-      emit({ type: "complete" });
-      resolveComplete();
-      void reannounce("completed").catch(() => undefined);
-    }
-    for (const q of peers) fill(q);
-  };
-
-  // --- the choker ---
-  const unchoked = () => [...peers].filter((p) => !p.amChoking);
-  const setChoke = (peer: Peer, choke: boolean) => {
-    if (peer.amChoking === choke) return;
-    peer.amChoking = choke;
-    peer.send({ type: choke ? "choke" : "unchoke" });
-  };
-  let optimistic: Peer | undefined;
-  const rechoke = (rotateOptimistic: boolean) => {
-    const list = [...peers].filter((p) => !p.closed && p.id);
-    const seeding = haveCount === n;
-    const picks: number[] = [];
-    const count = chooseRegular(list.length, (k) => (seeding ? list[k].recentUp : list[k].recentDown), (k) => list[k].peerInterested, REGULAR_SLOTS, random, picks);
-    const chosen = new Set(picks.slice(0, count).map((k) => list[k]));
-    if (rotateOptimistic || !optimistic || optimistic.closed || chosen.has(optimistic)) {
-      const k = chooseOptimistic(list.length, (i) => list[i].peerInterested, (i) => chosen.has(list[i]), random);
-      optimistic = k >= 0 ? list[k] : undefined;
-    }
-    if (optimistic) chosen.add(optimistic);
-    for (const p of list) {
-      setChoke(p, !chosen.has(p));
-      p.recentDown = 0;
-      p.recentUp = 0;
-    }
-  };
+  // The choker's rounds: tit-for-tat every 10 s, a new optimistic unchoke every 30 s.
   let ticks = 0;
   const choker = setInterval(() => {
     ticks++;
-    rechoke(ticks % (OPTIMISTIC_UNCHOKE_SECONDS / REGULAR_UNCHOKE_SECONDS) === 0);
+    up.rechoke(ticks % (OPTIMISTIC_UNCHOKE_SECONDS / REGULAR_UNCHOKE_SECONDS) === 0);
     // BEP 3: a keep-alive every two minutes, so quiet connections are not timed out.
     if (ticks % (KEEPALIVE_SECONDS / REGULAR_UNCHOKE_SECONDS) === 0) for (const p of peers) p.send({ type: "keep-alive" });
   }, REGULAR_UNCHOKE_SECONDS * 1000);
   choker.unref();
 
-  // --- messages ---
-  const onMessage = (peer: Peer, m: WireMessage) => {
-    peer.started = true;
-    switch (m.type) {
-      case "bitfield": {
-        // BEP 3 sends it first and once; aria2 sends another later, so a later one replaces the first.
-        const bits = bitfieldToWords(m.bits, n);
-        for (let p = 0; p < n; p++) if (peer.hasPiece(p)) copies[p]--;
-        peer.have = bits;
-        peer.haveCount = 0;
-        for (let p = 0; p < n; p++) if (peer.hasPiece(p)) (copies[p]++, peer.haveCount++);
-        updateInterest(peer);
-        break;
-      }
-      case "have":
-        if (m.piece >= n) throw new AppLayerError("PEER_WIRE", `have for piece ${m.piece}; the torrent has ${n}`);
-        if (!peer.hasPiece(m.piece)) {
-          peer.have[m.piece >>> 5] |= 1 << (m.piece & 31);
-          peer.haveCount++;
-          copies[m.piece]++;
-          updateInterest(peer);
-          fill(peer);
-        }
-        break;
-      case "choke":
-        peer.peerChoking = true;
-        release(peer);
-        break;
-      case "unchoke":
-        peer.peerChoking = false;
-        fill(peer);
-        break;
-      case "interested":
-        peer.peerInterested = true;
-        // A free slot is given at once, rather than at the next rechoke.
-        if (peer.amChoking && unchoked().length < REGULAR_SLOTS + 1) setChoke(peer, false);
-        break;
-      case "not-interested":
-        peer.peerInterested = false;
-        break;
-      case "request": {
-        if (m.piece >= n || m.length === 0 || m.length > MAX_REQUEST_LENGTH || m.begin + m.length > pieceSize(t, m.piece)) {
-          throw new AppLayerError("PEER_WIRE", `a request for ${m.length} bytes at ${m.begin} of piece ${m.piece} is outside the piece (or over ${MAX_REQUEST_LENGTH} bytes)`);
-        }
-        if (peer.amChoking || !hasPiece(m.piece)) break; // BEP 3: requests while choked are dropped
-        if (options.uploadRate) uploads.push({ peer, piece: m.piece, begin: m.begin, length: m.length });
-        else serve(peer, m.piece, m.begin, m.length);
-        break;
-      }
-      case "piece": {
-        const key = `${m.piece}:${m.begin}`;
-        const length = peer.requests.get(key);
-        if (length === undefined || length !== m.block.length) break; // not asked for (or cancelled): ignore it
-        peer.requests.delete(key);
-        peer.recentDown += length;
-        const state = peer.fetching.get(m.piece);
-        if (state?.add(m.begin, m.block)) void finishPiece(peer, state);
-        fill(peer);
-        break;
-      }
-      case "cancel":
-      case "keep-alive":
-      case "port":
-      case "unknown":
-        break;
-    }
-  };
-
-  const serve = (peer: Peer, piece: number, begin: number, length: number) => {
-    const hold = storage.acquire(piece);
-    hold.ready.then((data) => {
-      if (peer.amChoking || peer.closed) return hold.release();
-      // The buffer goes back to the pool only once the socket has handed the block to the kernel.
-      peer.sendBlock(piece, begin, data.subarray(begin, begin + length), hold.release);
-      uploaded += length;
-    }, () => (hold.release(), peer.close("could not read a piece to send")));
-  };
-  // With an upload cap, requests wait in a queue that a timer drains at the allowed rate.
-  const uploads: Array<{ peer: Peer; piece: number; begin: number; length: number }> = [];
-  let credit = 0;
-  const drain = options.uploadRate
-    ? setInterval(() => {
-        credit = Math.min(credit + (options.uploadRate! * UPLOAD_TICK_MS) / 1000, options.uploadRate!);
-        while (uploads.length && credit >= uploads[0].length) {
-          const u = uploads.shift()!;
-          credit -= u.length;
-          if (!u.peer.closed) void serve(u.peer, u.piece, u.begin, u.length);
-        }
-      }, UPLOAD_TICK_MS)
-    : undefined;
-  drain?.unref();
-
   const hooks = {
     infoHash: t.infoHashBytes,
     peerId,
     trace: options.trace,
-    blockSink(peer: Peer, piece: number, begin: number, length: number) {
-      return peer.requests.get(`${piece}:${begin}`) === length ? peer.fetching.get(piece)?.slot(begin, length) : undefined;
-    },
+    blockSink: (peer: Peer, piece: number, begin: number, length: number) => down.blockSink(peer, piece, begin, length),
     onHandshake(peer: Peer) {
       const id = peer.id!.toString("hex");
       if (peer.id!.equals(peerId)) return peer.close("that was ourselves");
       if (banned.has(id) || banned.has(peer.label)) return peer.close("banned");
       for (const q of peers) if (q !== peer && q.id?.equals(peer.id!)) return peer.close("already connected to that peer");
       emit({ type: "connected", peer: peer.label });
-      if (haveCount > 0) peer.send({ type: "bitfield", bits: wordsToBitfield(have, n) });
+      if (down.haveCount > 0) peer.send({ type: "bitfield", bits: wordsToBitfield(down.have, n) });
     },
-    onMessage,
+    onMessage(peer: Peer, m: WireMessage) {
+      peer.started = true;
+      // What the peer has and lets us fetch goes to the downloader; what it wants from us, to the uploader.
+      if (m.type === "interested" || m.type === "not-interested" || m.type === "request") up.onMessage(peer, m);
+      else down.onMessage(peer, m);
+    },
     onClose(peer: Peer, reason: string) {
       peers.delete(peer);
-      if (peer.started) for (let p = 0; p < n; p++) if (peer.hasPiece(p)) copies[p]--;
-      release(peer);
-      if (optimistic === peer) optimistic = undefined;
+      down.onClose(peer);
+      up.onClose(peer);
       emit({ type: "closed", peer: peer.label, reason });
-      for (const q of peers) fill(q);
+      down.fillAll();
     },
   };
   const adopt = (socket: net.Socket): Peer | undefined => {
@@ -390,7 +187,6 @@ export async function startSession(options: SessionOptions): Promise<TorrentSess
   // --- the tracker ---
   const announceUrl = options.announceUrl ?? t.announce;
   let timer: NodeJS.Timeout | undefined;
-  const left = () => t.length - (haveCount === n ? t.length : [...Array(n).keys()].filter(hasPiece).reduce((s, p) => s + pieceSize(t, p), 0));
   const schedule = (seconds: number) => {
     if (closed) return;
     timer = setInterval(() => void reannounce().catch(() => undefined), Math.max(1, seconds) * 1000);
@@ -400,7 +196,7 @@ export async function startSession(options: SessionOptions): Promise<TorrentSess
   const reannounce = async (event?: "started" | "stopped" | "completed"): Promise<void> => {
     if (!announceUrl) return;
     try {
-      const r = await announce(announceUrl, { infoHash: t.infoHashBytes, peerId, port: service.address.port, ip: service.address.host, uploaded, downloaded, left: left(), event });
+      const r = await announce(announceUrl, { infoHash: t.infoHashBytes, peerId, port: service.address.port, ip: service.address.host, uploaded: up.uploaded, downloaded: down.downloaded, left: down.left(), event });
       emit({ type: "tracker", peers: r.peers.length });
       if (event !== "stopped") for (const a of r.peers) connect(a);
       if (event === "started") schedule(r.interval ?? options.interval ?? DEFAULT_ANNOUNCE_SECONDS);
@@ -440,13 +236,13 @@ export async function startSession(options: SessionOptions): Promise<TorrentSess
     address: service.address,
     peerId,
     complete,
-    stats: () => ({ pieces: n, have: haveCount, downloaded, uploaded, peers: peers.size, banned: banned.size }),
+    stats: () => ({ pieces: n, have: down.haveCount, downloaded: down.downloaded, uploaded: up.uploaded, peers: peers.size, banned: banned.size }),
     connect,
     async close() {
       if (closed) return;
       closed = true;
       clearInterval(choker);
-      if (drain) clearInterval(drain);
+      up.close();
       if (timer) clearInterval(timer);
       await reannounce("stopped").catch(() => undefined);
       for (const p of peers) p.close("closing");
