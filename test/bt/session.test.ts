@@ -11,7 +11,7 @@ import { BLOCK_SIZE, HANDSHAKE_LENGTH, WireDecoder, encodeHandshake, encodeWireM
 import { encodeBencode } from "../../lib/src/bt/bencode";
 import { Trace } from "../../lib/src/lab/trace";
 import { PieceAssembly } from "../../lib/src/bt/assembly";
-import { PIPELINE, TRACKER_RETRIES } from "../../lib/src/bt/limits";
+import { MAX_PEERS, PIPELINE, TRACKER_RETRIES } from "../../lib/src/bt/limits";
 import { isAppLayerError } from "../../lib/src/errors";
 import { freePort } from "../helpers";
 
@@ -310,6 +310,32 @@ describe("request pipelining", () => {
       expect(most).toBe(PIPELINE);
     } finally {
       seed.close();
+    }
+  }, 30_000);
+});
+
+describe("connection limit", () => {
+  it(`takes MAX_PEERS (${MAX_PEERS}) connections, and closes the next one without a handshake`, async () => {
+    const seed = await start({ torrent, dir, port: 0, announceUrl: "" });
+    const sockets: net.Socket[] = [];
+    /** Opens a connection and says whether the seed answered with its handshake (true) or closed it (false). */
+    const knock = (i: number) => new Promise<boolean>((resolve) => {
+      const socket = net.connect(seed.address.port, seed.address.host);
+      sockets.push(socket);
+      let got = 0;
+      socket.on("data", (d: Buffer) => (got += d.length) >= HANDSHAKE_LENGTH && resolve(true));
+      socket.on("close", () => resolve(false));
+      socket.on("error", () => undefined);
+      socket.write(encodeHandshake(torrent.infoHashBytes, Buffer.from(`-XX0000-${String(i).padStart(12, "0")}`)));
+    });
+    try {
+      const answered: boolean[] = [];
+      for (let i = 0; i <= MAX_PEERS; i++) answered.push(await knock(i));
+      expect(answered.slice(0, MAX_PEERS).every(Boolean)).toBe(true);
+      expect(answered[MAX_PEERS]).toBe(false);
+      expect(seed.stats().peers).toBe(MAX_PEERS);
+    } finally {
+      for (const s of sockets) s.destroy();
     }
   }, 30_000);
 });
