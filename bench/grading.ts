@@ -3,7 +3,9 @@
  *   - the baseline: 40 submissions of one notebook executed one after another by
  *     Jupyter's nbconvert (what grading one by one would cost);
  *   - `applayer course autograde --jobs 2` on the same 40 submissions;
- *   - the grader with one job on 10 of them, for its overhead per submission.
+ *   - the grader with one job on 10 of them, for its overhead per submission;
+ *   - the sandbox's own cost: a sandboxed kernel's start and first cell beside
+ *     a plain one's, alternately, median of 7 each.
  * The submissions are copies of the reference notebook, so every run does the
  * same work. Prints the speed-up and the overhead.
  */
@@ -11,6 +13,7 @@ import { cpSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { autograde } from "../lib/src/course/autograde";
+import { Kernel } from "../lib/src/course/kernel";
 import { scratchDir } from "../lib/src/lab/scratch";
 import { NOTEBOOK_DIR, ROOT, executeNotebook } from "../scripts/notebooks";
 
@@ -36,6 +39,17 @@ async function seconds(work: () => Promise<unknown>): Promise<number> {
   return (performance.now() - start) / 1000;
 }
 
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** A kernel's start, one cell and its shutdown, sandboxed or not: seconds. */
+async function kernelRound(sandbox: boolean): Promise<number> {
+  return seconds(async () => {
+    const k = await Kernel.start({ sandbox, memoryMb: 1024 });
+    await k.execute("1", 30_000);
+    await k.shutdown();
+  });
+}
+
 async function main(): Promise<void> {
   const subs = submissions(SUBMISSIONS);
   const scratch = scratchDir("applayer-bench-nbconvert");
@@ -56,6 +70,13 @@ async function main(): Promise<void> {
   console.log("");
   console.log(`speed-up of --jobs 2 over nbconvert one by one: ${(sequential / parallel).toFixed(2)}x`);
   console.log(`grader overhead per submission (one job against nbconvert): ${(perGraded - perExecuted).toFixed(2)} s (${(((perGraded - perExecuted) / perExecuted) * 100).toFixed(0)}%)`);
+  const plain: number[] = [];
+  const boxed: number[] = [];
+  for (let i = 0; i < 7; i++) {
+    plain.push(await kernelRound(false));
+    boxed.push(await kernelRound(true));
+  }
+  console.log(`the sandbox's own cost per submission (a kernel's start, a cell, its end; median of 7): ${(median(boxed) - median(plain)).toFixed(2)} s (sandboxed ${median(boxed).toFixed(2)} s, plain ${median(plain).toFixed(2)} s)`);
 }
 
 main().catch((e) => {

@@ -1,48 +1,17 @@
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { basename, join } from "node:path";
 import { AppLayerError, isAppLayerError } from "../errors";
 import { pool } from "../lab/pool";
 import { progressBar } from "../lab/progress";
 import { gradeIdOf, isGrade } from "./format";
-import { GRADING_LIMITS, GradedNotebook, GradingLimits, NotebookRun, judgeRun, runNotebook } from "./grade";
+import { GradedNotebook, GradingLimits, NotebookRun, judgeRun, runNotebook } from "./grade";
 import { Gradebook, gradesCsv } from "./gradebook";
-import { Notebook, TSLAB_KERNEL, formatNotebook, parseNotebook, readNotebook } from "./notebook";
+import { Notebook, TSLAB_KERNEL, formatNotebook, parseNotebook } from "./notebook";
+import { Submission, checkSubmission, findSubmissions, readSources } from "./submission";
 import { sanitizeSubmission } from "./sanitize";
 import { scrubber } from "./verdict";
-
-/** One submission to grade: SUBMISSIONS/<student>/<NN-topic>.ipynb, nbgrader's collect layout. */
-export interface Submission {
-  student: string;
-  /** The notebook's name without .ipynb ("21-email-smtp"), or "-" for an empty folder. */
-  notebook: string;
-  /** The file, or undefined for an empty student folder. */
-  path?: string;
-}
-
-/** The source notebooks of a course (NN-topic.ipynb in `dir`), by name. */
-export function readSources(dir: string): Map<string, Notebook> {
-  const sources = new Map<string, Notebook>();
-  for (const f of readdirSync(dir).filter((f) => /^\d\d-.*\.ipynb$/.test(f)).sort()) sources.set(basename(f, ".ipynb"), readNotebook(join(dir, f)));
-  if (!sources.size) throw new AppLayerError("BAD_ARGUMENT", `no NN-topic.ipynb notebooks in ${dir}: --source names the folder of the course's notebooks`);
-  return sources;
-}
-
-/** Every submission under `dir`, student by student; an empty student folder is one submission with no file. */
-export function findSubmissions(dir: string, only?: string): Submission[] {
-  if (!existsSync(dir)) throw new AppLayerError("BAD_ARGUMENT", `--submissions ${dir} does not exist`);
-  const out: Submission[] = [];
-  for (const student of readdirSync(dir).sort()) {
-    const folder = join(dir, student);
-    if (!statSync(folder).isDirectory() || (only && student !== only)) continue;
-    const files = readdirSync(folder).filter((f) => f.endsWith(".ipynb")).sort();
-    if (!files.length) out.push({ student, notebook: "-" });
-    for (const f of files) out.push({ student, notebook: basename(f, ".ipynb"), path: join(folder, f) });
-  }
-  if (only && !out.length) throw new AppLayerError("BAD_ARGUMENT", `--student ${only}: no such folder in ${dir}`);
-  return out;
-}
 
 /** The check cells of a source notebook: what an ungradable submission scores 0 on. */
 const gradeCellsOf = (source?: Notebook) => (source?.cells ?? []).filter(isGrade).map((c) => ({ gradeId: gradeIdOf(c)!, maxPoints: c.metadata.nbgrader?.points ?? 0 }));
@@ -76,31 +45,16 @@ export function referenceRun(source: Notebook, limits: Partial<GradingLimits> = 
  * (answers only), and judges its answers against the source's reference run.
  * Throws the GRADING or NOTEBOOK error that says why it cannot be graded.
  */
-export async function gradeSubmission(sub: Submission, sources: Map<string, Notebook>, limits: Partial<GradingLimits> = {}, env: Record<string, string> = {}): Promise<GradedNotebook> {
+export async function gradeSubmission(sub: Submission, sources: Map<string, Notebook>, limits: Partial<GradingLimits> = {}): Promise<GradedNotebook> {
   const source = checkSubmission(sub, sources, limits);
   const submitted = parseNotebook(readFileSync(sub.path!, "utf8"), basename(sub.path!));
   const kernel = submitted.metadata.kernelspec?.name;
   if (kernel !== undefined && kernel !== TSLAB_KERNEL) throw new AppLayerError("GRADING", `the notebook runs on the "${kernel}" kernel, not TypeScript (tslab): was it saved from the course's notebook?`);
   const { notebook, notes } = sanitizeSubmission(submitted, source);
   const reference = await referenceRun(source, limits);
-  const graded = judgeRun(reference, await runNotebook(notebook, "observe", { limits, env }), scrubber(source));
+  const graded = judgeRun(reference, await runNotebook(notebook, "observe", { limits }), scrubber(source));
   graded.log.unshift(...notes);
   return graded;
-}
-
-/**
- * What can be told about a submission without running it: there is a file, it
- * answers a notebook of the course, it is not too big. Returns that source
- * notebook, or throws the GRADING error that says why not.
- */
-export function checkSubmission(sub: Submission, sources: Map<string, Notebook>, limits: Partial<GradingLimits> = {}): Notebook {
-  const max = limits.maxSubmissionBytes ?? GRADING_LIMITS.maxSubmissionBytes;
-  if (!sub.path) throw new AppLayerError("GRADING", "the student's folder holds no .ipynb file");
-  const source = sources.get(sub.notebook);
-  if (!source) throw new AppLayerError("GRADING", `${basename(sub.path)} matches no notebook of the course (${[...sources.keys()].join(", ")}); was it renamed?`);
-  const size = statSync(sub.path).size;
-  if (size > max) throw new AppLayerError("GRADING", `the file is ${(size / 1048576).toFixed(1)} MiB, over the ${(max / 1048576).toFixed(0)} MiB limit; clear its outputs (Cell → All Output → Clear) and submit again`);
-  return source;
 }
 
 /** What a grading run did, for its closing line. */
@@ -145,7 +99,8 @@ export async function autograde(options: {
   const started = Date.now();
   const sources = readSources(options.source);
   const all = findSubmissions(options.submissions, options.student);
-  mkdirSync(options.out, { recursive: true });
+  // The grades are the instructor's: the folder and what is in it are readable by its owner alone.
+  mkdirSync(options.out, { recursive: true, mode: 0o700 });
   const book = Gradebook.open(join(options.out, "gradebook.sqlite"));
   const todo = all.filter((s) => options.force || !book.isGraded(s.student, s.notebook));
   const summary: AutogradeSummary = { graded: 0, skipped: all.length - todo.length, failed: 0, seconds: 0 };
@@ -184,14 +139,15 @@ export async function autograde(options: {
     } else {
       await pool(todo, options.jobs ?? cpus().length, async (sub) => {
         try {
-          graded(sub, await gradeSubmission(sub, sources, options.limits, { APPLAYER_CAPTURE_DIR: join(options.out, ".captures") }));
+          graded(sub, await gradeSubmission(sub, sources, options.limits));
         } catch (e) {
-          if (!isAppLayerError(e)) throw e;
-          failed(sub, e.message);
+          // Whatever went wrong is this submission's alone: it is recorded with the reason, and the class goes on.
+          failed(sub, isAppLayerError(e) ? e.message : `the grader could not finish it: ${(e as Error)?.message ?? String(e)}`);
         }
       });
     }
-    writeFileSync(join(options.out, "grades.csv"), gradesCsv(book.grades()));
+    writeFileSync(join(options.out, "grades.csv"), gradesCsv(book.grades()), { mode: 0o600 });
+    chmodSync(join(options.out, "grades.csv"), 0o600);
   } finally {
     book.close();
   }

@@ -1,3 +1,4 @@
+import { chmodSync } from "node:fs";
 import type BetterSqlite3 from "better-sqlite3";
 import { join } from "node:path";
 import { GradeCellResult, GradedNotebook } from "./grade";
@@ -62,8 +63,16 @@ export class Gradebook {
   static open(path: string): Gradebook {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const Database = require("better-sqlite3") as typeof BetterSqlite3;
-    const db = new Database(path);
-    db.pragma("journal_mode = WAL");
+    // The gradebook and its WAL files are the instructor's alone (0600), whatever the umask.
+    const umask = process.umask(0o077);
+    let db: BetterSqlite3.Database;
+    try {
+      db = new Database(path);
+      db.pragma("journal_mode = WAL");
+    } finally {
+      process.umask(umask);
+    }
+    chmodSync(path, 0o600);
     db.pragma("synchronous = FULL");
     db.exec(SCHEMA);
     return new Gradebook(db);

@@ -4,6 +4,7 @@ import { createHmac, randomBytes, randomUUID } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { SANDBOX_LIMITS, SANDBOX_NODE, SANDBOX_PROJECT, SANDBOX_WORK, Sandbox, spawnSandboxed } from "./sandbox";
 import * as net from "node:net";
+import { constants } from "node:os";
 import { join, resolve } from "node:path";
 import { Output } from "./notebook";
 
@@ -118,7 +119,9 @@ export class Kernel {
   private explainExit(code: number | null, signal: NodeJS.Signals | null): string {
     if (/heap out of memory|Allocation failed/i.test(this.stderr)) return `ran out of memory (the kernel's cap is ${this.memoryMb} MiB)`;
     if (this.box?.outOfMemory()) return `ran out of memory (the sandbox's cap is ${(this.memoryMb ?? 0) + SANDBOX_LIMITS.memoryHeadroomMb} MiB)`;
-    if (signal) return `the kernel was ended by ${signal}`;
+    // A sandboxed kernel's death by signal N reaches us as bwrap's exit code 128 + N.
+    const boxed = this.box && code !== null && code > 128 ? Object.entries(constants.signals).find(([, n]) => n === code - 128)?.[0] : undefined;
+    if (signal || boxed) return `the kernel was ended by ${signal ?? boxed}`;
     return `the kernel exited with code ${code} (did the code call process.exit?)`;
   }
 

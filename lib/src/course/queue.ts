@@ -7,7 +7,7 @@ import IORedis from "ioredis";
 import { AppLayerError, isAppLayerError } from "../errors";
 import { GRADING_LIMITS, GradedNotebook, GradingLimits } from "./grade";
 import { Notebook, parseNotebook } from "./notebook";
-import type { Submission } from "./autograde";
+import type { Submission } from "./submission";
 
 /**
  * Grading past one machine: the coordinator (`course autograde --queue`) puts
@@ -133,7 +133,7 @@ export async function gradeThroughQueue(
  * closed. Each job is written to a private folder and graded by the same
  * function the local pool uses.
  */
-export function startWorker(url: string, options: { jobs?: number; limits?: Partial<GradingLimits>; grade: (sub: Submission, sources: Map<string, Notebook>, limits: Partial<GradingLimits>, env: Record<string, string>) => Promise<GradedNotebook> }): Worker<GradingJob, GradingResult> {
+export function startWorker(url: string, options: { jobs?: number; limits?: Partial<GradingLimits>; grade: (sub: Submission, sources: Map<string, Notebook>, limits: Partial<GradingLimits>) => Promise<GradedNotebook> }): Worker<GradingJob, GradingResult> {
   const lock = lockMsFor(options.limits);
   const worker = new Worker<GradingJob, GradingResult>(GRADING_QUEUE, async (job: Job<GradingJob>) => {
     const d = job.data;
@@ -142,7 +142,7 @@ export function startWorker(url: string, options: { jobs?: number; limits?: Part
       const path = join(dir, d.fileName);
       writeFileSync(path, d.submission);
       console.log(`grading ${d.student}/${d.notebook} (job ${job.id}, ${Buffer.byteLength(d.submission)} bytes)`);
-      const graded = await options.grade({ student: d.student, notebook: d.notebook, path }, new Map([[d.notebook, parseNotebook(d.source, d.notebook)]]), d.limits, { APPLAYER_CAPTURE_DIR: join(dir, ".captures") });
+      const graded = await options.grade({ student: d.student, notebook: d.notebook, path }, new Map([[d.notebook, parseNotebook(d.source, d.notebook)]]), d.limits);
       console.log(`graded  ${d.student}/${d.notebook}`);
       return { graded };
     } catch (e) {

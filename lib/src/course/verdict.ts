@@ -169,6 +169,17 @@ function score(cell: CellRecord, checks: CheckOutcome[], stopped: string | undef
 
 const fold = (text: string) => text.replace(/\s+/g, " ");
 
+/** The values of the string and template literals in a piece of code. */
+function stringsIn(code: string): string[] {
+  const out: string[] = [];
+  const visit = (node: ts.Node) => {
+    if (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node) || ts.isTemplateHead(node) || ts.isTemplateMiddle(node) || ts.isTemplateTail(node)) out.push(node.text);
+    ts.forEachChild(node, visit);
+  };
+  visit(ts.createSourceFile("code.ts", code, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS));
+  return out;
+}
+
 /**
  * A function that makes a message safe for feedback: any run of
  * {@link VERDICT_LIMITS.scrubRunChars} characters that also stands in a hidden
@@ -183,8 +194,9 @@ export function scrubber(source: Notebook): (text: string) => string {
     const marks = isGrade(cell) ? regions(text, BEGIN_HIDDEN, END_HIDDEN) : isSolution(cell) ? regions(text, BEGIN_SOLUTION, END_SOLUTION) : undefined;
     const lines = text.split("\n");
     for (const r of marks?.regions ?? []) {
-      const body = fold(lines.slice(r.begin + 1, r.end).join("\n"));
-      for (let i = 0; i + n <= body.length; i++) secret.add(body.slice(i, i + n));
+      const code = lines.slice(r.begin + 1, r.end).join("\n");
+      // The code as written, and its strings as they are at run time (escapes such as \r\n cooked).
+      for (const body of [code, ...stringsIn(code)].map(fold)) for (let i = 0; i + n <= body.length; i++) secret.add(body.slice(i, i + n));
     }
   }
   return (text: string) => {

@@ -188,17 +188,24 @@ export class SmtpClient implements Closable {
     const refused = rcpts.flatMap((r, i) => (r.code >= 400 ? [{ to: envelope.to[i], reply: r }] : []));
     const data = replies[1 + envelope.to.length];
     if (refused.length === envelope.to.length) {
-      if (data?.code === 354) await this.finishData(Buffer.from(".\r\n")); // a pipelined DATA was accepted after all: end it empty
+      if (data?.code === 354) await this.sendData(Buffer.from(".\r\n")); // a pipelined DATA was accepted after all: end it empty
       expectReply(refused[0].reply, `RCPT TO:<${refused[0].to}>`);
     }
     expectReply(data, "DATA", [3]);
-    return { reply: expectReply(await this.finishData(dataOnWire(message)), "the message (after DATA)"), refused };
+    return { reply: expectReply(await this.sendData(dataOnWire(message)), "the message (after DATA)"), refused };
   }
 
-  private finishData(wire: Buffer): Promise<SmtpReply> {
+  /**
+   * Sends a message's bytes after DATA's 354 exactly as given: already
+   * dot-stuffed and ended with CRLF.CRLF (RFC 5321 §4.1.1.4), as a student's
+   * own stuffing makes them. Resolves with the server's reply to the end of data.
+   *
+   * @example await c.command("DATA"); const r = await c.sendData("Subject: hi\r\n\r\n..dot\r\n.\r\n");
+   */
+  sendData(wire: Uint8Array | string): Promise<SmtpReply> {
     return withDeadline("SMTP end of data", { timeoutMs: 30_000, ...this.options }, () => {
       const reply = this.next();
-      this.write(wire);
+      this.write(Buffer.from(wire));
       return reply;
     });
   }
