@@ -12,7 +12,7 @@
 import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { basename, join, relative } from "node:path";
-import { formatNotebook, readNotebook } from "../lib/src/course/notebook";
+import { Notebook, formatNotebook, readNotebook } from "../lib/src/course/notebook";
 import { releaseNotebook } from "../lib/src/course/release";
 import { ROOT, chartProblems, executeNotebook, listNotebooks, withTempDir } from "./notebooks";
 import { pool } from "../lib/src/lab/pool";
@@ -79,13 +79,19 @@ export async function executeLesson(notebook: string, out: Layout, options: { fr
 
 /**
  * What pages and decks are made from: the executed lesson as a student gets it,
- * solutions stubbed and hidden tests removed, with the outputs of the run.
+ * solutions stubbed and hidden tests removed, with the outputs of the run, and
+ * each question to the room with its answer folded. A deck keeps the speaker notes
+ * for its speaker view; a page, which would show them to everyone, does not.
  */
-function withStudentView<T>(executed: string, work: (path: string) => Promise<T>): Promise<T> {
+export function studentView(executed: string, kind: "page" | "deck"): Notebook {
+  return releaseNotebook(readNotebook(executed), { keepOutputs: true, speakerNotes: kind === "deck" });
+}
+
+function withStudentView<T>(executed: string, kind: "page" | "deck", work: (path: string) => Promise<T>): Promise<T> {
   // In a folder of its own, removed afterwards: a build left one folder per lesson and output in /tmp.
   return withTempDir("applayer-public", (dir) => {
     const path = join(dir, basename(executed));
-    writeFileSync(path, formatNotebook(releaseNotebook(readNotebook(executed), { keepOutputs: true })));
+    writeFileSync(path, formatNotebook(studentView(executed, kind)));
     return work(path);
   });
 }
@@ -95,7 +101,7 @@ export async function buildPages(lessons: Built[], out: Layout): Promise<number>
   copyAssets(out.lessons, "page");
   let failed = 0;
   for (const l of lessons.filter((x) => x.ok)) {
-    const page = await withStudentView(l.executed, (path) => exportPage(path, out.lessons));
+    const page = await withStudentView(l.executed, "page", (path) => exportPage(path, out.lessons));
     console.log(`${page.ok ? "ok  " : "FAIL"} ${show(page.path)}`);
     if (!page.ok) (failed++, console.log(`${l.name}: ${page.log}`));
   }
@@ -108,7 +114,7 @@ export async function buildSlides(lessons: Built[], out: Layout): Promise<number
   copyAssets(out.slides, "slides");
   let failed = 0;
   for (const l of lessons.filter((x) => x.ok)) {
-    const deck = await withStudentView(l.executed, (path) => exportSlides(path, out.slides));
+    const deck = await withStudentView(l.executed, "deck", (path) => exportSlides(path, out.slides));
     for (const w of deck.warnings) console.warn(`warning: ${w}`);
     console.log(`${deck.ok ? "ok  " : "FAIL"} ${show(deck.path)}`);
     if (!deck.ok) (failed++, console.log(`${l.name}: ${deck.log}`));

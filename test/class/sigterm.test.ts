@@ -5,13 +5,13 @@
  */
 import { afterAll, describe, expect, it } from "vitest";
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, readdirSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { cgroupProcesses, hubCgroup } from "../../lib/src/class/isolation";
 import { ROOT } from "../helpers";
 import { takeHeavySuiteTurn } from "../heavy";
-import { workshop } from "./students";
+import { sleep, workshop } from "./students";
 
 const PASSWORD = "sigterm-workshop";
 const state = mkdtempSync(join(tmpdir(), "applayer-hub-npm-"));
@@ -45,19 +45,47 @@ function running(pid: number): boolean {
   }
 }
 
+/** Processes working in `dir` (their folder or command line under it): the hub and proxy run in STATE, servers and kernels in the homes. */
+function workingIn(dir: string): number[] {
+  return readdirSync("/proc").filter((p) => /^\d+$/.test(p)).map(Number).filter((p) => {
+    try {
+      return running(p) && (readlinkSync(`/proc/${p}/cwd`).startsWith(dir) || readFileSync(`/proc/${p}/cmdline`, "utf8").includes(dir));
+    } catch {
+      return false; // gone while we looked
+    }
+  });
+}
+
+/** `npm run hub` on a state folder of its own; resolves once it has exited. */
+function npmRunHub(state: string) {
+  const npm = spawn("npm", ["run", "hub", "--", "--port", "0", "--workshop-password", PASSWORD, "--state", state], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  const exited = new Promise<number | null>((r) => npm.once("exit", (code) => r(code)));
+  npm.stderr!.on("data", (d) => (out += d));
+  npm.stdout!.on("data", (d) => (out += d));
+  return { npm, exited, output: () => out };
+}
+
 describe("npm run hub", () => {
+  it("stops what it has started when SIGTERM comes while the hub starts", { timeout: 120_000 }, async () => {
+    const early = mkdtempSync(join(tmpdir(), "applayer-hub-early-"));
+    const { npm, exited } = npmRunHub(early);
+    // JupyterHub writes its pid file as it starts, before it answers.
+    while (!existsSync(join(early, "jupyterhub.pid")) && npm.exitCode === null) await sleep(50);
+    expect(existsSync(join(early, "jupyterhub.pid"))).toBe(true);
+    npm.kill("SIGTERM");
+    await exited;
+    expect(workingIn(early)).toEqual([]);
+  });
+
   it("stops the hub, its proxy, the students' servers and kernels on one SIGTERM to npm", { timeout: 180_000 }, async () => {
-    const npm = spawn("npm", ["run", "hub", "--", "--port", "0", "--workshop-password", PASSWORD, "--state", state], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    const exited = new Promise<number | null>((r) => npm.once("exit", (code) => r(code)));
-    npm.stderr!.on("data", (d) => (out += d));
+    const { npm, exited, output } = npmRunHub(state);
     const port = await new Promise<number>((resolve, reject) => {
-      npm.stdout!.on("data", (d) => {
-        out += d;
-        const m = /listening on 127\.0\.0\.1:(\d+)/.exec(out);
+      npm.stdout!.on("data", () => {
+        const m = /listening on 127\.0\.0\.1:(\d+)/.exec(output());
         if (m) resolve(Number(m[1]));
       });
-      void exited.then(() => reject(new Error(`npm run hub exited before listening:\n${out}`)));
+      void exited.then(() => reject(new Error(`npm run hub exited before listening:\n${output()}`)));
     });
     url = `http://127.0.0.1:${port}`;
     apiToken = readFileSync(join(state, "api-token"), "utf8").trim();
@@ -73,5 +101,6 @@ describe("npm run hub", () => {
     expect(await exited).not.toBeNull();
     expect([...started, ...inCgroup].filter(running)).toEqual([]);
     expect(cgroupProcesses(hubCgroup(state))).toEqual([]);
+    expect(workingIn(state)).toEqual([]);
   });
 });

@@ -2,17 +2,20 @@
  * What the students' release keeps of the speaker notes: every "ask the room"
  * question of every lesson, with its answer folded in a closed <details>, and not
  * one talking point. The instructor's version and an executed lesson (what the
- * pages and decks are made from) keep the notes as they are, beside the questions.
+ * decks are made from) keep the notes as they are, beside the questions; a lesson
+ * page's view does not.
  */
 import { describe, expect, it } from "vitest";
 import { basename } from "node:path";
 import { Cell, Notebook, readNotebook, sourceOf } from "../../lib/src/course/notebook";
-import { questionCell, roomQuestions } from "../../lib/src/course/notes";
+import { inlineHtml, questionCell, roomQuestions } from "../../lib/src/course/notes";
 import { releaseNotebook } from "../../lib/src/course/release";
 import { listNotebooks } from "../../scripts/notebooks";
 
 const slideType = (c: Cell) => (c.metadata as { slideshow?: { slide_type?: string } }).slideshow?.slide_type;
 const notesOf = (nb: Notebook) => nb.cells.filter((c) => slideType(c) === "notes").map(sourceOf);
+/** The text a reader sees of the notes' inline Markdown, or of HTML. */
+const plain = (s: string) => s.replace(/<[^>]+>|`|\*\*/g, "").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"').replace(/&amp;/g, "&");
 const paragraphs = (text: string) => text.split(/\n\s*\n/).map((p) => p.trim()).filter(Boolean);
 /** The notes' paragraphs by role, read the way the notes are written: "Ask…:" a question, "Answer:" right after it its answer. */
 function parts(notes: string[]): { asked: Array<{ question: string; answer?: string }>; talk: string[] } {
@@ -42,7 +45,10 @@ describe.each(listNotebooks().map((p) => [basename(p, ".ipynb"), p]))("%s", (_na
     const shown = released.cells.filter((c) => c.cell_type === "markdown").map(sourceOf).join("\n\n");
     for (const q of asked) {
       // The question in view, then at once the answer inside <details>, which has no `open`: folded until the student opens it.
-      expect(shown).toContain(`**Question:** ${q.question}\n\n<details><summary>Answer</summary>\n\n${q.answer}\n\n</details>`);
+      const opening = `**Question:** ${q.question}\n\n<details><summary>Answer</summary>`;
+      expect(shown).toContain(opening);
+      const folded = shown.slice(shown.indexOf(opening) + opening.length, shown.indexOf("</details>", shown.indexOf(opening)));
+      expect(plain(folded)).toBe(plain(q.answer!));
     }
     expect(shown.match(/<details>/g)?.length).toBe(asked.length);
     const everything = released.cells.map(sourceOf).join("\n");
@@ -63,6 +69,12 @@ describe.each(listNotebooks().map((p) => [basename(p, ".ipynb"), p]))("%s", (_na
       expect(kept.cells.filter((c) => sourceOf(c).startsWith("**Question:** ")).map(sourceOf)).toEqual(students);
     }
   });
+
+  it("a lesson page's view (outputs kept, speakerNotes false) has the questions and no speaker notes", () => {
+    const page = releaseNotebook(source, { keepOutputs: true, speakerNotes: false });
+    expect(notesOf(page)).toEqual([]);
+    expect(page.cells.filter((c) => sourceOf(c).startsWith("**Question:** ")).map(sourceOf)).toEqual(releaseNotebook(source).cells.filter((c) => sourceOf(c).startsWith("**Question:** ")).map(sourceOf));
+  });
 });
 
 describe("which paragraphs of a notes cell students get", () => {
@@ -78,6 +90,13 @@ describe("which paragraphs of a notes cell students get", () => {
   it("an Answer: that does not follow its question at once is a talking point; a question without one shows no <details>", () => {
     expect(roomQuestions("Ask: why?\n\nTalk first.\n\nAnswer: late.")).toEqual([{ question: "why?", answer: undefined }]);
     expect(sourceOf(questionCell(notes("Ask: why?\n\nTalk first.\n\nAnswer: late."))!)).toBe("**Question:** why?");
+  });
+
+  it("the answer is HTML on one line inside <details> (nbconvert would show Markdown there as it is), its text escaped", () => {
+    expect(sourceOf(questionCell(notes("Ask: which tag?\n\nAnswer: `<script>` & **not**\n*this* \\*one\\*."))!)).toBe(
+      "**Question:** which tag?\n\n<details><summary>Answer</summary><p><code>&lt;script&gt;</code> &amp; <strong>not</strong> <em>this</em> *one*.</p></details>",
+    );
+    expect(inlineHtml("`\\Seen` and `a*b*c`")).toBe("<code>\\Seen</code> and <code>a*b*c</code>");
   });
 
   it("'Ask the room to …' inside a talking point is no question, and notes that ask nothing leave no cell", () => {

@@ -55,6 +55,8 @@ export interface HubOptions {
   studentCpus?: number;
   studentMemoryMb?: number;
   studentPids?: number;
+  /** Aborted while the hub starts (a SIGTERM then): the hub is stopped, and startHub rejects with ABORTED. */
+  signal?: AbortSignal;
 }
 
 export interface Hub {
@@ -147,6 +149,10 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   };
   const deadline = Date.now() + HUB_START_TIMEOUT_MS;
   for (;;) {
+    if (options.signal?.aborted) {
+      await stop();
+      throw new AppLayerError("ABORTED", "the hub was stopped while it started");
+    }
     if (proc.exitCode !== null) throw new AppLayerError("CONNECTION_CLOSED", `jupyterhub exited with ${proc.exitCode}:\n${log.slice(-3000)}`);
     const ok = await fetch(`${url}/hub/health`).then((r) => r.ok, () => false);
     if (ok) break;

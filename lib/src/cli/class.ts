@@ -23,6 +23,10 @@ export const classCommands: Command[] = [
       const cpus = Number(v["student-cpus"] ?? HUB_DEFAULTS.studentCpus);
       if (!(cpus >= 0.1)) throw new AppLayerError("BAD_ARGUMENT", "--student-cpus must be a number of cores, 0.1 or more");
       const state = resolve(String(v.state ?? join(PROJECT, "build", "hub")));
+      // A SIGTERM while the hub starts stops what has started, too (serveUntilSignalled takes over once it is up).
+      const starting = new AbortController();
+      const abort = () => starting.abort();
+      process.once("SIGTERM", abort).once("SIGINT", abort);
       const hub = await startHub({
         root: PROJECT, state, host: v.public ? "0.0.0.0" : "127.0.0.1", port: portOption(v.port, "port", 8000),
         workshopPassword: password, release: v.release as string | undefined,
@@ -30,7 +34,8 @@ export const classCommands: Command[] = [
         idleTimeoutS: intOption(v["idle-timeout"], "idle-timeout", HUB_DEFAULTS.idleTimeoutS),
         spawnLimit: intOption(v["spawn-limit"], "spawn-limit", HUB_DEFAULTS.spawnLimit),
         studentCpus: cpus, studentMemoryMb: intOption(v["student-memory"], "student-memory", HUB_DEFAULTS.studentMemoryMb),
-      });
+        signal: starting.signal,
+      }).finally(() => process.off("SIGTERM", abort).off("SIGINT", abort));
       console.error(`the class hub: open ${hub.url}/ (state in ${state}, notebooks from ${hub.release})`);
       console.error(password
         ? `workshop: a new name logs in with the workshop password and chooses its own password; each student runs as the account jupyter-NAME, home under ${hub.homes}`

@@ -49,11 +49,33 @@ export function roomQuestions(notes: string): RoomQuestion[] {
 export function questionCell(notes: Cell): Cell | undefined {
   const questions = roomQuestions(sourceOf(notes));
   if (!questions.length) return undefined;
-  // A blank line on each side of the answer, so Markdown inside <details> is still Markdown (CommonMark HTML blocks).
+  // The answer as HTML on one line: nbconvert 6's Markdown (mistune 0.8) passes an HTML block through untouched,
+  // so Markdown inside <details> would show its backticks; the Notebook's own renderer reads the same line the same way.
   const text = questions
-    .map((q) => `**Question:** ${q.question}` + (q.answer === undefined ? "" : `\n\n<details><summary>Answer</summary>\n\n${q.answer}\n\n</details>`))
+    .map((q) => `**Question:** ${q.question}` + (q.answer === undefined ? "" : `\n\n<details><summary>Answer</summary><p>${inlineHtml(q.answer)}</p></details>`))
     .join("\n\n");
   const cell: Cell = { cell_type: "markdown", metadata: { slideshow: { slide_type: "-" } }, source: sourceLines(text) };
   // nbformat 4.5 cell ids are unique in a notebook: derived from the notes cell's own.
   return notes.id === undefined ? cell : { id: `${notes.id}-ask`, ...cell };
+}
+
+const escapeHtml = (s: string): string => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+
+/**
+ * The inline Markdown the notes use, as HTML: `code`, **strong**, *emphasis*,
+ * backslash escapes, line breaks as spaces; everything else escaped, as text.
+ *
+ * @example inlineHtml("a `<b>` and **c**") // "a <code>&lt;b&gt;</code> and <strong>c</strong>"
+ */
+export function inlineHtml(markdown: string): string {
+  return markdown
+    .split(/(`[^`]*`)/)
+    .map((part, i) => {
+      if (i % 2 === 1) return `<code>${escapeHtml(part.slice(1, -1))}</code>`;
+      return escapeHtml(part.replace(/\s*\n\s*/g, " "))
+        .replace(/\*\*(\S(?:.*?\S)?)\*\*/g, "<strong>$1</strong>")
+        .replace(/(^|[^*\\])\*(\S(?:.*?\S)?)\*/g, "$1<em>$2</em>")
+        .replace(/\\([\\`*_{}[\]()#+\-.!])/g, "$1");
+    })
+    .join("");
 }

@@ -14,18 +14,19 @@ import { isSpeakerNotes, questionCell } from "./notes";
  * With `keepOutputs`, an executed notebook keeps its outputs (the lesson pages and
  * decks show the student's view of a lesson run with the reference solutions).
  * Speaker notes (slide type "notes") are the instructor's: the students' version
- * drops them, the other two keep them. Each notes cell that asks the room a
+ * drops them, the other two keep them (`speakerNotes` says otherwise: a lesson
+ * page, unlike a deck, has no speaker view to hide them in). Each notes cell that asks the room a
  * question leaves, in all three, a Markdown cell in its place (before it, where it
  * stays) with the question, and its answer folded in a closed `<details>`
  * (lib/src/course/notes.ts says which paragraphs are questions and answers).
  *
  * @example writeFileSync(out, formatNotebook(releaseNotebook(readNotebook(source))));
  */
-export function releaseNotebook(source: Notebook, options: { solutions?: boolean; keepOutputs?: boolean } = {}): Notebook {
+export function releaseNotebook(source: Notebook, options: { solutions?: boolean; keepOutputs?: boolean; speakerNotes?: boolean } = {}): Notebook {
   const nb = cloneNotebook(source);
   // Talking points are the instructor's: the students' copy has no notes cell, only each question with its answer folded.
   // The instructor's version keeps the notes, and so does an executed lesson, which the decks show in their speaker view.
-  const keepNotes = options.solutions || options.keepOutputs;
+  const keepNotes = options.speakerNotes ?? (options.solutions || options.keepOutputs);
   nb.cells = nb.cells.flatMap((c) => {
     if (!isSpeakerNotes(c)) return [c];
     const asked = questionCell(c);
