@@ -4,7 +4,8 @@
  * home, in the student's cgroups; alice's kernel tries to read, list and write
  * bob's home, read the instructor's notebooks and the hub's secrets and
  * environment, and signal bob's kernel and the hub, and every attempt is
- * refused; nobody logs in under a claimed name with the workshop password; and
+ * refused; nobody logs in under a claimed name with the workshop password;
+ * memory alice takes outside her kernel's heap stops at her cgroup's cap; and
  * alice's endless loop leaves bob's lesson within 1.5x of its time alone.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -22,13 +23,15 @@ const PASSWORD = "isolation-workshop";
 const state = mkdtempSync(join(tmpdir(), "applayer-hub-iso-"));
 // Half a core each: two students (a loop and a lesson) together take one of the two cores, whatever else the machine runs.
 const STUDENT_CPUS = 0.5;
+// A lesson's kernel with its server fits in this; the hog below does not.
+const STUDENT_MEMORY_MB = 1024;
 let hub: Hub;
 const students = workshop(() => hub, PASSWORD);
 
 takeHeavySuiteTurn();
 
 beforeAll(async () => {
-  hub = await startHub({ root: ROOT, state, workshopPassword: PASSWORD, studentCpus: STUDENT_CPUS });
+  hub = await startHub({ root: ROOT, state, workshopPassword: PASSWORD, studentCpus: STUDENT_CPUS, studentMemoryMb: STUDENT_MEMORY_MB });
 }, 60_000);
 afterAll(async () => {
   await hub?.stop();
@@ -53,7 +56,7 @@ describe("a student on the class hub", () => {
       const [server] = studentProcesses(name, "jupyterhub-singleuser");
       expect(uidOfProcess(server)).toBe(uidOf(name));
       expect(Number(readFileSync(join(cgroupOf(name, "cpu"), "cpu.cfs_quota_us"), "utf8"))).toBe(STUDENT_CPUS * 100_000);
-      expect(Number(readFileSync(join(cgroupOf(name, "memory"), "memory.limit_in_bytes"), "utf8"))).toBe(2048 * 2 ** 20);
+      expect(Number(readFileSync(join(cgroupOf(name, "memory"), "memory.limit_in_bytes"), "utf8"))).toBe(STUDENT_MEMORY_MB * 2 ** 20);
       expect(readFileSync(join(cgroupOf(name, "pids"), "pids.max"), "utf8").trim()).toBe("1024");
     }
   });
@@ -116,6 +119,19 @@ if (leaks.length) throw new Error(leaks.join("; "));`]);
     expect(await login(hub.url, "bob", own("bob"))).toEqual({ ok: true });
     expect((await fetch(`${hub.url}/hub/api/users/newcomer`, { headers: { authorization: `token ${hub.apiToken}` } })).status).toBe(404);
     expect((statSync(join(state, "workshop-passwords.json")).mode & 0o777)).toBe(0o600);
+  });
+
+  it("memory taken outside the kernel's heap stops at the student's cgroup cap: the kernel is killed, a classmate's works on", { timeout: 120_000 }, async () => {
+    const alice = await students.arrive("alice");
+    const bob = await students.arrive("bob");
+    const kills = () => Number(/oom_kill (\d+)/.exec(readFileSync(join(cgroupOf("alice", "memory"), "memory.oom_control"), "utf8"))![1]);
+    const before = kills();
+    // Buffers live outside V8's heap, so --max-old-space-size does not stop them; filled, every page is really taken.
+    const hog = await runNotebook(hub.url, "alice", alice.token, notebook("hog.ipynb", ["const hoard: Buffer[] = [];\nfor (;;) hoard.push(Buffer.alloc(64 * 2 ** 20, 1));"]));
+    expect(hog).toMatchObject({ ok: false, cells: 0, error: expect.stringMatching(/died|closed/) });
+    expect(kills()).toBeGreaterThan(before);
+    const fine = await runNotebook(hub.url, "bob", bob.token, notebook("fine.ipynb", ["const x = 6 * 7;", "if (x !== 42) throw new Error(\"arithmetic\");"]));
+    expect(fine, fine.error).toMatchObject({ ok: true, cells: 2 });
   });
 
   it("an endless loop in alice's kernel leaves bob's lesson within 1.5x of its time alone", { timeout: 400_000 }, async () => {
