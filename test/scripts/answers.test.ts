@@ -10,7 +10,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
-import { pathToFileURL } from "node:url";
 import type { Browser } from "playwright-core";
 import { formatNotebook, readNotebook, sourceOf } from "../../lib/src/course/notebook";
 import { isSpeakerNotes, roomQuestions } from "../../lib/src/course/notes";
@@ -18,7 +17,7 @@ import { studentView } from "../../scripts/build";
 import { copyAssets, exportPage, exportSlides } from "../../scripts/export";
 import { listNotebooks } from "../../scripts/notebooks";
 import { serveStatic } from "../../scripts/static-server";
-import { axeViolations, launchChromium, visit } from "../lectures";
+import { axeViolations, launchChromium, showAllSlides, visit } from "../lectures";
 
 const lesson = listNotebooks().find((p) => basename(p).startsWith("35-"))!;
 const name = basename(lesson, ".ipynb");
@@ -28,8 +27,12 @@ const BCP38 = asked.find((q) => q.answer?.startsWith("BCP 38"))!;
 
 let dir: string;
 let browser: Browser;
-/** A deck opened from disk, as the build's outputs are files with every asset beside them. */
-const fromDisk = (file: string) => visit(browser, pathToFileURL(join(dir, file)).href);
+/** Opens a page or deck over HTTP (axe reads the style sheets, which a file opened from disk may not fetch); `close` stops its server too. */
+async function opened(file: string) {
+  const site = await serveStatic(dir);
+  const visited = await visit(browser, `${site.url}${file}`);
+  return { ...visited, close: async () => (await visited.page.close(), site.server.close()) };
+}
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "applayer-answers-"));
@@ -50,10 +53,8 @@ describe("folded answers to the room's questions", () => {
     expect(BCP38.question).toMatch(/stop this at the source/);
   });
 
-  it("the lesson page shows each question with its answer closed, opens it on a click, shows no talking point, and passes axe", { timeout: 60_000 }, async () => {
-    // Served over HTTP: axe reads the page's style sheets, which a page opened from disk may not fetch.
-    const site = await serveStatic(dir);
-    const { page, problems } = await visit(browser, `${site.url}${name}.html`);
+  it("the lesson page shows each question with its answer closed, opens it on a click, shows no talking point, and passes axe", { timeout: 120_000 }, async () => {
+    const { page, problems, close } = await opened(`${name}.html`);
     const details = page.locator("details");
     expect(await details.count()).toBe(asked.length);
     expect(await page.locator("details[open]").count()).toBe(0);
@@ -71,12 +72,11 @@ describe("folded answers to the room's questions", () => {
     expect(text).not.toContain("Ask the room:");
     expect(await axeViolations(page)).toEqual([]);
     expect(problems).toEqual([]);
-    await page.close();
-    site.server.close();
+    await close();
   });
 
-  it("the deck shows the same closed answers on its slides, and keeps the talking points in its speaker notes only", { timeout: 60_000 }, async () => {
-    const { page, problems } = await fromDisk(`${name}.slides.html`);
+  it("the deck shows the same closed answers on its slides, and keeps the talking points in its speaker notes only, and passes axe", { timeout: 120_000 }, async () => {
+    const { page, problems, close } = await opened(`${name}.slides.html`);
     await page.waitForFunction(`document.querySelector(".reveal.ready") !== null`, undefined, { timeout: 20_000 });
     const onSlides = ".reveal .slides details:not(aside.notes details)";
     expect(await page.locator(onSlides).count()).toBe(asked.length);
@@ -90,7 +90,10 @@ describe("folded answers to the room's questions", () => {
     })()`)) as string;
     expect(slides).not.toContain("Talking points");
     expect(slides).toContain(BCP38.question);
+    // Last, as it ends the slideshow: every slide shown at once, axe finds nothing.
+    expect(await showAllSlides(page)).toBe(await page.locator(".reveal .slides section").count());
+    expect(await axeViolations(page)).toEqual([]);
     expect(problems).toEqual([]);
-    await page.close();
+    await close();
   });
 });
