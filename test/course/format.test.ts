@@ -79,6 +79,7 @@ describe("lintNotebook", () => {
     ["hidden tests outside a check cell", nb(solution("f", `  ${BEGIN_SOLUTION}\n  ${BEGIN_HIDDEN}\n  ${END_HIDDEN}\n  ${END_SOLUTION}`), checkCell("c")), /is not a check cell/],
     ["a solution region at the top level", nb(code(`${BEGIN_SOLUTION}\nconst x = 1;\n${END_SOLUTION}`, { solution: true, grade_id: "f" }), checkCell("c")), /must be inside a function or class body/],
     ["unpaired markers", nb(solution("f", `  ${BEGIN_SOLUTION}\n  return 1;`), checkCell("c")), /with no "\/\/ END SOLUTION" after it/],
+    ["a question to the room with no answer", nb(solution("f"), checkCell("c"), { ...md("Talk.\n\nAsk: why?\n\nMore talk."), metadata: { slideshow: { slide_type: "notes" } } }), /cell 3: the notes ask "why\?" with no "Answer: …" paragraph/],
   ])("reports %s", (_what, notebook, problem) => {
     expect(lintNotebook(notebook).problems.map((p) => `cell ${p.cell}: ${p.problem}`).join("\n")).toMatch(problem);
   });

@@ -1,5 +1,6 @@
 import { BEGIN_HIDDEN, BEGIN_SOLUTION, END_HIDDEN, END_SOLUTION, countChecks, gradeIdOf, isGrade, isSolution, regions } from "./format";
 import { Notebook, sourceOf } from "./notebook";
+import { isSpeakerNotes, roomQuestions } from "./notes";
 
 /** One thing wrong with an exercise notebook, for its author: where, and what. */
 export interface LintProblem {
@@ -20,7 +21,8 @@ export interface ExerciseSummary {
  * up and sit in cells of the right kind; every exercise cell has a grade id, and
  * grade ids are unique; every solution is followed by a check before the next
  * solution; every check cell gives points and runs checks; each solution region
- * is inside a block, so that its released stub (a `throw`) leaves the cell valid.
+ * is inside a block, so that its released stub (a `throw`) leaves the cell valid;
+ * every question the speaker notes ask the room has its answer (students get both).
  *
  * @example for (const p of lintNotebook(readNotebook(path)).problems) console.log(p);
  */
@@ -37,6 +39,9 @@ export function lintNotebook(nb: Notebook): { problems: LintProblem[]; exercises
     for (const p of [...solution.problems, ...hidden.problems]) problems.push({ cell: at, problem: `line ${p.line}: ${p.problem}` });
     if (solution.regions.length && !isSolution(cell)) problems.push({ cell: at, problem: `has ${BEGIN_SOLUTION} but is not a solution cell (nbgrader.solution: true)` });
     if (hidden.regions.length && !isGrade(cell)) problems.push({ cell: at, problem: `has ${BEGIN_HIDDEN} but is not a check cell (nbgrader.grade: true)` });
+    if (isSpeakerNotes(cell)) {
+      for (const q of roomQuestions(text).filter((x) => x.answer === undefined)) problems.push({ cell: at, problem: `the notes ask "${q.question.slice(0, 40)}" with no "Answer: …" paragraph right after it: students would get the question alone` });
+    }
     const grader = cell.metadata.nbgrader;
     if (!grader || (!isGrade(cell) && !isSolution(cell))) return;
     const id = gradeIdOf(cell);
