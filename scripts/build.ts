@@ -14,7 +14,8 @@ import { availableParallelism } from "node:os";
 import { basename, join, relative } from "node:path";
 import { Notebook, formatNotebook, readNotebook } from "../lib/src/course/notebook";
 import { releaseNotebook } from "../lib/src/course/release";
-import { ROOT, chartProblems, executeNotebook, listNotebooks, withTempDir } from "./notebooks";
+import { ROOT, chartProblems, executeNotebook, listNotebooks } from "./notebooks";
+import { withTempDir } from "../lib/src/lab/scratch";
 import { pool } from "../lib/src/lab/pool";
 import { LessonEntry, capturesOf, copyAssets, exportPage, exportSlides, indexPage, lessonHeading } from "./export";
 

@@ -4,9 +4,9 @@
  * (scripts/lessons.ts) and by the test suite (test/notebooks.test.ts).
  */
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readFileSync, readdirSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
+import { withTempDir } from "../lib/src/lab/scratch";
 
 export const ROOT = resolve(__dirname, "..");
 export const NOTEBOOK_DIR = join(ROOT, "notebooks");
@@ -59,16 +59,6 @@ export async function executeNotebook(notebook: string, outDir: string, env: Rec
   const { code, output } = await jupyter(args, kernelEnv);
   const seconds = (Date.now() - start) / 1000;
   return { notebook, ok: code === 0, executed: join(outDir, basename(notebook)), seconds, log: code === 0 ? output : `${output}\n${await tslabError(args, kernelEnv)}` };
-}
-
-/** Runs `work` in a fresh temporary folder, removed when it ends however it ends. */
-export async function withTempDir<T>(prefix: string, work: (dir: string) => Promise<T>): Promise<T> {
-  const dir = mkdtempSync(join(tmpdir(), `${prefix}-`));
-  try {
-    return await work(dir);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
 }
 
 /**

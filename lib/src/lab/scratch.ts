@@ -18,3 +18,18 @@ export function scratchDir(prefix: string, parent = tmpdir()): string {
   made.add(dir);
   return dir;
 }
+
+/**
+ * Runs `work` in a fresh temporary folder, removed when it ends however it ends:
+ * scratchDir's scoped twin, for a build step rather than a kernel's lifetime.
+ *
+ * @example await withTempDir("applayer-public", async (dir) => build(dir));
+ */
+export async function withTempDir<T>(prefix: string, work: (dir: string) => Promise<T>): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), `${prefix}-`));
+  try {
+    return await work(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
