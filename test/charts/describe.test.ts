@@ -84,6 +84,13 @@ describe("chartText: a chart's text alternative, from its spec", () => {
     expect(chartText({ data: { values: data }, layer: [bars, lost] }).summary).toBe("RTT: 1 at seq 1. 1 item: lost ping 2.");
   });
 
+  it("says a flat series is flat, and leaves '(log scale)' out of the axis titles it quotes", () => {
+    const flat = [1, 10, 100].map((h) => ({ h, p: 1 }));
+    expect(chartText(lineChart(flat, { x: "h", y: "p", xScale: "log", xTitle: "hours (log scale)", yTitle: "chance (s, log scale)" })).summary).toBe("chance (s): 3 points, 1 throughout.");
+    const rising = [1, 10, 100].map((h) => ({ h, p: h }));
+    expect(chartText(lineChart(rising, { x: "h", y: "p", xTitle: "hours (log scale)" })).summary).toBe("p: 3 points, lowest 1 at hours 1, highest 100 at hours 100; from 1 at hours 1 to 100 at hours 100.");
+  });
+
   it("writes numbers as people read them", () => {
     expect([1e-12, 0.000123, 0.5, 1234567, 0].map(chartNumber)).toEqual(["1.0e-12", "1.2e-4", "0.5", "1,230,000", "0"]);
   });

@@ -52,7 +52,9 @@ function filtered(rows: Row[], transform: unknown): Row[] {
   return out;
 }
 
-const titleOf = (c: Channel) => (typeof c.title === "string" && c.title ? c.title : (c.field ?? ""));
+/** A channel's axis or legend title, as a summary says it: without the "(log scale)" the picture needs. */
+const titleOf = (c: Channel) =>
+  (typeof c.title === "string" && c.title ? c.title : (c.field ?? "")).replace(/\s*\(log scale\)/g, "").replace(/,\s*log scale\)/g, ")");
 
 /** A number as a person reads it: three significant figures, tiny ones in exponent form. */
 export function chartNumber(n: number): string {
@@ -73,8 +75,9 @@ function seriesRange(rows: Row[], x: Channel | undefined, y: Channel): string {
   if (x?.field && x.type !== "quantitative" && ys.length <= MAX_SUMMARY_ROWS) return ys.map((r) => `${formatValue(r[x.field!])} = ${formatValue(r[y.field!])}`).join(", ");
   const first = ys[0];
   const last = ys[ys.length - 1];
-  const span = low === high ? `${formatValue(low[y.field!])} throughout` : `lowest ${formatValue(low[y.field!])}${at(low)}, highest ${formatValue(high[y.field!])}${at(high)}`;
-  const ends = x?.type === "quantitative" && ys.length > 2 ? `; from ${formatValue(first[y.field!])}${at(first)} to ${formatValue(last[y.field!])}${at(last)}` : "";
+  const flat = low[y.field!] === high[y.field!];
+  const span = flat ? `${formatValue(low[y.field!])} throughout` : `lowest ${formatValue(low[y.field!])}${at(low)}, highest ${formatValue(high[y.field!])}${at(high)}`;
+  const ends = x?.type === "quantitative" && ys.length > 2 && !flat ? `; from ${formatValue(first[y.field!])}${at(first)} to ${formatValue(last[y.field!])}${at(last)}` : "";
   return `${ys.length} points, ${span}${ends}`;
 }
 
