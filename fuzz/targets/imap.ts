@@ -22,7 +22,7 @@ const imapStream = fc.array(fc.tuple(fc.constantFrom("a1", "a2", "*", "+", "A.B"
 export const imap: Target = {
   name: "imap",
   what: "IMAP4rev1 (RFC 3501): the framer (lines, literals, LITERAL+), the tokenizer, sequence sets, dates and the server session on a real maildir",
-  files: ["imap/syntax.ts", "imap/session.ts", "imap/fetch.ts"],
+  files: ["imap/syntax.ts", "imap/session.ts", "imap/commands.ts", "imap/folders.ts", "imap/selected.ts", "imap/search.ts", "imap/fetch.ts"],
   inputs: (seeds) => inputsFrom(seeds, text(imapStream)),
   async check(input) {
     const session = new ImapSession(await mailAccess());
