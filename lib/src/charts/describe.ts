@@ -56,7 +56,11 @@ function filtered(rows: Row[], transform: unknown): Row[] {
 const titleOf = (c: Channel) =>
   (typeof c.title === "string" && c.title ? c.title : (c.field ?? "")).replace(/\s*\(log scale\)/g, "").replace(/,\s*log scale\)/g, ")");
 
-/** A number as a person reads it: three significant figures, tiny ones in exponent form. */
+/**
+ * A number as a person reads it: three significant figures, tiny ones in exponent form.
+ *
+ * @example chartNumber(1234567) // "1,230,000"; chartNumber(1e-12) // "1.0e-12"
+ */
 export function chartNumber(n: number): string {
   if (n !== 0 && Math.abs(n) < 1e-3) return n.toExponential(1);
   return Number(n.toPrecision(3)).toLocaleString("en-US", { maximumFractionDigits: 6 });
@@ -109,7 +113,11 @@ function summarizeView(v: View): string {
   return `${titleOf(y)}${series?.field ? `, by ${titleOf(series) || series.field}` : ""}: ${named.join("; ")}${more}.`;
 }
 
-/** The title of a spec (a string, or `{ text }`). */
+/**
+ * The title of a spec (a string, or `{ text }`), or "" when it has none.
+ *
+ * @example chartTitle({ title: { text: "RTT", subtitle: "ms" } }) // "RTT"
+ */
 export function chartTitle(spec: VegaLiteSpec): string {
   const t = spec.title as string | { text?: unknown } | undefined;
   const text = typeof t === "string" ? t : t?.text;
@@ -130,7 +138,11 @@ export function chartText(spec: VegaLiteSpec): ChartText {
   return { name: title || description || "chart", description, summary: parts.join(" ") };
 }
 
-/** The text a front end with no pictures shows (text/plain): name, description and summary. */
+/**
+ * The text a front end with no pictures shows (text/plain): name, description and summary.
+ *
+ * @example chartPlainText(chartText(spec)) // "[chart: Time vs N]\nA line chart of …\nt: 3 points, …"
+ */
 export function chartPlainText(text: ChartText): string {
   return [`[chart: ${text.name}]`, text.description, text.summary].filter(Boolean).join("\n");
 }

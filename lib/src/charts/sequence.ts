@@ -22,7 +22,11 @@ export interface DiagramRow {
   time: string;
 }
 
-/** What a sequence diagram shows, in words: its text alternative (description and summary). */
+/**
+ * What a sequence diagram shows, in words: its text alternative (description and summary).
+ *
+ * @example const { names, rows } = diagramRows(trace); diagramText(names, rows).summary // "1. 0.3 ms, client to server: HELO; …"
+ */
 export function diagramText(names: string[], rows: DiagramRow[]): { description: string; summary: string } {
   return {
     description: `A sequence diagram of ${rows.length} message${rows.length === 1 ? "" : "s"} between ${names.join(", ")}, in the order they happened.`,
