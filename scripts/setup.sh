@@ -40,7 +40,8 @@ if [ "$want_test" = 1 ]; then
 fi
 if [ "$want_hub" = 1 ]; then
   # JupyterHub 3 and its proxy (node-configurable-http-proxy); its systemd unit stays stopped (policy-rc.d below).
-  apt_pkgs+=(jupyterhub)
+  # iptables: the hub opens each student's kernel address to that student only (deploy/hub/classroom.py).
+  apt_pkgs+=(jupyterhub iptables)
 fi
 if [ "$want_bench" = 1 ]; then
   apt_pkgs+=(postfix)

@@ -4,6 +4,8 @@
   the student's own unprivileged account, from a home only that account can
   open (0700), inside the student's cgroups (CPU, memory, process caps), so one
   student can neither read a classmate's work nor slow the class down.
+  Its kernels listen on an address of the student's own, which the firewall
+  (iptables, owner match) opens to the student's account only.
 - WorkshopAuthenticator: the workshop password admits a *new* name only; its
   first login chooses a personal password, and from then on the name opens
   with that password alone, so nobody can log in as a classmate.
@@ -37,6 +39,11 @@ CPU_PERIOD_US = 100_000
 # The whole class's weight against the machine's other work (each other busy process weighs
 # 1024): the class comes first, so its students get their quotas on a busy machine too.
 CLASS_CPU_SHARES = 8192
+# Kernels listen on loopback TCP (tslab cannot use Jupyter's ipc transport), and their IOPub
+# channel is a ZeroMQ publisher anyone may subscribe to: each student's kernels listen on an
+# address of their own in this range, which the firewall opens to that student's account only.
+KERNEL_NET = "127.201.0.0/16"
+KERNEL_CHAIN = "APPLAYER-KERNELS"
 # useradd refuses while another process holds /etc/passwd's lock (exit 1 or 10): try again.
 USERADD_TRIES = 10
 
@@ -90,6 +97,53 @@ async def ensure_account(account, home):
     raise RuntimeError(f"useradd {account} failed: {err.decode().strip()}")
 
 
+def kernel_ip(uid):
+    """The student's own kernel address: 127.201.H.L from the uid's two low bytes."""
+    return f"127.201.{(uid >> 8) & 255}.{uid & 255}"
+
+
+async def _run(*cmd):
+    proc = await asyncio.create_subprocess_exec(*cmd, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    out, err = await proc.communicate()
+    return proc.returncode, (out + err).decode().strip()
+
+
+def _iptables(*args):
+    return _run("iptables", "-w", *args)
+
+
+_firewall = asyncio.Lock()  # spawns at once must not make the chain twice
+
+
+async def open_kernels_to(uid):
+    """Lets `uid` (and root, the hub's) reach the kernels on the student's address, and nobody else any KERNEL_NET address."""
+    async with _firewall:
+        await _open_kernels_to(uid)
+
+
+async def _open_kernels_to(uid):
+    # jupyter_client starts kernels only on an interface's address: the student's goes on lo (127/8 is lo's anyway).
+    ip = kernel_ip(uid)
+    if f"inet {ip}/32 " not in (await _run("ip", "-4", "addr", "show", "dev", "lo"))[1]:
+        code, err = await _run("ip", "addr", "add", f"{ip}/32", "dev", "lo")
+        if code != 0:
+            raise RuntimeError(f"ip addr add {ip}/32 dev lo: {err}")
+    if (await _iptables("-n", "-L", KERNEL_CHAIN))[0] != 0:
+        await _iptables("-N", KERNEL_CHAIN)
+        await _iptables("-A", KERNEL_CHAIN, "-m", "owner", "--uid-owner", "0", "-j", "RETURN")
+        # Refuse the connection (a SYN): the reset goes back at once (its own packet, owned by no socket,
+        # passes: only SYNs are refused), and nothing else can reach a kernel without a connection.
+        await _iptables("-A", KERNEL_CHAIN, "-p", "tcp", "--syn", "-j", "REJECT", "--reject-with", "tcp-reset")
+    jump = ("OUTPUT", "-o", "lo", "-d", KERNEL_NET, "-j", KERNEL_CHAIN)
+    if (await _iptables("-C", *jump))[0] != 0:
+        await _iptables("-I", *jump)
+    mine = (KERNEL_CHAIN, "-m", "owner", "--uid-owner", str(uid), "-d", ip, "-j", "RETURN")
+    if (await _iptables("-C", *mine))[0] != 0:
+        code, err = await _iptables("-I", *mine)
+        if code != 0:
+            raise RuntimeError(f"iptables: {err}")
+
+
 def private_home(home, entry):
     """The home belongs to the student and only the student may open it (0700)."""
     os.makedirs(home, mode=0o700, exist_ok=True)
@@ -140,6 +194,10 @@ class StudentSpawner(LocalProcessSpawner):
             os.chdir(home)
 
         return preexec
+
+    def get_args(self):
+        # The student's kernels listen on the student's own address (see KERNEL_NET).
+        return [*super().get_args(), f"--KernelManager.ip={kernel_ip(pwd.getpwnam(self.account).pw_uid)}"]
 
     def user_env(self, env):
         env["USER"] = self.account

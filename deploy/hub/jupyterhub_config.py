@@ -25,7 +25,7 @@ import sys
 
 sys.dont_write_bytecode = True  # no __pycache__ in the project (students could not read it anyway)
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from classroom import NAME_PATTERN, ensure_account, make_cgroup, private_home, remove_cgroup  # noqa: E402
+from classroom import NAME_PATTERN, ensure_account, make_cgroup, open_kernels_to, private_home, remove_cgroup  # noqa: E402
 
 # Everything the hub writes (its database, cookie secret, logs, the proxy's files) is
 # readable by root alone; the servers it starts inherit this too, so students' files are private.
@@ -98,6 +98,7 @@ async def seed_home(spawner):
     home = spawner.home
     entry = await ensure_account(spawner.account, home) if workshop_password else pwd.getpwnam(spawner.account)
     private_home(home, entry)
+    await open_kernels_to(entry.pw_uid)
     if cgroup:
         make_cgroup(cgroup, spawner.user.name, spawner.cpus, spawner.memory_mb, spawner.pids)
     owner = ["--owner", spawner.account]

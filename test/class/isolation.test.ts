@@ -3,7 +3,7 @@
  * student's server and kernels run as the student's own account from a 0700
  * home, in the student's cgroups; alice's kernel tries to read, list and write
  * bob's home, read the instructor's notebooks and the hub's secrets and
- * environment, and signal bob's kernel and the hub, and every attempt is
+ * environment, connect to bob's kernel, and signal bob's kernel and the hub, and every attempt is
  * refused; nobody logs in under a claimed name with the workshop password;
  * memory alice takes outside her kernel's heap stops at her cgroup's cap; and
  * alice's endless loop leaves bob's lesson within 1.5x of its time alone.
@@ -11,6 +11,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
+import * as net from "node:net";
 import { join } from "node:path";
 import { Hub, startHub } from "../../lib/src/class/hub";
 import { CGROUP_ROOT, cgroupProcesses } from "../../lib/src/class/isolation";
@@ -73,9 +74,19 @@ describe("a student on the class hub", () => {
       try { return readFileSync(`/proc/${p}/stat`, "utf8").replace(/^.*\) /, "").split(" ")[1] === String(hub.process.pid) && readFileSync(`/proc/${p}/cmdline`, "utf8").includes("configurable-http-proxy"); } catch { return false; }
     });
     expect(proxy).toBeDefined();
+    // Bob's kernel listens on his own address; its output channel (IOPub) is a publisher anyone who connects may read.
+    const connection = /--config-path\0([^\0]+)/.exec(readFileSync(`/proc/${bobKernel}/cmdline`, "utf8"))![1];
+    const { ip, iopub_port: iopub } = JSON.parse(readFileSync(connection, "utf8")) as { ip: string; iopub_port: number };
+    const dial = () => new Promise<boolean>((done) => {
+      const socket = net.connect(iopub, ip).once("connect", () => (socket.destroy(), done(true))).once("error", () => done(false));
+    });
+    // Root (the hub's) reaches it once the kernel listens: the kernel is up, and the address is live.
+    for (const until = Date.now() + 30_000; !(await dial()) && Date.now() < until;) await sleep(200);
+    expect(await dial()).toBe(true);
     const secrets = [hub.apiToken, PASSWORD, readFileSync(join(state, "jupyterhub_cookie_secret"), "utf8").trim(), own("bob")];
     const bobHome = join(hub.homes, "bob");
     const probe = notebook("probe.ipynb", [`import * as fs from "fs";
+import * as net from "net";
 const leaks: string[] = [];
 const refused = (what: string, attempt: () => unknown) => {
   try { attempt(); leaks.push(what + ": allowed"); }
@@ -102,6 +113,13 @@ refused("stop the hub", () => process.kill(${hub.process.pid}, "SIGTERM"));
 const mine = JSON.stringify(process.env) + fs.readFileSync("/proc/" + process.ppid + "/environ", "utf8"); // the kernel's and its server's
 for (const [i, s] of ${JSON.stringify(secrets)}.entries()) if (mine.includes(s)) leaks.push("secret " + i + " in the environment");
 if (/APPLAYER_HUB_|CONFIGPROXY/.test(mine)) leaks.push("the hub's variables in the environment");
+const dial = (port: number, host: string) => new Promise<string>((done) => {
+  const s = net.connect(port, host).once("connect", () => { s.destroy(); done("connected"); }).once("error", (e: NodeJS.ErrnoException) => done(e.code ?? "error"));
+});
+const self = JSON.parse(fs.readFileSync(process.argv[process.argv.indexOf("--config-path") + 1], "utf8"));
+if ((await dial(self.iopub_port, self.ip)) !== "connected") leaks.push("cannot reach her own kernel"); // the control
+const bobs = await dial(${iopub}, ${JSON.stringify(ip)});
+if (bobs !== "ECONNREFUSED") leaks.push("reach bob's kernel: " + bobs);
 if (leaks.length) throw new Error(leaks.join("; "));`]);
     const r = await runNotebook(hub.url, "alice", alice.token, probe);
     expect(r, r.error).toMatchObject({ ok: true, cells: 1 });
