@@ -13,6 +13,8 @@ import { parseRecords } from "../../lib/src/dns/zone";
 import { DnsRecord } from "../../lib/src/dns/codec";
 import { isAppLayerError } from "../../lib/src/errors";
 import { run } from "../helpers";
+import { sign, verify } from "node:crypto";
+import { publicKeyOf } from "../../lib/src/dns/dnssec/validate";
 
 const ZONE = "example.test.";
 const BIND_NAMES: Record<DnssecAlgorithm, string[]> = { 13: ["-a", "ECDSAP256SHA256"], 15: ["-a", "ED25519"], 8: ["-a", "RSASHA256", "-b", "2048"] };
@@ -57,5 +59,22 @@ describe("keys, pure", () => {
     for (const bad of ["x. 60 IN DNSKEY 257 2 13 AAAA", "x. 60 IN DNSKEY 257 3 13 not*base64", "x. 60 IN DS 1 13 2 XYZ"]) {
       expect(isAppLayerError((() => { try { parseRecords(bad); } catch (e) { return e; } })(), "ZONE_SYNTAX")).toBe(true);
     }
+  });
+});
+
+describe("seeded zone keys (a graded lesson compares two runs' DS and signed data)", () => {
+  it.each([13, 15] as DnssecAlgorithm[])("algorithm %i: the same seed makes the same key, another seed another, and it signs what its DNSKEY verifies", (algorithm) => {
+    const a = generateZoneKey(algorithm, { ksk: true, seed: "shop.test. KSK" });
+    const b = generateZoneKey(algorithm, { ksk: true, seed: "shop.test. KSK" });
+    const c = generateZoneKey(algorithm, { ksk: true, seed: "shop.test. ZSK" });
+    expect(a.dnskey.key.equals(b.dnskey.key)).toBe(true);
+    expect(a.dnskey.key.equals(c.dnskey.key)).toBe(false);
+    expect(dsFromDnskey("shop.test.", a.dnskey).digest).toEqual(dsFromDnskey("shop.test.", b.dnskey).digest);
+    const data = Buffer.from("the signed data");
+    const signature = sign(algorithm === 13 ? "sha256" : null, data, { key: a.privateKey, dsaEncoding: "ieee-p1363" });
+    expect(verify(algorithm === 13 ? "sha256" : null, data, { key: publicKeyOf(b.dnskey)!, dsaEncoding: "ieee-p1363" }, signature)).toBe(true);
+  });
+  it("refuses to make an RSA key from a seed", () => {
+    expect(isAppLayerError((() => { try { generateZoneKey(8, { seed: "x" }); } catch (e) { return e; } })(), "BAD_ARGUMENT")).toBe(true);
   });
 });

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { annotatedHexdump, readBits } from "../../lib/src/lab/hexdump";
 import { Trace, preview } from "../../lib/src/lab/trace";
-import { check, checkLog, expectEqual } from "../../lib/src/lab/check";
+import { NOT_IMPLEMENTED, check, checkLog, expectEqual, throws } from "../../lib/src/lab/check";
 import { progressBar } from "../../lib/src/lab/progress";
 import { VirtualClock } from "../../lib/src/sim/clock";
 import { execFileSync } from "node:child_process";
@@ -95,5 +95,13 @@ describe("scratchDir", () => {
     const [a, b, c, text] = JSON.parse(execFileSync(process.execPath, ["-e", script], { encoding: "utf8" })) as string[];
     expect([dirname(a) === tmpdir(), basename(a).startsWith("lesson42-"), a !== b, dirname(c) === parent, text]).toEqual([true, true, true, true, "kept until exit"]);
     expect([existsSync(a), existsSync(b), existsSync(c), existsSync(parent)]).toEqual([false, false, false, true]);
+  });
+});
+
+describe("throws, as check cells ask whether bad input is refused", () => {
+  it("is true for an error, false for a value, and false for a released stub's own error", () => {
+    expect(throws(() => { throw new Error("bad pointer"); })).toBe(true);
+    expect(throws(() => 42)).toBe(false);
+    expect(throws(() => { throw new Error(`${NOT_IMPLEMENTED}: replace this line with your code`); })).toBe(false);
   });
 });

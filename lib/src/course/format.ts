@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { NOT_IMPLEMENTED } from "../lab/check";
 import { Cell, NbgraderMetadata, sourceOf } from "./notebook";
 
 /**
@@ -16,7 +17,7 @@ export const BEGIN_HIDDEN = "// BEGIN HIDDEN TESTS";
 export const END_HIDDEN = "// END HIDDEN TESTS";
 
 /** What a released solution region holds: the signature stays, the body throws. */
-export const STUB_LINES = ["// YOUR CODE HERE", 'throw new Error("not implemented yet: replace this line with your code");'];
+export const STUB_LINES = ["// YOUR CODE HERE", `throw new Error("${NOT_IMPLEMENTED}: replace this line with your code");`];
 
 const meta = (cell: Cell): NbgraderMetadata | undefined => cell.metadata.nbgrader;
 /** A check cell: it earns points. */

@@ -160,6 +160,8 @@ export interface WorldOptions {
    * The local DNS server validates from that anchor.
    */
   dnssec?: boolean;
+  /** With dnssec: every zone's keys made from this seed, signed over a fixed window, so that each run signs the same bytes (a graded lesson compares runs). */
+  keySeed?: string;
   /** With dnssec: deny with NSEC3 (hashed names, RFC 5155) instead of NSEC. */
   nsec3?: boolean;
 }
@@ -176,7 +178,7 @@ export interface WorldOptions {
 export async function startWorld(options: WorldOptions = {}): Promise<World> {
   const network = options.network ?? loopback;
   const specs = worldSpec();
-  const signed = options.dnssec ? signHierarchy(uniqueZones(specs), { insecure: WORLD_INSECURE, bogus: WORLD_BOGUS, nsec3: options.nsec3 }) : undefined;
+  const signed = options.dnssec ? signHierarchy(uniqueZones(specs), { insecure: WORLD_INSECURE, bogus: WORLD_BOGUS, nsec3: options.nsec3, seed: options.keySeed }) : undefined;
   // Port 0: the first server takes a free port and the others the same number on their own addresses. Another
   // world (another student's) may hold that number on one of those addresses: then start over on a new port.
   for (let attempt = 1; ; attempt++) {

@@ -1,4 +1,4 @@
-import { KeyObject, createHash, generateKeyPairSync } from "node:crypto";
+import { KeyObject, createECDH, createHash, createPrivateKey, createPublicKey, generateKeyPairSync } from "node:crypto";
 import { AppLayerError } from "../../errors";
 
 /**
@@ -124,17 +124,41 @@ function publicKeyField(algorithm: DnssecAlgorithm, publicKey: KeyObject): Buffe
 /**
  * Makes a new zone key: ECDSA P-256 (13, the default: small and fast), Ed25519
  * (15) or RSA/SHA-256 (8, 2048 bits). A key-signing key (`ksk`) carries the SEP
- * flag (257), a zone-signing key does not (256).
+ * flag (257), a zone-signing key does not (256). With `seed` (13 and 15), the
+ * private key is SHA-256 of the seed: the same seed makes the same key, run after
+ * run, so that a lesson's DS and signed data can be graded against another run's.
+ * Never seed a key that guards anything real.
  *
  * @example const ksk = generateZoneKey(13, { ksk: true });
+ * @example const same = generateZoneKey(13, { ksk: true, seed: "shop.test. KSK" });
  */
-export function generateZoneKey(algorithm: DnssecAlgorithm = 13, options: { ksk?: boolean } = {}): ZoneKey {
+export function generateZoneKey(algorithm: DnssecAlgorithm = 13, options: { ksk?: boolean; seed?: string } = {}): ZoneKey {
   const pair =
-    algorithm === 13 ? generateKeyPairSync("ec", { namedCurve: "P-256" })
+    options.seed !== undefined ? seededPair(algorithm, createHash("sha256").update(options.seed).digest())
+    : algorithm === 13 ? generateKeyPairSync("ec", { namedCurve: "P-256" })
     : algorithm === 15 ? generateKeyPairSync("ed25519")
     : algorithm === 8 ? generateKeyPairSync("rsa", { modulusLength: 2048, publicExponent: 65537 })
     : undefined;
   if (!pair) throw new AppLayerError("BAD_ARGUMENT", `algorithm ${algorithm} is not one of ${Object.keys(DNSSEC_ALGORITHMS).join(", ")}`);
   const flags = ZONE_KEY_FLAG | (options.ksk ? SEP_FLAG : 0);
   return { dnskey: { flags, algorithm, key: publicKeyField(algorithm, pair.publicKey) }, privateKey: pair.privateKey };
+}
+
+/** A key pair whose private key is `secret` (32 bytes): P-256's scalar d, or Ed25519's seed. */
+function seededPair(algorithm: DnssecAlgorithm, secret: Buffer): { publicKey: KeyObject; privateKey: KeyObject } | undefined {
+  const b64 = (b: Buffer) => b.toString("base64url");
+  if (algorithm === 13) {
+    const ecdh = createECDH("prime256v1");
+    ecdh.setPrivateKey(secret);
+    const point = ecdh.getPublicKey(); // 04 | x | y
+    const jwk = { kty: "EC", crv: "P-256", x: b64(point.subarray(1, 33)), y: b64(point.subarray(33)) };
+    return { privateKey: createPrivateKey({ key: { ...jwk, d: b64(secret) }, format: "jwk" }), publicKey: createPublicKey({ key: jwk, format: "jwk" }) };
+  }
+  if (algorithm === 15) {
+    // RFC 8410's PKCS #8 form of an Ed25519 private key: a fixed prefix, then the 32-byte seed.
+    const privateKey = createPrivateKey({ key: Buffer.concat([Buffer.from("302e020100300506032b657004220420", "hex"), secret]), format: "der", type: "pkcs8" });
+    return { privateKey, publicKey: createPublicKey(privateKey) };
+  }
+  if (algorithm === 8) throw new AppLayerError("BAD_ARGUMENT", "a seeded key is ECDSA (13) or Ed25519 (15): RSA keys are not made from a seed");
+  return undefined;
 }

@@ -32,13 +32,16 @@ function parentOf(origin: string, origins: string[]): string | undefined {
   return undefined;
 }
 
+/** The signature window of a seeded hierarchy: fixed, and wide enough for a course's years. */
+export const SEEDED_WINDOW = { inception: new Date("2026-01-01T00:00:00Z"), expiration: new Date("2036-01-01T00:00:00Z") } as const;
+
 /**
  * Signs every zone, children first, with ECDSA P-256 keys (algorithm 13),
  * denying with NSEC, or NSEC3 with `nsec3`.
  *
  * @example const world = signHierarchy(zones, { insecure: ["nyu.edu."], bogus: ["ibm.com."] });
  */
-export function signHierarchy(zones: Zone[], options: { insecure?: string[]; bogus?: string[]; now?: Date; nsec3?: boolean } = {}): SignedHierarchy {
+export function signHierarchy(zones: Zone[], options: { insecure?: string[]; bogus?: string[]; now?: Date; nsec3?: boolean; seed?: string } = {}): SignedHierarchy {
   const byOrigin = new Map(zones.map((z) => [z.origin === "" ? "." : fqdn(z.origin), z.records()]));
   const origins = [...byOrigin.keys()].sort((a, b) => depth(b) - depth(a) || compareNames(a, b));
   const insecure = new Set((options.insecure ?? []).map(fqdn));
@@ -46,17 +49,20 @@ export function signHierarchy(zones: Zone[], options: { insecure?: string[]; bog
   const signed = new Map<string, DnsRecord[]>();
   const keys = new Map<string, ZoneKey>();
   const now = options.now ?? new Date();
+  // A seeded hierarchy signs the same bytes on every run: keys from the seed, a fixed window.
+  const key = (origin: string, role: string) => generateZoneKey(13, { ksk: role !== "zsk", ...(options.seed !== undefined ? { seed: `${options.seed} ${origin} ${role}` } : {}) });
+  const window = options.seed !== undefined ? SEEDED_WINDOW : { inception: new Date(now.getTime() - 3_600_000), expiration: new Date(now.getTime() + 30 * 86_400_000) };
   for (const origin of origins) {
-    const ksk = generateZoneKey(13, { ksk: true });
+    const ksk = key(origin, "ksk");
     keys.set(origin, ksk);
     // The DS of each signed child goes in at its delegation; a bogus child's DS names another key.
     const children = origins.filter((o) => parentOf(o, origins) === origin && !insecure.has(o));
     const ds = children.map((child) => ({
       name: child, type: "DS", ttl: 86400, class: "IN",
-      data: dsFromDnskey(child, bogus.has(child) ? generateZoneKey(13, { ksk: true }).dnskey : keys.get(child)!.dnskey),
+      data: dsFromDnskey(child, bogus.has(child) ? key(child, "another ksk").dnskey : keys.get(child)!.dnskey),
     }) as DnsRecord);
     signed.set(origin, signZone([...byOrigin.get(origin)!, ...ds], {
-      origin, ksk, zsk: generateZoneKey(13), inception: new Date(now.getTime() - 3_600_000), expiration: new Date(now.getTime() + 30 * 86_400_000),
+      origin, ksk, zsk: key(origin, "zsk"), ...window,
       nsec3: options.nsec3 ? {} : undefined, // RFC 9276 §3.1: no salt, no extra iterations
     }));
   }
