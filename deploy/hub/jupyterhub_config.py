@@ -7,7 +7,7 @@
 #   APPLAYER_HUB_RELEASE     the released notebooks each home is seeded from
 #   APPLAYER_HUB_BIND        host:port students open
 #   APPLAYER_HUB_API_PORT, APPLAYER_HUB_PROXY_API_PORT   loopback ports for the hub's and the proxy's APIs
-#   APPLAYER_HUB_WORKSHOP_PASSWORD   set: anyone logs in with any name and this password; unset: PAM
+#   APPLAYER_HUB_WORKSHOP_PASSWORD   set: a new name logs in with this password and chooses its own; unset: PAM
 #   APPLAYER_HUB_KERNEL_MEMORY_MB, APPLAYER_HUB_IDLE_S, APPLAYER_HUB_CULL_INTERVAL_S, APPLAYER_HUB_SPAWN_LIMIT,
 #   APPLAYER_HUB_START_TIMEOUT_S
 #   APPLAYER_HUB_API_TOKEN   a token for the instructor's scripts (an admin service named "applayer")
