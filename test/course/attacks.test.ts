@@ -10,7 +10,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ChildProcess, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { autograde } from "../../lib/src/course/autograde";
@@ -74,6 +74,9 @@ cp.spawn("/bin/sh", ["-c", "exec -a ${MARK} sleep 600"], { detached: true, stdio
 for (const p of ["/applayer/lib/dist/lab/check.js", "/applayer/lib/dist/course/verdict.js", "${ROOT}/lib/dist/lab/check.js"]) {
   try { fs.writeFileSync(p, "module.exports = {};"); console.log("wrote", p); } catch (e) { console.log("refused", p, (e as any).code); }
 }`,
+  "stalls and fills its folder only when its cells are replayed": `const lib: any = require("applayer");
+const real = lib.checker;
+lib.checker = (ctx: any) => { (globalThis as any).checked = true; return real(ctx); };`,
   "kills the grader, and then whatever it can see": `try { process.kill(Number(process.env.APPLAYER_KERNEL_PARENT), "SIGKILL"); } catch {}
 try { process.kill(1, "SIGKILL"); } catch {}
 require("node:child_process").execSync("kill -9 -1", { shell: "/bin/sh" });`,
@@ -96,6 +99,17 @@ lib.checker = (ctx: any) => { const c = realChecker(ctx); const eq = c.expectEqu
   throw new Error("everything I saw: " + JSON.stringify((globalThis as any).seen) + " " + (globalThis as any).seen.join(" "));
 }`,
   },
+  "hex-encodes the hidden input it saw into a visible failure": {
+    setup: `(globalThis as any).seen = [] as string[];`,
+    unfold: `function unfold(block: string): Array<[string, string]> {
+  (globalThis as any).seen.push(block);
+  throw new Error("not implemented");
+}`,
+    decodeQP: `function decodeQP(text: string): Buffer {
+  const seen: string[] = (globalThis as any).seen;
+  throw new Error(Buffer.from(JSON.stringify(seen[seen.length - 1])).toString("hex") + " " + Buffer.from(seen.join("|")).toString("base64"));
+}`,
+  },
   "answers a visible check with what it saw of the hidden ones": {
     setup: `(globalThis as any).seen = [] as string[];`,
     unfold: `function unfold(block: string): Array<[string, string]> {
@@ -110,6 +124,8 @@ lib.checker = (ctx: any) => { const c = realChecker(ctx); const eq = c.expectEqu
 
 /** Text of the hidden tests and the solutions that must never reach a student. */
 const SECRETS = ["Subject: one", "X-Time: 12:30", "one two\\tthree", "a=3Db=", "=e9t=C3=A9", "a=bc", "fields.push", "joined.charCodeAt", "parseInt(joined"];
+/** The hidden input of unfold-check, encoded as a leak would: hex and base64 of a part of it. */
+const ENCODED_SECRETS = [Buffer.from("X-Time").toString("hex"), Buffer.from("X-Time: 12:30").toString("base64").slice(0, 12)];
 
 const root = mkdtempSync(join(tmpdir(), "applayer-attacks-"));
 const sourceDir = join(root, "source");
@@ -157,7 +173,16 @@ function writeClass(dir: string): void {
     writeFileSync(join(dir, student, `${LESSON}.ipynb`), formatNotebook(nb));
   };
   put("full solution", source);
-  for (const [name, code] of Object.entries(attacks)) put(name, withCell(released(), importCell, code, "attack"));
+  for (const [name, code] of Object.entries(attacks)) {
+    const nb = withCell(released(), importCell, code, "attack");
+    if (name.startsWith("stalls")) {
+      // After unfold's check: a cell that only a replay runs without the flag the check cell set, then an exit that forces the replay.
+      const after = nb.cells.findIndex((c) => c.metadata.nbgrader?.grade_id === "unfold-check");
+      withCell(nb, after, `if (!(globalThis as any).checked) { require("fs").writeFileSync("/applayer/work/${MARK}", Buffer.alloc(8 << 20, 7)); Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 600000); }`, "stall");
+      withCell(nb, after + 1, "process.exit(5);", "exit");
+    }
+    put(name, nb);
+  }
   for (const [name, leak] of Object.entries(leaks)) {
     put(name, withSolution(withSolution(withCell(released(), importCell, leak.setup, "attack"), "unfold-solution", leak.unfold), "qp-solution", leak.decodeQP));
   }
@@ -210,6 +235,15 @@ describe("a hostile submission, graded in one run", () => {
     expect(readFileSync(join(out, "grades.csv"), "utf8")).toMatch(/^student,notebook,grade_id,points,max_points,reason\r\n/);
   });
 
+  it("leaves no sandbox behind, even one whose replay hung: no work folder, no cgroup", () => {
+    const folders = readdirSync(join(ROOT, ".grading")).filter((d) => d.startsWith("kernel-"));
+    for (const d of folders) expect(existsSync(join(ROOT, ".grading", d, MARK)), d).toBe(false);
+    for (const controller of ["memory", "pids", "cpu"]) {
+      const dir = `/sys/fs/cgroup/${controller}/applayer-grading`;
+      if (existsSync(dir)) expect(readdirSync(dir).filter((d) => d.endsWith(`-${process.pid}`))).toEqual([]);
+    }
+  });
+
   it("keeps the grades to the instructor: the gradebook and grades.csv are 0600", () => {
     for (const f of ["gradebook.sqlite", "grades.csv"]) expect(statSync(join(out, f)).mode & 0o077).toBe(0);
   });
@@ -228,7 +262,26 @@ describe("a hostile submission, graded in one run", () => {
     walk(join(out, "feedback"));
     walk(join(out, "gradescope"));
     expect(texts.length).toBeGreaterThan(10);
-    for (const text of texts) for (const secret of SECRETS) expect(text).not.toContain(secret);
+    for (const text of texts) for (const secret of [...SECRETS, ...ENCODED_SECRETS]) expect(text).not.toContain(secret);
+  });
+});
+
+describe("a submission that stalls cell after cell", () => {
+  it("is stopped within its notebook's time, replays included", { timeout: 300_000 }, async () => {
+    const dir = join(root, "overrun");
+    const wait = "Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 9000);";
+    let nb = withCell(released(), importCell, wait, "wait1");
+    nb = withCell(nb, importCell + 1, wait, "wait2");
+    nb = withCell(nb, importCell + 2, "process.exit(1);", "exit");
+    mkdirSync(join(dir, "subs", "stalls"), { recursive: true });
+    writeFileSync(join(dir, "subs", "stalls", `${LESSON}.ipynb`), formatNotebook(nb));
+    // Two 9 s cells, then an exit: every replay would run the two again. The notebook has 25 s.
+    await autograde({ source: sourceDir, submissions: join(dir, "subs"), out: join(dir, "out"), limits: { cellTimeoutMs: 10_000, notebookTimeoutMs: 25_000, memoryMb: 768 } });
+    const [sub] = rows(join(dir, "out")).subs;
+    expect(sub.status).toBe("graded");
+    // Its 25 s, and the starts of its kernels (a few seconds each on a busy machine); each replay of the two cells would add 18 s.
+    expect(sub.seconds).toBeLessThan(25 + 15);
+    expect(pointsOf(join(dir, "out"), "stalls")).toBe(0);
   });
 });
 

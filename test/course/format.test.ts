@@ -9,7 +9,7 @@ import { lintNotebook } from "../../lib/src/course/lint";
 import { Cell, Notebook, parseNotebook, readNotebook, sourceLines, sourceOf } from "../../lib/src/course/notebook";
 import { releaseNotebook } from "../../lib/src/course/release";
 import { sanitizeSubmission } from "../../lib/src/course/sanitize";
-import { observedSource, referenceSource } from "../../lib/src/course/verdict";
+import { observedParts, referenceSource } from "../../lib/src/course/verdict";
 import { isAppLayerError } from "../../lib/src/errors";
 import { ROOT } from "../helpers";
 
@@ -129,14 +129,17 @@ describe("sanitizeSubmission", () => {
     expect(run).toMatch(/^\{ const \{ check, expect, expectEqual, expectClose, throws, hidden \} = require\("applayer"\)\.checker\(\{ gradeId: "g", mode: "reference" \}\);\n/);
     expect(run).toContain('hidden(true);\nawait check("b", () => expectEqual(f(7), 14));\nhidden(false);\n}');
   });
-  it("runs a submission's check cell with every expected value, comment and hidden marker taken out", () => {
-    const cell = code(`// the answer is 14\nawait check("a", () => expectEqual(f(1), 2, "f(1)"));\n${BEGIN_HIDDEN}\nawait check("b", () => { expectClose(g(7), 3.5, 0.01); expectEqual(f(7), [14, "secret"]); });\n${END_HIDDEN}`, { grade: true, grade_id: "g" });
-    const run = observedSource(cell);
-    expect(run).toMatch(/^\{ const \{[^}]*\} = require\("applayer"\)\.checker\(\{ gradeId: "g", mode: "observe" \}\);\n/);
-    expect(run).toContain('expectEqual(f(1), undefined, "f(1)")');
-    expect(run).toContain("expectClose(g(7), undefined, 0.01)");
-    expect(run).toContain("expectEqual(f(7), undefined)");
-    for (const secret of ["14", "3.5", "secret", "the answer", "HIDDEN", "hidden("]) expect(run).not.toContain(secret);
+  it("runs a submission's check cell with every expected value, comment and hidden marker taken out, its hidden tests apart", () => {
+    const cell = code(`// the answer is 14\nconst twice = (x: number) => 2 * x;\nawait check("a", () => expectEqual(f(1), 2, "f(1)"));\n${BEGIN_HIDDEN}\nawait check("b", () => { expectClose(g(7), 3.5, 0.01); expectEqual(f(twice(7)), [14, "secret"]); });\n${END_HIDDEN}`, { grade: true, grade_id: "g" });
+    const { visible, hidden } = observedParts(cell);
+    expect(visible).toMatch(/^\{ const \{[^}]*\} = require\("applayer"\)\.checker\(\{ gradeId: "g", mode: "observe" \}\);\n/);
+    expect(visible).toContain('expectEqual(f(1), undefined, "f(1)")');
+    expect(visible).not.toContain("g(7)"); // no hidden input while the visible checks run
+    expect(hidden).toContain("expectClose(g(7), undefined, 0.01)");
+    expect(hidden).toContain("expectEqual(f(twice(7)), undefined)");
+    expect(hidden).toContain("const twice = (x: number) => 2 * x;"); // the cell's setup again, not its visible checks
+    expect(hidden).not.toContain('check("a"');
+    for (const secret of ["14", "3.5", "secret", "the answer", "HIDDEN", "hidden("]) expect(`${visible}${hidden}`).not.toContain(secret);
   });
 });
 

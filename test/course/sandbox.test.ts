@@ -58,7 +58,7 @@ describe("inside a grading sandbox", () => {
       expect(await run(tries(`require("fs").readdirSync(${JSON.stringify(path)})`)), path).toMatch(/^refused ENOENT/);
     }
     expect(await run(`console.log(require("fs").readdirSync("/applayer").sort().join(" "))`)).toBe("bin lib node_modules test work");
-    expect(await run(`console.log(Object.keys(process.env).sort().join(" "))`)).toBe("APPLAYER_HEADLESS HOME LANG NODE_OPTIONS PATH PWD TMPDIR");
+    expect(await run(`console.log(Object.keys(process.env).sort().join(" "))`)).toBe("APPLAYER_CAPTURE_DIR APPLAYER_HEADLESS HOME LANG NODE_OPTIONS PATH PWD TMPDIR");
   });
 
   it("cannot write the lib, and the lib is byte-identical afterwards", { timeout: 60_000 }, async () => {
@@ -77,6 +77,16 @@ describe("inside a grading sandbox", () => {
     const out = await run(`console.log(require("child_process").execSync("for i in $(seq 700); do sleep 60 >/dev/null 2>&1 & done 2>&1 | head -c 300; echo; echo spawned", { shell: "/bin/sh", encoding: "utf8" }))`);
     if (process.getuid?.() === 0) expect(out).toMatch(/fork/i); // the shell said it could not fork: the pids cap
     expect(await run("console.log(6 * 7)")).toBe("42");
+  });
+
+  it("cannot fill the grader's disk through its work folder, and shares at most one core", { timeout: 60_000 }, async () => {
+    const out = await run(tries(`require("fs").writeFileSync("/applayer/work/big", Buffer.alloc(64 << 20, 1))`));
+    if (process.getuid?.() === 0) {
+      expect(out).toBe("refused ENOSPC");
+      const uid = readFileSync(`/proc/${kernel.pid}/status`, "utf8").match(/^Uid:\s+(\d+)/m)![1];
+      const quota = readFileSync(`/sys/fs/cgroup/cpu/applayer-grading/box-${uid}-${process.pid}/cpu.cfs_quota_us`, "utf8");
+      expect(Number(quota)).toBe(100_000);
+    }
   });
 
   it("leaves no process and no file behind once shut down", { timeout: 60_000 }, async () => {

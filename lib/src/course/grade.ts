@@ -2,7 +2,7 @@ import { CHECK_MIME, CheckReport } from "../lab/check";
 import { countChecks, gradeIdOf, isGrade } from "./format";
 import { Kernel, KernelDied } from "./kernel";
 import { Notebook, Output, sourceOf, textOf } from "./notebook";
-import { CellRecord, GradeCellResult, judgeCell, observedSource, referenceSource, scoreAsRun } from "./verdict";
+import { CellRecord, GradeCellResult, judgeCell, observedParts, referenceSource, scoreAsRun } from "./verdict";
 
 export type { CheckOutcome, GradeCellResult } from "./verdict";
 
@@ -67,12 +67,17 @@ export async function runNotebook(nb: Notebook, mode: RunMode, options: { limits
     sections[sections.length - 1].push(i);
     if (isGrade(c)) sections.push([]);
   });
-  const checkCode = new Map<number, string>();
-  const codeOf = (i: number) => {
-    if (!isGrade(nb.cells[i])) return sourceOf(nb.cells[i]);
-    if (!checkCode.has(i)) checkCode.set(i, mode === "observe" ? observedSource(nb.cells[i]) : referenceSource(nb.cells[i]));
+  const checkCode = new Map<number, string[]>();
+  /** What a cell runs as: one execute, or a submission's check cell as its visible part, then its hidden one. */
+  const partsOf = (i: number): string[] => {
+    if (!isGrade(nb.cells[i])) return [sourceOf(nb.cells[i])];
+    if (!checkCode.has(i)) {
+      const observed = mode === "observe" ? observedParts(nb.cells[i]) : undefined;
+      checkCode.set(i, observed ? [observed.visible, ...(observed.hidden ? [observed.hidden] : [])] : [referenceSource(nb.cells[i])]);
+    }
     return checkCode.get(i)!;
   };
+  let tainted = false; // hidden tests have been in the kernel: what the student's code says from now on may carry them
   const cells: CellRecord[] = [];
   const start = () => Kernel.start({ memoryMb: limits.memoryMb, env: options.env, sandbox: options.sandbox, cpuSeconds: limits.notebookTimeoutMs / 1000 });
   let kernel: Kernel | undefined;
@@ -83,21 +88,26 @@ export async function runNotebook(nb: Notebook, mode: RunMode, options: { limits
       const section = sections[s];
       const gradeCell = section.find((i) => isGrade(nb.cells[i]));
       let stopped: string | undefined;
-      let outputs: Output[] = [];
+      const outputs: Output[] = [];
       let failed: string | undefined;
+      const cellTainted = tainted;
       for (const i of section) {
-        const left = limits.notebookTimeoutMs - (Date.now() - started);
-        if (left <= 0) {
+        const left = () => limits.notebookTimeoutMs - (Date.now() - started);
+        if (left() <= 0) {
           stopped = `the notebook ran out of its ${Math.round(limits.notebookTimeoutMs / 1000)} s`;
           break;
         }
         try {
-          kernel ??= await replay(start, nb, sections, s, broken, codeOf, limits.cellTimeoutMs, log);
-          const run = await kernel.execute(codeOf(i), Math.min(limits.cellTimeoutMs, left));
-          if (i === gradeCell) outputs = run.outputs;
-          if (run.status === "error") {
-            errors.push({ cell: i + 1, message: errorText(run.outputs) });
-            if (i === gradeCell) failed = errorText(run.outputs);
+          kernel ??= await replay(start, nb, sections, s, broken, partsOf, limits.cellTimeoutMs, started + limits.notebookTimeoutMs, log);
+          const parts = partsOf(i);
+          for (const [n, code] of parts.entries()) {
+            if (n > 0) tainted = true; // the hidden part goes in
+            const run = await kernel.execute(code, Math.max(1, Math.min(limits.cellTimeoutMs, left())));
+            if (i === gradeCell) outputs.push(...run.outputs);
+            if (run.status === "error") {
+              errors.push({ cell: i + 1, message: errorText(run.outputs) });
+              if (i === gradeCell) failed ??= errorText(run.outputs);
+            }
           }
         } catch (e) {
           if (!(e instanceof KernelDied)) throw e;
@@ -113,7 +123,7 @@ export async function runNotebook(nb: Notebook, mode: RunMode, options: { limits
         const cell = nb.cells[gradeCell];
         const gradeId = gradeIdOf(cell)!;
         const reports = outputs.map((o) => o.data?.[CHECK_MIME] as CheckReport | undefined).filter((r): r is CheckReport => typeof r === "object" && r !== null && r.gradeId === gradeId && typeof r.name === "string");
-        cells.push({ gradeId, maxPoints: cell.metadata.nbgrader?.points ?? 0, checks: countChecks(sourceOf(cell)), reports, stopped, failed });
+        cells.push({ gradeId, maxPoints: cell.metadata.nbgrader?.points ?? 0, checks: countChecks(sourceOf(cell)), reports, stopped, failed, ...(mode === "observe" && cellTainted ? { tainted: true } : {}) });
       }
     }
   } finally {
@@ -136,12 +146,30 @@ export function judgeRun(reference: NotebookRun, student: NotebookRun, scrub: (t
   return { grades, seconds: student.seconds, log: student.log.map(scrub), errors: student.errors.map((e) => ({ cell: e.cell, message: scrub(e.message) })) };
 }
 
-/** A fresh kernel that has run the earlier sections' cells again: not their check cells, nor a cell that broke a kernel. */
-async function replay(start: () => Promise<Kernel>, nb: Notebook, sections: number[][], upTo: number, broken: Set<number>, codeOf: (i: number) => string, cellTimeoutMs: number, log: string[]): Promise<Kernel> {
+/**
+ * A fresh kernel that has run the earlier sections' cells again: not their check
+ * cells, nor a cell that broke a kernel, and within what is left of the
+ * notebook's time. A replay that fails (a cell that hangs only now, a kernel
+ * that dies) shuts its kernel down before it throws, and marks the cell broken.
+ */
+async function replay(start: () => Promise<Kernel>, nb: Notebook, sections: number[][], upTo: number, broken: Set<number>, partsOf: (i: number) => string[], cellTimeoutMs: number, deadline: number, log: string[]): Promise<Kernel> {
   const kernel = await start();
   log.push(`a new kernel replays the cells before section ${upTo + 1}`);
-  for (const i of sections.slice(0, upTo).flat()) {
-    if (!isGrade(nb.cells[i]) && !broken.has(i)) await kernel.execute(codeOf(i), cellTimeoutMs);
+  try {
+    for (const i of sections.slice(0, upTo).flat()) {
+      if (isGrade(nb.cells[i]) || broken.has(i)) continue;
+      const left = deadline - Date.now();
+      if (left <= 0) throw new KernelDied("the notebook ran out of its time while replaying earlier cells");
+      try {
+        await kernel.execute(partsOf(i)[0], Math.min(cellTimeoutMs, left));
+      } catch (e) {
+        broken.add(i);
+        throw e;
+      }
+    }
+  } catch (e) {
+    await kernel.shutdown();
+    throw e;
   }
   return kernel;
 }

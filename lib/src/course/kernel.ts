@@ -2,7 +2,7 @@ import { ChildProcess, spawn } from "node:child_process";
 import { GUARD_PARENT_ENV } from "./orphan-guard";
 import { createHmac, randomBytes, randomUUID } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { SANDBOX_LIMITS, SANDBOX_NODE, SANDBOX_PROJECT, SANDBOX_WORK, Sandbox, spawnSandboxed } from "./sandbox";
+import { SANDBOX_LIMITS, SANDBOX_NODE, SANDBOX_PROJECT, SANDBOX_WORK, Sandbox, prepareWork, spawnSandboxed } from "./sandbox";
 import * as net from "node:net";
 import { constants } from "node:os";
 import { join, resolve } from "node:path";
@@ -144,6 +144,7 @@ export class Kernel {
     let box: Sandbox | undefined;
     const connection = (ip: string, transport: string, ports: number[]) => JSON.stringify({ ip, transport, shell_port: ports[0], iopub_port: ports[1], stdin_port: ports[2], control_port: ports[3], hb_port: ports[4], key, signature_scheme: "hmac-sha256" });
     if (options.sandbox !== false) {
+      prepareWork(dir);
       // ipc://DIR/k:N outside is ipc:///applayer/work/k:N inside: the same socket files, through the bind.
       writeFileSync(join(dir, "connection.json"), connection(`${SANDBOX_WORK}/k`, "ipc", [1, 2, 3, 4, 5]));
       address = (port) => `ipc://${dir}/k:${port}`;

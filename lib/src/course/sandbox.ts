@@ -22,8 +22,9 @@ import { AppLayerError } from "../errors";
  *   nothing outside can be reached), **pid, IPC and UTS namespaces**: nothing
  *   it starts outlives it (`--die-with-parent`; pid 1 of its namespace is
  *   bwrap's reaper), nothing outside is visible;
- * - **caps**: memory and processes through cgroup v1 (when the grader is root),
- *   CPU seconds (RLIMIT_CPU), a /tmp size; wall-clock time is the grader's.
+ * - **caps**: memory, processes and CPU through cgroup v1 (when the grader is
+ *   root), CPU seconds (RLIMIT_CPU), a /tmp size, a work folder size (a tmpfs,
+ *   when root); wall-clock time is the grader's.
  *
  * The kernel talks to the grader over ZeroMQ `ipc://` sockets in the work
  * folder: the only door out, and it carries data, never a verdict.
@@ -43,6 +44,10 @@ export const SANDBOX_LIMITS = {
   pids: 512,
   /** The sandbox's /tmp (a tmpfs, counted in its memory): a lesson's mail stores and swarm files fit. */
   tmpMb: 512,
+  /** The work folder, on the grader's disk the one place the sandbox can write: a tmpfs of this size when the grader is root. */
+  workMb: 16,
+  /** CPU the sandbox may use at once, in cores (cgroup cpu quota, when the grader is root). */
+  cpus: 1,
   /** Memory allowed beyond the kernel's V8 heap cap: code, buffers, native memory, /tmp. */
   memoryHeadroomMb: 768,
   /** Unprivileged uids the sandboxes take when the grader is root: a random one of this range each. */
@@ -97,6 +102,7 @@ function makeCgroups(name: string, memoryMb: number | undefined): string[] {
   for (const [controller, file, value] of [
     ["memory", "memory.limit_in_bytes", memoryMb ? String((memoryMb + SANDBOX_LIMITS.memoryHeadroomMb) * 1024 * 1024) : undefined],
     ["pids", "pids.max", String(SANDBOX_LIMITS.pids)],
+    ["cpu", "cpu.cfs_quota_us", String(SANDBOX_LIMITS.cpus * 100_000)], // per cpu.cfs_period_us, 100 ms by default
   ] as const) {
     const dir = join(CGROUP_ROOT, controller, "applayer-grading", name);
     if (!existsSync(join(CGROUP_ROOT, controller))) continue;
@@ -107,17 +113,44 @@ function makeCgroups(name: string, memoryMb: number | undefined): string[] {
   return made;
 }
 
-function removeCgroups(dirs: string[]): void {
+/**
+ * Waits until no process is left in the sandbox's cgroups (the kernel ends a pid
+ * namespace's processes a moment after its first process dies), then removes them.
+ */
+async function removeCgroups(dirs: string[]): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  const members = (dir: string) => {
+    try {
+      return readFileSync(join(dir, "cgroup.procs"), "utf8").trim();
+    } catch {
+      return "";
+    }
+  };
+  while (dirs.some((d) => members(d) !== "") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   for (const dir of dirs) {
     try {
       rmdirSync(dir);
     } catch {
-      // still has a task for a moment: the next dispose of the same name never comes, so try once more later
-      setTimeout(() => {
-        try { rmdirSync(dir); } catch { /* left for the machine's next cleanup */ }
-      }, 1000).unref();
+      // a process that would not die: left for the machine's next cleanup
     }
   }
+}
+
+/**
+ * Makes the sandbox's work folder at `dir` (an empty folder of the grader's): when
+ * the grader is root, a tmpfs of {@link SANDBOX_LIMITS.workMb} MiB mounted there,
+ * so that a submission cannot fill the grader's disk through it. The sandbox's
+ * dispose() unmounts it.
+ */
+export function prepareWork(dir: string): void {
+  if (!sandboxAvailable()) throw new AppLayerError("GRADING", "the grading sandbox needs bubblewrap: run `bash scripts/setup.sh` (or apt-get install bubblewrap)");
+  if (!isRoot()) return;
+  const r = spawnSync("mount", ["-t", "tmpfs", "-o", `size=${SANDBOX_LIMITS.workMb}m,mode=0700,nosuid,nodev`, "applayer-sandbox-work", dir], { encoding: "utf8" });
+  if (r.status !== 0) throw new AppLayerError("GRADING", `could not mount the sandbox's work folder: ${r.stderr.trim()}`);
+}
+
+function unmountWork(dir: string): void {
+  if (isRoot()) spawnSync("umount", ["--lazy", dir], { stdio: "ignore" });
 }
 
 /**
@@ -148,7 +181,8 @@ export function spawnSandboxed(options: SandboxOptions): Sandbox {
   // bwrap can reach it even under a folder its uid may not walk (a project under /root, a 0750 test/).
   binds.forEach(([outside, inside, writable], n) => args.push(writable ? "--bind" : "--ro-bind", root ? `${STAGE}/${n}` : outside, inside));
   args.push("--chdir", SANDBOX_WORK);
-  const env = { PATH: `${SANDBOX_PROJECT}/bin:/usr/bin:/bin`, HOME: SANDBOX_WORK, TMPDIR: "/tmp", LANG: "C.UTF-8", ...options.env };
+  // A lesson's captures go to /tmp too: the work folder is small.
+  const env = { PATH: `${SANDBOX_PROJECT}/bin:/usr/bin:/bin`, HOME: SANDBOX_WORK, TMPDIR: "/tmp", LANG: "C.UTF-8", APPLAYER_CAPTURE_DIR: "/tmp/captures", ...options.env };
   for (const [k, v] of Object.entries(env)) args.push("--setenv", k, v);
   args.push("--", ...options.command);
 
@@ -184,7 +218,8 @@ export function spawnSandboxed(options: SandboxOptions): Sandbox {
     async dispose() {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGKILL");
       await exited;
-      removeCgroups(cgroups);
+      await removeCgroups(cgroups);
+      unmountWork(options.work);
     },
   };
 }

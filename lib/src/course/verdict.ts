@@ -7,7 +7,7 @@ import { Cell, Notebook, sourceOf } from "./notebook";
 
 /**
  * The verdict, decided outside the student's runtime. A submission's check cells
- * run in its sandbox with every expected value taken out ({@link observedSource}):
+ * run in its sandbox with every expected value taken out ({@link observedParts}):
  * they only compute the student's answers to the given inputs and send them out.
  * The instructor's notebook runs the same cells whole ({@link referenceSource}),
  * which gives the expected values. {@link judgeCell} compares the two here, in
@@ -51,9 +51,31 @@ function withoutExpected(code: string): string {
 const binding = (cell: Cell, mode: "observe" | "reference") =>
   `const { check, expect, expectEqual, expectClose, throws, hidden } = require("applayer").checker({ gradeId: ${JSON.stringify(gradeIdOf(cell))}, mode: "${mode}" });`;
 
-/** A check cell as a submission's sandbox runs it: no expected value, no comment, no hidden marker. */
-export function observedSource(cell: Cell): string {
-  return `{ ${binding(cell, "observe")}\n${withoutExpected(sourceOf(cell))}\n}`;
+/**
+ * A check cell as a submission's sandbox runs it: no expected value, no comment,
+ * no hidden marker, and in two runs. `visible` holds the checks the student can
+ * read; `hidden`, sent only once they are done, the hidden tests, after the
+ * cell's own setup statements again (its declarations, not its checks). So no
+ * hidden input is in the kernel while the cell's visible checks run, and
+ * whatever those say can be shown to the student (see {@link judgeCell}).
+ */
+export function observedParts(cell: Cell): { visible: string; hidden?: string } {
+  const lines = sourceOf(cell).split("\n");
+  const hiddenLines = new Set<number>();
+  for (const r of regions(lines.join("\n"), BEGIN_HIDDEN, END_HIDDEN).regions) for (let i = r.begin; i <= r.end; i++) hiddenLines.add(i);
+  const visible = lines.filter((_, i) => !hiddenLines.has(i)).join("\n");
+  const hidden = lines.filter((_, i) => hiddenLines.has(i)).join("\n");
+  const wrap = (code: string) => `{ ${binding(cell, "observe")}\n${withoutExpected(code)}\n}`;
+  return { visible: wrap(visible), ...(hiddenLines.size ? { hidden: wrap(`${setupOf(visible)}\n${hidden}`) } : {}) };
+}
+
+/** A check cell's top-level statements that are not `await check(…)`: what its hidden tests may use. */
+function setupOf(code: string): string {
+  const file = ts.createSourceFile("check.ts", code, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
+  const isCheck = (st: ts.Statement) =>
+    ts.isExpressionStatement(st) && ts.isAwaitExpression(st.expression) && ts.isCallExpression(st.expression.expression) &&
+    ts.isIdentifier(st.expression.expression.expression) && st.expression.expression.expression.text === "check";
+  return file.statements.filter((st) => !isCheck(st)).map((st) => st.getFullText(file)).join("");
 }
 
 /** A check cell as the reference run executes it: whole, with its hidden tests marked. */
@@ -96,6 +118,12 @@ export interface CellRecord {
   stopped?: string;
   /** The cell's first error line, if it failed. */
   failed?: string;
+  /**
+   * A submission's cell whose visible checks ran after hidden tests had been in
+   * its kernel: what its code says (an error, its answer) may carry them, so
+   * feedback shows the expected values only.
+   */
+  tainted?: boolean;
 }
 
 const round2 = (x: number) => Math.round(x * 100) / 100;
@@ -111,10 +139,13 @@ function decode(answer: string): { value?: unknown; bad?: string } {
 
 const show = (v: unknown) => inspect(v, { depth: 3, maxArrayLength: 10, maxStringLength: 80, breakLength: Infinity });
 
+/** What feedback says in place of a submission's own words once hidden tests have been in its kernel. */
+export const WITHHELD = "(your code's answer and errors are not shown here: hidden tests had run before this check)";
+
 /** Compares one check's answers with the reference's expected values; undefined when they agree, else why not. */
-function compare(expected: CheckReport, answered: CheckReport | undefined): string | undefined {
+function compare(expected: CheckReport, answered: CheckReport | undefined, tainted = false): string | undefined {
   if (!answered) return undefined;
-  if (answered.error !== undefined) return String(answered.error);
+  if (answered.error !== undefined) return tainted ? `the check stopped with an error ${WITHHELD}` : String(answered.error);
   const want = expected.expected ?? [];
   const got = Array.isArray(answered.answers) ? answered.answers : [];
   for (let i = 0; i < want.length; i++) {
@@ -126,8 +157,8 @@ function compare(expected: CheckReport, answered: CheckReport | undefined): stri
     const e = decode(want[i]).value;
     const tolerance = expected.tolerances?.[i];
     if (typeof tolerance === "number") {
-      if (!(typeof a.value === "number" && Math.abs(a.value - (e as number)) <= tolerance)) return `${label}: expected ${show(e)} (± ${tolerance}), got ${show(a.value)}`;
-    } else if (!isDeepStrictEqual(a.value, e)) return `${label}: expected ${show(e)}, got ${show(a.value)}`;
+      if (!(typeof a.value === "number" && Math.abs(a.value - (e as number)) <= tolerance)) return `${label}: expected ${show(e)} (± ${tolerance}), ${tainted ? WITHHELD : `got ${show(a.value)}`}`;
+    } else if (!isDeepStrictEqual(a.value, e)) return `${label}: expected ${show(e)}, ${tainted ? WITHHELD : `got ${show(a.value)}`}`;
   }
   if (got.length > want.length) return `${got.length - want.length} answers more than the check asks for`;
   return undefined;
@@ -140,10 +171,10 @@ function compare(expected: CheckReport, answered: CheckReport | undefined): stri
  * credit). Names, hidden flags and expected values come from the reference only.
  */
 export function judgeCell(reference: CellRecord, student: CellRecord, scrub: (text: string) => string): GradeCellResult {
-  const why = student.stopped ?? student.failed ?? "the check cell stopped before it";
+  const why = student.stopped ?? (student.tainted ? undefined : student.failed) ?? "the check cell stopped before it";
   const checks: CheckOutcome[] = reference.reports.map((r) => {
     const answered = student.reports.find((s) => s.name === r.name && s.gradeId === r.gradeId);
-    const problem = answered ? compare(r, answered) : `did not run: ${why}`;
+    const problem = answered ? compare(r, answered, student.tainted) : `did not run: ${why}`;
     const hidden = r.hidden === true;
     return { name: r.name, passed: problem === undefined && !student.stopped, hidden, ...(problem === undefined || hidden ? {} : { message: scrub(problem) }) };
   });
