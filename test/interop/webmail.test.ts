@@ -1,6 +1,7 @@
 /**
  * The webmail in a real browser: Debian's Chromium driven headless by
- * playwright-core. Bob logs in, reads Alice's message, and writes one back.
+ * playwright-core. Bob logs in, reads Alice's message, and writes one back; every
+ * page he sees passes axe-core's WCAG 2.0/2.1 A and AA rules.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mkdtempSync } from "node:fs";
@@ -11,6 +12,7 @@ import { MailServer, startMailServer } from "../../lib/src/mail/mail-server";
 import { composeMessage } from "../../lib/src/message/message";
 import { MAX_WEBMAIL_BODY } from "../../lib/src/mail/limits";
 import { sendMail } from "../../lib/src/smtp/client";
+import { axeViolations } from "../lectures";
 
 let server: MailServer;
 let browser: Browser;
@@ -72,6 +74,32 @@ describe("webmail in headless Chromium", () => {
     expect(forged.status()).toBe(403);
     const huge = await page.request.post(`${base}/send`, { form: { body: "x".repeat(MAX_WEBMAIL_BODY + 1) } });
     expect(huge.status()).toBe(413);
+    await page.close();
+  });
+});
+
+describe("webmail pages pass axe (WCAG 2.1 AA)", () => {
+  it("the login page, and the login page with its error", async () => {
+    const page = await browser.newPage();
+    await page.goto(base);
+    expect(await axeViolations(page)).toEqual([]);
+    await page.close();
+    const refused = await logIn("guess");
+    await refused.waitForSelector(".error");
+    expect(await axeViolations(refused)).toEqual([]);
+    await refused.close();
+  });
+
+  it("the inbox, a message, and the compose form", async () => {
+    const page = await logIn("bobpass");
+    await page.waitForURL(/\/inbox$/);
+    expect(await axeViolations(page)).toEqual([]);
+    await page.click("tbody a >> nth=0");
+    await page.waitForSelector("pre");
+    expect(await axeViolations(page)).toEqual([]);
+    await page.click("text=Compose");
+    await page.waitForSelector("textarea");
+    expect(await axeViolations(page)).toEqual([]);
     await page.close();
   });
 });

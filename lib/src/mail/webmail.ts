@@ -51,7 +51,7 @@ function page(title: string, body: string, session?: WebmailSession, domain = ""
   const nav = session
     ? `<a href="/inbox">Inbox</a><a href="/compose">Compose</a><form method="post" action="/logout" style="margin-left:auto"><input type="hidden" name="token" value="${session.token}"><button>Log out ${escape(session.user)}</button></form>`
     : "";
-  return `<!doctype html><html><head><meta charset="utf-8"><title>${escape(title)}</title><style>${STYLE}</style></head>
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escape(title)}</title><style>${STYLE}</style></head>
 <body><header><strong>${escape(domain)} webmail</strong>${nav}</header><main>${body}</main></body></html>`;
 }
 
