@@ -5,7 +5,7 @@ import * as net from "node:net";
 import { join, resolve } from "node:path";
 import { AppLayerError } from "../errors";
 import { releaseFolder } from "../course/release";
-import { closeProject, hubCgroup, sweepCgroups } from "./isolation";
+import { closeProject, hubCgroup, sweepCgroups, sweepWorkingIn } from "./isolation";
 
 /**
  * The class hub: Debian's JupyterHub with deploy/hub/jupyterhub_config.py, one
@@ -146,6 +146,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGTERM");
     await exited;
     await sweepCgroups(cgroup);
+    await sweepWorkingIn(state);
   };
   const deadline = Date.now() + HUB_START_TIMEOUT_MS;
   for (;;) {

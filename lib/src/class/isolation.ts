@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { chmodSync, existsSync, lstatSync, readFileSync, readdirSync, rmdirSync, statSync } from "node:fs";
+import { chmodSync, existsSync, lstatSync, readFileSync, readdirSync, readlinkSync, rmdirSync, statSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 
 /**
@@ -73,6 +73,32 @@ export function cgroupProcesses(group: string): number[] {
   if (!existsSync(dir)) return [];
   const students = readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => join(dir, d.name));
   return students.flatMap((s) => readFileSync(join(s, "cgroup.procs"), "utf8").split("\n").filter(Boolean).map(Number));
+}
+
+/**
+ * After the hub has stopped: kills every process still working in `dir` (the
+ * hub's state folder). JupyterHub stopped while it starts its proxy can leave the
+ * proxy behind, outside the students' cgroups; it works in the state folder.
+ */
+export async function sweepWorkingIn(dir: string, timeoutMs = 5_000): Promise<void> {
+  const inside = () => readdirSync("/proc").filter((p) => /^\d+$/.test(p) && Number(p) !== process.pid).map(Number).filter((p) => {
+    try {
+      return readlinkSync(`/proc/${p}/cwd`).startsWith(dir) && !/^\S+ \(.*\) Z/.test(readFileSync(`/proc/${p}/stat`, "utf8"));
+    } catch {
+      return false; // gone while we looked
+    }
+  });
+  const deadline = Date.now() + timeoutMs;
+  for (let left = inside(); left.length && Date.now() < deadline; left = inside()) {
+    for (const pid of left) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        // gone meanwhile
+      }
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 /**
