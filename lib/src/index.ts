@@ -20,6 +20,7 @@ export * from "./charts/display";
 export * from "./charts/png";
 export * from "./charts/steps";
 export * from "./charts/describe";
+export * from "./charts/bits";
 export * from "./lab/kernel";
 export * from "./lab/trace";
 export * from "./lab/capture";
