@@ -1,7 +1,9 @@
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { annotatedHexdump, readBits } from "../../lib/src/lab/hexdump";
 import { Trace, preview } from "../../lib/src/lab/trace";
-import { NOT_IMPLEMENTED, check, checkLog, expectEqual, throws } from "../../lib/src/lab/check";
+import { CHECK_MIME, CheckReport, NOT_IMPLEMENTED, check, checkLog, checker, expectEqual, throws } from "../../lib/src/lab/check";
+import { createRequire } from "node:module";
+import { deserialize } from "node:v8";
 import { progressBar } from "../../lib/src/lab/progress";
 import { VirtualClock } from "../../lib/src/sim/clock";
 import { execFileSync } from "node:child_process";
@@ -72,6 +74,45 @@ describe("check", () => {
     vi.stubEnv("APPLAYER_STRICT_CHECKS", "1");
     vi.spyOn(console, "log").mockImplementation(() => undefined);
     await expect(check("strict", () => false)).rejects.toThrow(/strict/);
+  });
+  it("fails a check that does not settle by its deadline, naming it, and goes on", async () => {
+    vi.stubEnv("APPLAYER_STRICT_CHECKS", "0");
+    vi.spyOn(console, "log").mockImplementation(() => undefined);
+    await check("a server that never answers", () => new Promise(() => undefined), { within: 50 });
+    await check("the next one", () => expectEqual(2 * 2, 4));
+    expect(checkLog().slice(-2)).toEqual([
+      { name: "a server that never answers", passed: false, reason: "did not finish within 0.05 s (waiting for an answer that never came?)" },
+      { name: "the next one", passed: true },
+    ]);
+  });
+});
+
+describe("checker, as the grader binds it in a check cell", () => {
+  const reports = () => displayed.splice(0).map((d) => d[CHECK_MIME] as CheckReport);
+  const displayed: Array<Record<string, unknown>> = [];
+  // What tslab keeps for the running cell, as a kernel has it (see lab/kernel.ts).
+  const jupyter = createRequire(import.meta.url)("tslab/dist/jupyter") as { lastWriteDisplayData?: unknown };
+  beforeEach(() => void (jupyter.lastWriteDisplayData = (content: { data: Record<string, unknown> }) => void displayed.push(content.data)));
+  afterEach(() => void (jupyter.lastWriteDisplayData = null));
+
+  it("records a timed-out check's error, and refuses its late answers rather than giving them to the next check", async () => {
+    const { check, expectEqual } = checker({ gradeId: "pinger-check", mode: "observe" });
+    let answerLate!: () => void;
+    const late = new Promise<void>((done) => (answerLate = done));
+    await check("slow", async () => {
+      await late;
+      expectEqual("late answer", "x", "reply");
+    }, { within: 30 });
+    const next = check("next", async () => {
+      answerLate();
+      await new Promise((r) => setTimeout(r, 10));
+      expectEqual("own answer", "x", "reply");
+    });
+    await next;
+    const [slow, after] = reports();
+    expect([slow.name, slow.error, slow.answers.length]).toEqual(["slow", "did not finish within 0.03 s (waiting for an answer that never came?)", 0]);
+    expect([after.name, after.error, after.labels]).toEqual(["next", undefined, ["reply"]]);
+    expect(deserialize(Buffer.from(after.answers[0], "base64"))).toBe("own answer");
   });
 });
 

@@ -1,5 +1,6 @@
 import { isDeepStrictEqual, inspect } from "node:util";
 import { serialize } from "node:v8";
+import { AsyncLocalStorage } from "node:async_hooks";
 import { displayBundle } from "./kernel";
 
 /**
@@ -70,6 +71,32 @@ export function expectClose(actual: number, expected: number, tolerance: number,
 export const NOT_IMPLEMENTED = "not implemented yet";
 
 /**
+ * How long one check may run before it fails, unless it names its own
+ * `within`: half a graded cell's time, so that a student's server that never
+ * answers costs that check, not the cell.
+ */
+export const CHECK_DEADLINE_MS = 60_000;
+
+/** What a check may say of itself: `within`, its deadline in ms. */
+export interface CheckOptions {
+  within?: number;
+}
+
+/** Runs `fn`, failing with a reason that names the deadline if it has not settled by then. */
+async function inTime(fn: () => unknown | Promise<unknown>, within = CHECK_DEADLINE_MS): Promise<unknown> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, fail) => {
+    timer = setTimeout(() => fail(new CheckFailure(`did not finish within ${within / 1000} s (waiting for an answer that never came?)`)), within);
+    timer.unref?.();
+  });
+  try {
+    return await Promise.race([Promise.resolve().then(fn), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
  * True when `fn` throws: how a check asks whether bad input is refused. The
  * released stub's own error does not count: a stub refuses everything, and
  * must not pass a check that bad input is refused.
@@ -101,10 +128,10 @@ export function expect(condition: unknown, message: string): void {
  *   expectEqual(r.pings.length, 10, "number of pings");
  * });
  */
-export async function check(name: string, fn: () => unknown | Promise<unknown>): Promise<void> {
+export async function check(name: string, fn: () => unknown | Promise<unknown>, options: CheckOptions = {}): Promise<void> {
   let result: CheckResult;
   try {
-    const value = await fn();
+    const value = await inTime(fn, options.within);
     result = value === false ? { name, passed: false, reason: "the check returned false" } : { name, passed: true };
   } catch (e) {
     result = { name, passed: false, reason: reasonOf(e) };
@@ -142,10 +169,15 @@ export function encodeAnswer(value: unknown): string {
  */
 export function checker(context: { gradeId: string; mode: "observe" | "reference" }) {
   let hidden = false;
-  let current: CheckReport | undefined;
+  // Each check's answers go to its own report, even from a check that ran past
+  // its deadline and answers late: its report is closed by then.
+  const running = new AsyncLocalStorage<CheckReport>();
+  const closed = new WeakSet<CheckReport>();
   const observe = context.mode === "observe";
   const record = (actual: unknown, expected: unknown, what: string, tolerance: number | null = null) => {
+    const current = running.getStore();
     if (!current) throw new CheckFailure("expectEqual outside check()");
+    if (closed.has(current)) throw new CheckFailure("this check had already ended (past its deadline)");
     current.answers.push(encodeAnswer(actual));
     current.labels.push(what);
     if (!observe) {
@@ -154,16 +186,15 @@ export function checker(context: { gradeId: string; mode: "observe" | "reference
     }
   };
   return {
-    async check(name: string, fn: () => unknown | Promise<unknown>): Promise<void> {
+    async check(name: string, fn: () => unknown | Promise<unknown>, options: CheckOptions = {}): Promise<void> {
       const report: CheckReport = { gradeId: context.gradeId, name, answers: [], labels: [], ...(observe ? {} : { expected: [], tolerances: [], hidden, passed: true }) };
-      current = report;
       try {
-        await fn();
+        await inTime(() => running.run(report, fn), options.within);
       } catch (e) {
         report.error = reasonOf(e);
         if (!observe) report.passed = false;
       }
-      current = undefined;
+      closed.add(report);
       if (!observe) console.log(report.passed ? `✓ ${name}` : `✗ ${name} — ${report.error}`);
       displayBundle({ [CHECK_MIME]: report });
     },
