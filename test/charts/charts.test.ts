@@ -2,8 +2,9 @@ import { describe, expect, it } from "vitest";
 import { renderSvg } from "../../lib/src/charts/render";
 import { barChart, layer, lineChart } from "../../lib/src/charts/specs";
 import { sequenceDiagram } from "../../lib/src/charts/sequence";
-import { lossChart, rttChart } from "../../lib/src/sockets/charts";
-import { loadByLevelChart } from "../../lib/src/dns/charts";
+import { arrivalOrderChart, lossChart, readSizesChart, rttChart } from "../../lib/src/sockets/charts";
+import { chartText } from "../../lib/src/charts/describe";
+import { loadByLevelChart } from "../../lib/src/dns/charts/load";
 import { summarize } from "../../lib/src/sockets/pinger";
 import { Trace } from "../../lib/src/lab/trace";
 import { isAppLayerError } from "../../lib/src/errors";
@@ -71,6 +72,24 @@ describe("socket lesson charts", () => {
     const svg = await renderSvg(lossChart([{ configured: 0.1, measured: 0.2 }, { configured: 0.3, measured: 0.5 }]));
     expect(marks(svg, "point")).toBe(2);
     expect(marks(svg, "line mark")).toBe(2);
+  });
+  it("arrivalOrderChart draws a symbol per datagram over the in-order diagonal, the overtaken ones a different shape", async () => {
+    const spec = arrivalOrderChart([1, 3, 2, 5, 4, 6]);
+    const svg = await renderSvg(spec);
+    expect(marks(svg, "point")).toBe(6);
+    expect(marks(svg, "line mark")).toBe(1);
+    expect(svg).toContain("2 of 6 arrived after a datagram sent later");
+    // Told apart by shape, not colour alone: circles for in order, crosses for overtaken.
+    const layers = spec.layer as Array<{ encoding: { shape?: { scale: { range: string[] } } } }>;
+    expect(layers[0].encoding.shape!.scale.range).toEqual(["circle", "cross"]);
+    expect(chartText(spec).description).toContain("2 of 6 datagrams");
+  });
+  it("readSizesChart draws a bar per read and marks the largest", async () => {
+    const chunks = [65_536, 65_536, 1_000].map((n) => Buffer.alloc(n));
+    const svg = await renderSvg(readSizesChart({ writes: 1, reads: 3, bytes: 132_072, chunks }));
+    expect(marks(svg, "bar")).toBe(3);
+    expect(marks(svg, "rule mark")).toBe(1);
+    expect(svg).toContain("1 write, 3 reads; the largest read (dashed) is 65,536 bytes");
   });
 });
 

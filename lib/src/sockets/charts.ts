@@ -1,6 +1,7 @@
 import { VegaLiteSpec } from "../charts/render";
-import { CHART_CONFIG, VEGALITE_SCHEMA, layer, scatterChart } from "../charts/specs";
+import { CHART_CONFIG, SERIES_COLOURS, VEGALITE_SCHEMA, layer, scatterChart } from "../charts/specs";
 import { PingReport } from "./pinger";
+import { ReadReport } from "./stream";
 
 /**
  * RTT of each ping as a bar, with lost pings marked by a red cross on the axis,
@@ -65,4 +66,87 @@ export function lossChart(rows: Array<{ configured: number; measured: number }>)
     yTitle: "loss measured by the pinger",
   });
   return layer(points, curves);
+}
+
+/**
+ * How many datagrams in `arrived` (numbers in the order a receiver got them) came in
+ * after one with a higher number: each was overtaken by a datagram sent after it.
+ *
+ * @example overtaken([1, 3, 2, 4]) // 1: datagram 2 came after 3
+ */
+export function overtaken(arrived: number[]): number {
+  let highest = -Infinity;
+  let late = 0;
+  for (const n of arrived) {
+    if (n < highest) late++;
+    highest = Math.max(highest, n);
+  }
+  return late;
+}
+
+/**
+ * Datagrams in the order they arrived: a dot per datagram, its number (the order it
+ * was sent in) against its place in the arrival order. In order, the dots sit on the
+ * dashed diagonal; a datagram overtaken by a later one is a cross below it, so the
+ * two kinds differ in shape as well as colour.
+ *
+ * @example await show(arrivalOrderChart([1, 3, 2, 4], "Four datagrams through a jittery relay"));
+ */
+export function arrivalOrderChart(arrived: number[], title = "The order datagrams arrived in"): VegaLiteSpec {
+  let highest = -Infinity;
+  const rows = arrived.map((sent, i) => {
+    const late = sent < highest;
+    highest = Math.max(highest, sent);
+    return { arrival: i + 1, sent, kind: late ? "overtaken by a later datagram" : "in order so far" };
+  });
+  const late = overtaken(arrived);
+  const points = scatterChart(rows, {
+    x: "arrival",
+    y: "sent",
+    color: "kind",
+    title,
+    subtitle: `${late} of ${arrived.length} arrived after a datagram sent later`,
+    description: `A dot per datagram: the number it was sent with against its place in the order of arrival. A dashed diagonal marks arriving in order; ${late} of ${arrived.length} datagrams, drawn as crosses, arrived after one sent later.`,
+    xTitle: "place in the order of arrival",
+    yTitle: "datagram number (order sent)",
+    width: 420,
+    height: 300,
+  });
+  (points.encoding as Record<string, unknown>).shape = { field: "kind", type: "nominal", title: null, scale: { domain: ["in order so far", "overtaken by a later datagram"], range: ["circle", "cross"] } };
+  (points.encoding as Record<string, unknown>).color = { field: "kind", type: "nominal", title: null, scale: { domain: ["in order so far", "overtaken by a later datagram"], range: [SERIES_COLOURS[0], SERIES_COLOURS[1]] }, legend: { orient: "top-left", fillColor: "white" } };
+  const n = Math.max(1, arrived.length);
+  const diagonal: VegaLiteSpec = {
+    data: { values: [{ arrival: 1, sent: 1 }, { arrival: n, sent: n }] },
+    mark: { type: "line", strokeDash: [4, 4], color: "#999", strokeWidth: 1 },
+    encoding: { x: { field: "arrival", type: "quantitative" }, y: { field: "sent", type: "quantitative" } },
+  };
+  return layer(points, diagonal);
+}
+
+/**
+ * The size of each read the receiver got, in order: how TCP cut one stream. A dashed
+ * line marks the largest read.
+ *
+ * @example await show(readSizesChart(await measureReads([Buffer.alloc(1 << 20)])));
+ */
+export function readSizesChart(report: ReadReport, title = "The size of each read"): VegaLiteSpec {
+  const rows = report.chunks.map((c, i) => ({ read: i + 1, bytes: c.length }));
+  const largest = Math.max(0, ...rows.map((r) => r.bytes));
+  const bars: VegaLiteSpec = {
+    $schema: VEGALITE_SCHEMA,
+    description: `A bar per read, in the order the receiver got them: ${report.writes} write${report.writes === 1 ? "" : "s"} of ${report.bytes} bytes in all arrived as ${report.reads} reads, the largest ${largest} bytes.`,
+    title: { text: title, subtitle: `${report.writes} write${report.writes === 1 ? "" : "s"}, ${report.reads} reads; the largest read (dashed) is ${largest.toLocaleString("en-US")} bytes` },
+    width: 520,
+    height: 240,
+    config: CHART_CONFIG,
+    data: { values: rows },
+    mark: { type: "bar", color: SERIES_COLOURS[0] },
+    encoding: {
+      x: { field: "read", type: "ordinal", title: "read, in order", axis: { labelAngle: 0, labelOverlap: true } },
+      y: { field: "bytes", type: "quantitative", title: "bytes in the read" },
+      tooltip: [{ field: "read" }, { field: "bytes", format: "," }],
+    },
+  };
+  const rule: VegaLiteSpec = { data: { values: [{ bytes: largest }] }, mark: { type: "rule", strokeDash: [6, 4], color: "#333" }, encoding: { y: { field: "bytes", type: "quantitative" } } };
+  return layer(bars, rule);
 }

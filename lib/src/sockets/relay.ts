@@ -2,6 +2,8 @@ import { Address, formatAddress } from "../net/address";
 import { Closable, ListenOptions } from "../net/lifecycle";
 import { DatagramSocket, Network, loopback } from "../net/network";
 import { Random } from "../sim/random";
+import { AppLayerError } from "../errors";
+import { RELAY_MAX_DELAY_MS } from "./limits";
 
 /** How the relay mistreats datagrams, in both directions. */
 export interface Impairment {
@@ -9,7 +11,11 @@ export interface Impairment {
   loss?: number;
   /** Fixed delay added to every datagram. */
   delayMs?: number;
-  /** Extra random delay in [0, jitterMs): later datagrams may overtake earlier ones. */
+  /**
+   * Extra random delay in [0, jitterMs), drawn for each datagram: when it exceeds the
+   * gap between two sends, the later datagram overtakes the earlier one (reordering).
+   * delayMs + jitterMs is at most RELAY_MAX_DELAY_MS.
+   */
   jitterMs?: number;
   /** Seed of the relay's random choices: the same seed drops the same datagrams. */
   seed?: number;
@@ -27,11 +33,15 @@ export interface Relay extends Closable {
  * it back — and does the same to the replies. Each client gets its own upstream
  * socket, so the target's replies find their way back (as through a NAT).
  *
+ * A loss outside [0, 1], or a delay that is negative or longer than RELAY_MAX_DELAY_MS
+ * in all, throws BAD_ARGUMENT before anything is bound.
+ *
  * @example
  * const relay = await startRelay({ target: server.address, loss: 0.3, delayMs: 5, jitterMs: 10, seed: 1 });
  * await udpUpperRequest("hi", { server: relay.address, timeoutMs: 200 }); // may time out: that's the lesson
  */
 export async function startRelay(options: ListenOptions & Impairment & { target: Address; network?: Network }): Promise<Relay> {
+  checkImpairment(options);
   const network = options.network ?? loopback;
   const rng = new Random(options.seed ?? 1);
   const stats = { forwarded: 0, dropped: 0 };
@@ -73,4 +83,14 @@ export async function startRelay(options: ListenOptions & Impairment & { target:
       await Promise.all([...upstreams.values()].map(async (s) => (await s).close()));
     },
   };
+}
+
+/** Refuses an impairment the relay cannot apply: a loss that is not a probability, a delay that is negative or too long. */
+function checkImpairment(o: Impairment): void {
+  const loss = o.loss ?? 0;
+  const delay = o.delayMs ?? 0;
+  const jitter = o.jitterMs ?? 0;
+  if (!(loss >= 0 && loss <= 1)) throw new AppLayerError("BAD_ARGUMENT", `relay: loss must be a probability in [0, 1], not ${loss}`);
+  if (!(delay >= 0 && jitter >= 0)) throw new AppLayerError("BAD_ARGUMENT", `relay: delayMs and jitterMs cannot be negative (${delay}, ${jitter})`);
+  if (delay + jitter > RELAY_MAX_DELAY_MS) throw new AppLayerError("BAD_ARGUMENT", `relay: delayMs + jitterMs is ${delay + jitter} ms, more than RELAY_MAX_DELAY_MS (${RELAY_MAX_DELAY_MS} ms)`);
 }
