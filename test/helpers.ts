@@ -1,6 +1,6 @@
 import * as net from "node:net";
 import { spawn, ChildProcess, execFile } from "node:child_process";
-import { join, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { Address } from "../lib/src/net/address";
 
 export const ROOT = resolve(__dirname, "..");
@@ -71,4 +71,14 @@ export async function freePort(host = "127.0.0.1"): Promise<number> {
   const p = (s.address() as net.AddressInfo).port;
   await new Promise((r) => s.close(r));
   return p;
+}
+
+/**
+ * The lessons a suite runs: all of them, or those whose names start with one of
+ * APPLAYER_LESSONS's comma-separated prefixes (`APPLAYER_LESSONS=01,42 npx vitest
+ * run test/notebooks.test.ts`), so that work on one lesson need not run eleven.
+ */
+export function lessonsUnderTest(paths: string[]): string[] {
+  const only = (process.env.APPLAYER_LESSONS ?? "").split(",").map((p) => p.trim()).filter(Boolean);
+  return only.length === 0 ? paths : paths.filter((p) => only.some((prefix) => basename(p).startsWith(prefix)));
 }

@@ -22,14 +22,15 @@ import { axeViolations, chartsWithoutAlternative, currentSlide, launchChromium, 
 import { captureProblems, dissect } from "./tshark";
 import { capturesOf } from "../scripts/export";
 import { takeHeavySuiteTurn } from "./heavy";
+import { lessonsUnderTest } from "./helpers";
 import { pool } from "../lib/src/lab/pool";
 
 // Many kernels at once: this suite takes its turn among the heavy ones (see test/heavy.ts).
 takeHeavySuiteTurn();
 
-const notebooks = listNotebooks();
+const notebooks = lessonsUnderTest(listNotebooks());
 /** The lessons whose exchanges are saved as Wireshark captures (41 runs no protocol: it computes). */
-const CAPTURED = ["01", "21", "22", "23", "31", "32", "33", "34", "35", "42"];
+const CAPTURED = ["01", "21", "22", "23", "31", "32", "33", "34", "35", "42"].filter((n) => notebooks.some((p) => basename(p).startsWith(n)));
 const names = notebooks.map((p) => basename(p, ".ipynb"));
 const out = layout(mkdtempSync(join(tmpdir(), "applayer-build-")));
 const built: Built[] = [];

@@ -15,13 +15,16 @@ import { formatNotebook, readNotebook, sourceOf } from "../../lib/src/course/not
 import { releaseNotebook } from "../../lib/src/course/release";
 import { NOTEBOOK_DIR, listNotebooks } from "../../scripts/notebooks";
 import { takeHeavySuiteTurn } from "../heavy";
+import { lessonsUnderTest } from "../helpers";
+import { PartialSubmission, applyPartial, hasPartial, partialOf } from "./partials";
 
-const notebooks = listNotebooks();
+const notebooks = lessonsUnderTest(listNotebooks());
 const names = notebooks.map((p) => basename(p, ".ipynb"));
 const root = mkdtempSync(join(tmpdir(), "applayer-course-"));
 let rows: GradeRow[] = [];
 let submissions: Array<{ student: string; notebook: string; status: string; reason: string }> = [];
 let checks = new Map<string, Array<{ passed: number; reason: string }>>();
+const partials = new Map<string, PartialSubmission>();
 
 /** The lines a region hides, trimmed, that would give the answer away (not braces or blank lines). */
 function secretLines(text: string, begin: string, end: string): string[] {
@@ -37,6 +40,11 @@ beforeAll(async () => {
     for (const student of ["reference", "untouched"]) mkdirSync(join(root, "submitted", student), { recursive: true });
     cpSync(path, join(root, "submitted", "reference", basename(path)));
     writeFileSync(join(root, "submitted", "untouched", basename(path)), formatNotebook(releaseNotebook(readNotebook(path))));
+    const partial = await partialOf(basename(path, ".ipynb"));
+    if (!partial) continue;
+    partials.set(basename(path, ".ipynb"), partial);
+    mkdirSync(join(root, "submitted", "partial"), { recursive: true });
+    writeFileSync(join(root, "submitted", "partial", basename(path)), formatNotebook(applyPartial(readNotebook(path), partial)));
   }
   await autograde({ source: NOTEBOOK_DIR, submissions: join(root, "submitted"), out: join(root, "out"), jobs: 2 });
   const book = Gradebook.open(join(root, "out", "gradebook.sqlite"));
@@ -72,8 +80,18 @@ describe.each(names)("%s as an assignment", (name) => {
 
   it("its release runs to its end, every exercise failing on its stub and nothing else", () => {
     const mine = rows.filter((r) => r.student === "untouched" && r.notebook === name);
-    expect(mine.every((r) => r.points < r.max_points)).toBe(true);
+    expect(mine.filter((r) => r.points !== 0).map((r) => [r.grade_id, r.points])).toEqual([]);
     expect(submissions.find((s) => s.student === "untouched" && s.notebook === name)).toMatchObject({ status: "graded", reason: "" });
     expect(checks.get(`untouched/${name}`)!.some((c) => /not implemented yet/.test(c.reason))).toBe(true);
+  });
+});
+
+describe.each(names.filter(hasPartial))("%s, partly solved (test/course/partial/)", (name) => {
+  it("earns exactly the partial points meant for it, some check cell neither nothing nor all", () => {
+    const partial = partials.get(name)!;
+    const mine = rows.filter((r) => r.student === "partial" && r.notebook === name);
+    expect(mine.map((r) => [r.grade_id, r.points])).toEqual(mine.map((r) => [r.grade_id, partial.points[r.grade_id] ?? r.max_points]));
+    expect(mine.some((r) => r.points > 0 && r.points < r.max_points)).toBe(true);
+    expect(submissions.find((s) => s.student === "partial" && s.notebook === name)).toMatchObject({ status: "graded", reason: "" });
   });
 });
