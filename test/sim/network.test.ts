@@ -109,3 +109,70 @@ describe("SimNetwork", () => {
     expect(sim.clock.now()).toBeCloseTo(4040, 6); // 4 intervals + the last round trip
   });
 });
+
+describe("SimNetwork anycast", () => {
+  /** Two sites announcing 10.0.0.2, an echo server on each saying which site it is, and two clients: one near each site. */
+  function twoSites() {
+    const sim = new SimNetwork({ link: { latencyMs: 50 } })
+      .link("near-a", "site-a", { latencyMs: 2 }).link("near-a", "site-b", { latencyMs: 40 })
+      .link("near-b", "site-a", { latencyMs: 40 }).link("near-b", "site-b", { latencyMs: 3 });
+    sim.anycast("10.0.0.2", ["site-a", "site-b"]);
+    for (const site of ["site-a", "site-b"]) {
+      const server = sim.bindUdp({ host: site, port: 53 });
+      server.onMessage((_d, from) => server.send(new TextEncoder().encode(site), from));
+    }
+    const ask = (host: string) => {
+      const client = sim.bindUdp({ host });
+      const replies: Array<{ site: string; from: string; at: number }> = [];
+      client.onMessage((d, from) => replies.push({ site: new TextDecoder().decode(d), from: from.host, at: sim.clock.now() }));
+      const sentAt = sim.clock.now();
+      client.send(Uint8Array.of(1), { host: "10.0.0.2", port: 53 });
+      return { replies, sentAt };
+    };
+    return { sim, ask };
+  }
+
+  it("delivers to the site nearest the sender, and the reply comes from the anycast address", () => {
+    const { sim, ask } = twoSites();
+    const a = ask("near-a");
+    const b = ask("near-b");
+    sim.runSync();
+    expect(a.replies).toEqual([{ site: "site-a", from: "10.0.0.2", at: 4 }]);
+    expect(b.replies).toEqual([{ site: "site-b", from: "10.0.0.2", at: 6 }]);
+  });
+
+  it("names the site that took each datagram in the packet events", () => {
+    const { sim, ask } = twoSites();
+    const sites: Array<string | undefined> = [];
+    sim.onPacket((e) => sites.push(e.site));
+    ask("near-b");
+    sim.runSync();
+    expect(sites).toEqual(["site-b", undefined]); // the query went to site-b; the reply is ordinary unicast
+  });
+
+  it("sends a withdrawn site's senders to the next nearest, and none at all when every site is withdrawn", () => {
+    const { sim, ask } = twoSites();
+    sim.anycast("10.0.0.2", ["site-b"]);
+    const a = ask("near-a");
+    sim.runSync();
+    expect(a.replies).toEqual([{ site: "site-b", from: "10.0.0.2", at: 80 }]);
+    sim.anycast("10.0.0.2", []);
+    ask("near-a");
+    sim.runSync();
+    expect(sim.stats.unreachable).toBe(1);
+  });
+
+  it("breaks a tie in latency by the order the sites were listed", () => {
+    const sim = new SimNetwork({ link: { latencyMs: 7 } }).anycast("10.0.0.2", ["x", "y"]);
+    expect(sim.nearestSite("10.0.0.2", "anyone")).toBe("x");
+    sim.anycast("10.0.0.2", ["y", "x"]);
+    expect(sim.nearestSite("10.0.0.2", "anyone")).toBe("y");
+  });
+
+  it("refuses a site that already announces another address", () => {
+    const sim = new SimNetwork().anycast("10.0.0.2", ["x"]);
+    let code: string | undefined;
+    try { sim.anycast("10.0.0.3", ["x"]); } catch (e) { code = (e as { code?: string }).code; }
+    expect(code).toBe("BAD_ARGUMENT");
+  });
+});

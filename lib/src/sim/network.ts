@@ -27,6 +27,8 @@ export interface PacketEvent {
   /** The datagram itself, for traces that decode it. */
   data: Uint8Array;
   fate: "delivered" | "lost" | "unreachable";
+  /** Sent to an anycast address: the site that took it (see {@link SimNetwork.anycast}). */
+  site?: string;
 }
 
 const DEFAULT_LINK: Required<LinkOptions> = { latencyMs: 1, bandwidthBps: Infinity, loss: 0, jitterMs: 0 };
@@ -44,7 +46,10 @@ class SimDatagramSocket implements DatagramSocket {
   handlers: Array<(data: Uint8Array, from: Address) => void> = [];
   constructor(private readonly net: SimNetwork, readonly address: Address) {}
   send(data: Uint8Array, to: Address): void {
-    this.net.transmit(this.address, to, new Uint8Array(data));
+    // A socket at an anycast site speaks with the address the site announces, over the site's own links.
+    const announced = this.net.announcedBy(this.address.host);
+    const from = announced === undefined ? this.address : { host: announced, port: this.address.port };
+    this.net.transmit(from, to, new Uint8Array(data), this.address.host);
   }
   onMessage(handler: (data: Uint8Array, from: Address) => void): void {
     this.handlers.push(handler);
@@ -78,6 +83,9 @@ export class SimNetwork implements Network, Closable {
   /** Bound sockets by host, then port. */
   private readonly sockets = new Map<string, Map<number, SimDatagramSocket>>();
   private readonly listeners: Array<(e: PacketEvent) => void> = [];
+  /** Anycast: the sites announcing each address, and the address each site announces. */
+  private readonly anycastSites = new Map<string, string[]>();
+  private readonly siteAddress = new Map<string, string>();
   private nextPort = EPHEMERAL_FIRST;
 
   constructor(options: { seed?: number; link?: LinkOptions } = {}) {
@@ -89,6 +97,48 @@ export class SimNetwork implements Network, Closable {
   link(a: string, b: string, options: LinkOptions): this {
     for (const [from, to] of [[a, b], [b, a]]) this.linksFrom(from).set(to, { options: { ...DEFAULT_LINK, ...options }, busyUntil: 0 });
     return this;
+  }
+
+  /**
+   * Announces one address from several sites: anycast (RFC 4786), the way the 13
+   * root server addresses are served from over a thousand machines. A datagram to
+   * `address` goes to the site nearest its sender — the lowest latency from it, as
+   * routing picks the shortest path; ties go to the site listed first — where a
+   * socket bound on the site's host at the same port receives it. What that socket
+   * sends leaves with `address` as its source, so a client cannot tell the sites
+   * apart. Called again, it replaces the list: a site left out is withdrawn (taken
+   * down for maintenance, say) and its senders go to the next nearest; with no site
+   * left, datagrams to `address` are unreachable.
+   *
+   * @example
+   * sim.link("client", "site-a", { latencyMs: 2 }).link("client", "site-b", { latencyMs: 90 });
+   * sim.anycast("10.0.0.2", ["site-a", "site-b"]); // the client's queries reach site-a
+   */
+  anycast(address: string, sites: string[]): this {
+    for (const site of this.anycastSites.get(address) ?? []) this.siteAddress.delete(site);
+    for (const site of sites) {
+      const other = this.siteAddress.get(site);
+      if (other !== undefined || site === address) throw new AppLayerError("BAD_ARGUMENT", `site ${site} already announces ${other ?? "itself"}`, { site, address });
+      this.siteAddress.set(site, address);
+    }
+    this.anycastSites.set(address, [...sites]);
+    return this;
+  }
+
+  /** The anycast address a site's host announces, if it is a site. */
+  announcedBy(site: string): string | undefined {
+    return this.siteAddress.get(site);
+  }
+
+  /** The site a datagram from host `from` to anycast `address` reaches now, or undefined (none announced). */
+  nearestSite(address: string, from: string): string | undefined {
+    let best: string | undefined;
+    let bestMs = Infinity;
+    for (const site of this.anycastSites.get(address) ?? []) {
+      const ms = this.linkState(from, site).options.latencyMs;
+      if (ms < bestMs) [best, bestMs] = [site, ms];
+    }
+    return best;
   }
 
   /** Calls `listener` for every datagram sent, with its fate. */
@@ -134,9 +184,12 @@ export class SimNetwork implements Network, Closable {
   transmit(from: Address, to: Address, data: Uint8Array, via = from.host): void {
     const now = this.clock.now();
     this.stats.sent++;
-    const link = this.linkState(via, to.host);
+    // An anycast address is delivered to its nearest site, over the link to that site.
+    const site = this.anycastSites.has(to.host) ? this.nearestSite(to.host, via) : undefined;
+    const host = site ?? to.host;
+    const link = this.linkState(via, host);
     const o = link.options;
-    const event: PacketEvent = { sentAt: now, from, to, bytes: data.length, data, fate: "delivered" };
+    const event: PacketEvent = { sentAt: now, from, to, bytes: data.length, data, fate: "delivered", ...(site === undefined ? {} : { site }) };
     // Serialisation: a packet leaves once the ones before it have left (a FIFO queue).
     const departs = Math.max(now, link.busyUntil) + (Number.isFinite(o.bandwidthBps) ? (data.length * 8 * 1000) / o.bandwidthBps : 0);
     link.busyUntil = departs;
@@ -148,7 +201,7 @@ export class SimNetwork implements Network, Closable {
     const arrives = departs + o.latencyMs + (o.jitterMs > 0 ? this.rng.next() * o.jitterMs : 0);
     event.arrivesAt = arrives;
     this.clock.setTimer(() => {
-      const socket = this.sockets.get(to.host)?.get(to.port);
+      const socket = this.sockets.get(host)?.get(to.port);
       if (!socket) {
         this.stats.unreachable++;
         event.fate = "unreachable";
