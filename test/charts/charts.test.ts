@@ -77,7 +77,7 @@ describe("socket lesson charts", () => {
     const spec = arrivalOrderChart([1, 3, 2, 5, 4, 6]);
     const svg = await renderSvg(spec);
     expect(marks(svg, "point")).toBe(6);
-    expect(marks(svg, "line mark")).toBe(1);
+    expect(marks(svg, "rule mark")).toBe(1);
     expect(svg).toContain("2 of 6 arrived after a datagram sent later");
     // Told apart by shape, not colour alone: circles for in order, crosses for overtaken.
     const layers = spec.layer as Array<{ encoding: { shape?: { scale: { range: string[] } } } }>;

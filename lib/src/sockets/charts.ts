@@ -84,6 +84,8 @@ export function overtaken(arrived: number[]): number {
   return late;
 }
 
+const KINDS = ["never overtaken", "overtaken by a later datagram"];
+
 /**
  * Datagrams in the order they arrived: a dot per datagram, its number (the order it
  * was sent in) against its place in the arrival order. In order, the dots sit on the
@@ -97,7 +99,7 @@ export function arrivalOrderChart(arrived: number[], title = "The order datagram
   const rows = arrived.map((sent, i) => {
     const late = sent < highest;
     highest = Math.max(highest, sent);
-    return { arrival: i + 1, sent, kind: late ? "overtaken by a later datagram" : "in order so far" };
+    return { arrival: i + 1, sent, kind: late ? KINDS[1] : KINDS[0] };
   });
   const late = overtaken(arrived);
   const points = scatterChart(rows, {
@@ -112,13 +114,16 @@ export function arrivalOrderChart(arrived: number[], title = "The order datagram
     width: 420,
     height: 300,
   });
-  (points.encoding as Record<string, unknown>).shape = { field: "kind", type: "nominal", title: null, scale: { domain: ["in order so far", "overtaken by a later datagram"], range: ["circle", "cross"] } };
-  (points.encoding as Record<string, unknown>).color = { field: "kind", type: "nominal", title: null, scale: { domain: ["in order so far", "overtaken by a later datagram"], range: [SERIES_COLOURS[0], SERIES_COLOURS[1]] }, legend: { orient: "top-left", fillColor: "white" } };
+  // Above the plot, where it can hide no datagram.
+  const legend = { orient: "top", labelLimit: 300 };
+  (points.encoding as Record<string, unknown>).shape = { field: "kind", type: "nominal", title: null, scale: { domain: KINDS, range: ["circle", "cross"] } };
+  (points.encoding as Record<string, unknown>).color = { field: "kind", type: "nominal", title: null, scale: { domain: KINDS, range: [SERIES_COLOURS[0], SERIES_COLOURS[1]] }, legend };
   const n = Math.max(1, arrived.length);
+  // A rule, not a line: it is a reference, not data (the chart's text alternative leaves it out).
   const diagonal: VegaLiteSpec = {
-    data: { values: [{ arrival: 1, sent: 1 }, { arrival: n, sent: n }] },
-    mark: { type: "line", strokeDash: [4, 4], color: "#999", strokeWidth: 1 },
-    encoding: { x: { field: "arrival", type: "quantitative" }, y: { field: "sent", type: "quantitative" } },
+    data: { values: [{ from: 1, to: n }] },
+    mark: { type: "rule", strokeDash: [4, 4], color: "#999", strokeWidth: 1 },
+    encoding: { x: { field: "from", type: "quantitative" }, y: { field: "from", type: "quantitative" }, x2: { field: "to" }, y2: { field: "to" } },
   };
   return layer(points, diagonal);
 }
