@@ -30,6 +30,7 @@ export const ERROR_CODES = {
   IMAP_REPLY: "an IMAP server answered a command with NO or BAD",
   IMAP_PROTOCOL: "an IMAP peer broke the protocol (a malformed response)",
   POP3_REPLY: "a POP3 server answered a command with -ERR",
+  WEBMAIL: "the webmail refused what a browser asked (a failed login, a page without its form): the HTTP status says which",
   BENCODE: "bencoded data is malformed (not canonical, unsorted keys, truncated, trailing bytes)",
   TORRENT: "a .torrent file is not valid metainfo (BEP 3)",
   TRACKER: "a tracker refused an announce (failure reason) or answered with something that is not a tracker response",

@@ -92,6 +92,7 @@ export * from "./mail/limits";
 export * from "./mail/mail-server";
 export * from "./mail/mx";
 export * from "./mail/webmail";
+export * from "./mail/webmail-browser";
 export * from "./imap/limits";
 export * from "./imap/syntax";
 export * from "./imap/fetch";

@@ -9,6 +9,7 @@ import { WebmailSession, WebmailSessions } from "./webmail-sessions";
 import { LoginThrottle } from "../mailstore/login-throttle";
 import { decodeWords } from "../message/header";
 import { composeMessage, parseMessage } from "../message/message";
+import { Trace } from "../lab/trace";
 
 /**
  * Webmail: mail read and sent through a web page. The browser speaks only HTTP to
@@ -33,6 +34,13 @@ export interface WebmailOptions extends ListenOptions {
   submission: Address;
   /** The clock (ms) of sessions and the login throttle; tests move it instead of sleeping. */
   now?: () => number;
+  /**
+   * Records what the webmail says on both of its sides: each HTTP request and the
+   * status it answered (lifelines "browser HOST:PORT" and "webmail"), and the SMTP
+   * dialogue of each message it submits (its lifeline "webmail" again). Its IMAP
+   * reads are left out.
+   */
+  trace?: Trace;
 }
 
 export interface Webmail extends Closable {
@@ -94,7 +102,9 @@ export async function serveWebmail(options: WebmailOptions): Promise<Webmail> {
     res.end(html);
   };
   const redirect = (res: http.ServerResponse, to: string, cookie?: string) => {
-    res.writeHead(303, { location: to, ...(cookie ? { "set-cookie": cookie } : {}) });
+    // Set, not passed to writeHead, so that the trace can read where it points.
+    res.setHeader("location", to);
+    res.writeHead(303, cookie ? { "set-cookie": cookie } : {});
     res.end();
   };
   /** The login form, its CSRF token tied to the nonce in the webmail-login cookie (a new one if the browser has none). */
@@ -155,7 +165,7 @@ export async function serveWebmail(options: WebmailOptions): Promise<Webmail> {
         if (!to.length) return send(res, 400, page("Compose", `<p class="error">Say who the message is for.</p>`, session, options.domain));
         const message = composeMessage({ from, to, subject: form.get("subject") ?? "", text: form.get("body") ?? "" });
         try {
-          await sendMail({ server: options.submission, from, to, message, auth: { user: session.user, password: session.password } });
+          await sendMail({ server: options.submission, from, to, message, auth: { user: session.user, password: session.password }, trace: options.trace, traceName: "webmail" });
         } catch (e) {
           if (isAppLayerError(e, "MAIL_ADDRESS")) return send(res, 400, page("Not sent", `<p class="error">${escape(e.message)}</p>`, session, options.domain));
           if (!isAppLayerError(e, "SMTP_REPLY")) throw e;
@@ -213,6 +223,7 @@ export async function serveWebmail(options: WebmailOptions): Promise<Webmail> {
   }
 
   const server = http.createServer((req, res) => {
+    if (options.trace) traceExchange(options.trace, req, res);
     route(req, res).catch((e) => {
       if (!res.headersSent) send(res, isAppLayerError(e, "BAD_ARGUMENT") ? 413 : 502, page("Error", `<p class="error">${escape((e as Error).message)}</p>`, undefined, options.domain));
     });
@@ -220,4 +231,14 @@ export async function serveWebmail(options: WebmailOptions): Promise<Webmail> {
   // The TCP side is the lib's, like every other server's; node:http parses the requests.
   const service = await serveTcp("http", options, (socket) => server.emit("connection", socket));
   return { address: service.address, close: () => service.close() };
+}
+
+/** Records an HTTP request line and, once it is sent, the status that answered it (and where a redirect points). */
+function traceExchange(trace: Trace, req: http.IncomingMessage, res: http.ServerResponse): void {
+  const browser = `browser ${req.socket.remoteAddress}:${req.socket.remotePort}`;
+  trace.record(browser, "webmail", `${req.method} ${req.url}`);
+  res.once("finish", () => {
+    const location = res.getHeader("location");
+    trace.record("webmail", browser, `${res.statusCode} ${res.statusMessage}${location ? ` → ${location}` : ""}`);
+  });
 }

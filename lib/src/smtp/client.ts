@@ -52,7 +52,7 @@ export class SmtpClient implements Closable {
   private readonly them: string;
   private heloName = "localhost";
 
-  private constructor(private readonly options: CallOptions & { server: Address; trace?: Trace }) {
+  private constructor(private readonly options: CallOptions & { server: Address; trace?: Trace; traceName?: string }) {
     this.them = `server ${formatAddress(options.server)}`;
   }
 
@@ -74,12 +74,13 @@ export class SmtpClient implements Closable {
   }
 
   /** Connects and reads the 220 greeting. */
-  static async connect(options: CallOptions & { server: Address; trace?: Trace }): Promise<SmtpClient> {
+  static async connect(options: CallOptions & { server: Address; trace?: Trace; traceName?: string }): Promise<SmtpClient> {
     const client = new SmtpClient(options);
     const greeting = client.next();
     greeting.catch(() => undefined);
     client.channel = await Channel.connect("SMTP", options, (chunk) => client.receive(chunk), (e) => client.fail(e));
-    client.me = `client ${client.channel.local}`;
+    // Its lifeline in the trace: a program that is also something else (a webmail) names itself.
+    client.me = options.traceName ?? `client ${client.channel.local}`;
     client.greeting = expectReply(await withDeadline("SMTP greeting", { timeoutMs: 5000, ...options }, () => greeting), "the greeting");
     return client;
   }
@@ -242,6 +243,8 @@ function checkEnvelope(envelope: { from: string; to: string[] }): void {
  */
 export async function sendMail(options: CallOptions & {
   server: Address; from: string; to: string[]; message: Uint8Array | string; helo?: string; auth?: { user: string; password: string }; trace?: Trace; eightBit?: boolean;
+  /** The client's lifeline in `trace` (default "client HOST:PORT"). */
+  traceName?: string;
   /** Use STARTTLS: "if-offered" (the default, as mail software does), "always" (fail without it), or "never". */
   starttls?: "if-offered" | "always" | "never";
 }): Promise<{ reply: SmtpReply; refused: Array<{ to: string; reply: SmtpReply }> }> {
