@@ -12,16 +12,17 @@
 import { ChildProcess, execFile, spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { simulateLoad, syntheticWorld } from "../lib/src/dns/load";
-import { worldHintsText } from "../lib/src/dns/world";
-import { Authority } from "../lib/src/dns/authority";
-import { respond } from "../lib/src/dns/server";
-import { DnsMessage, encodeMessage } from "../lib/src/dns/codec";
-import { amplificationOf, floodQuery } from "../lib/src/dns/amplification";
+import { simulateLoad } from "../lib/src/dns/world/load";
+import { syntheticWorld } from "../lib/src/dns/world/synthetic";
+import { worldHintsText } from "../lib/src/dns/world/textbook";
+import { Authority } from "../lib/src/dns/authoritative/authority";
+import { respond } from "../lib/src/dns/authoritative/server";
+import { DnsMessage, encodeMessage } from "../lib/src/dns/wire/codec";
+import { amplificationOf, floodQuery } from "../lib/src/dns/attacks/amplification";
 import { generateZoneKey } from "../lib/src/dns/dnssec/keys";
 import { signZone } from "../lib/src/dns/dnssec/sign";
-import { formatRecord } from "../lib/src/dns/records";
-import { parseZone } from "../lib/src/dns/zone";
+import { formatRecord } from "../lib/src/dns/wire/records";
+import { parseZone } from "../lib/src/dns/wire/zone";
 import { scratchDir } from "../lib/src/lab/scratch";
 import { Peer, ready, startNamed, startNsd, startUnbound, stopPeers } from "../test/interop/dns-peers";
 

@@ -4,7 +4,7 @@
  * Usage: node --import tsx bench/dns2-server.ts ZONEFILE ORIGIN PORT
  */
 import { readFileSync } from "node:fs";
-import { parseZone } from "../lib/src/dns/zone";
+import { parseZone } from "../lib/src/dns/wire/zone";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const dns2 = require("dns2");

@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { join } from "node:path";
 import { NOTEBOOK_DIR, readCells, sourceOf } from "../scripts/notebooks";
-import { raceOdds } from "../lib/src/dns/poisoning";
+import { raceOdds } from "../lib/src/dns/attacks/poisoning";
 
 /** The one cell of a lesson whose source contains `text`. */
 function cellWith(lesson: string, text: string): string {

@@ -3,13 +3,13 @@ import fc from "fast-check";
 import * as dnsPacket from "dns-packet";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { decodeMessage } from "../../lib/src/dns/codec";
-import { compressMessage } from "../../lib/src/dns/compress";
-import { decodeUpdate } from "../../lib/src/dns/update";
-import { Authority } from "../../lib/src/dns/authority";
-import { respond } from "../../lib/src/dns/server";
-import { PacketCache } from "../../lib/src/dns/packet-cache";
-import { parseZone } from "../../lib/src/dns/zone";
+import { decodeMessage } from "../../lib/src/dns/wire/codec";
+import { compressMessage } from "../../lib/src/dns/wire/compress";
+import { decodeUpdate } from "../../lib/src/dns/authoritative/update";
+import { Authority } from "../../lib/src/dns/authoritative/authority";
+import { respond } from "../../lib/src/dns/authoritative/server";
+import { PacketCache } from "../../lib/src/dns/authoritative/packet-cache";
+import { parseZone } from "../../lib/src/dns/wire/zone";
 import { inputsFrom } from "../mutate";
 import { dnsName, expect, refusesCleanly, ROOT, Target } from "./contract";
 
@@ -49,7 +49,7 @@ const umass = () => (authority ??= new Authority([parseZone(readFileSync(join(RO
 export const dnsMessage: Target = {
   name: "dns-message",
   what: "DNS message decoding (RFC 1035 §4), name compression, and the authoritative server's edge: decode, answer, encode, truncate",
-  files: ["dns/codec.ts", "dns/compress.ts", "dns/transport.ts", "dns/server.ts", "dns/authority.ts", "dns/packet-cache.ts", "dns/update.ts", "dns/cookie.ts"],
+  files: ["dns/wire/codec.ts", "dns/wire/compress.ts", "dns/transport/endpoint.ts", "dns/authoritative/server.ts", "dns/authoritative/authority.ts", "dns/authoritative/packet-cache.ts", "dns/authoritative/update.ts", "dns/transport/cookie.ts"],
   inputs: (seeds) => inputsFrom(seeds, messageArb(recordArb)),
   check(input) {
     const decoded = refusesCleanly(() => decodeMessage(input), ["DNS_FORMAT"]);

@@ -1,9 +1,9 @@
 /** The "dnssec-records" fuzz target. */
 import fc from "fast-check";
 import * as dnsPacket from "dns-packet";
-import { intake } from "../../lib/src/dns/transport";
+import { intake } from "../../lib/src/dns/transport/endpoint";
 import { malformedDnssec } from "../../lib/src/dns/dnssec/wellformed";
-import { parseNsec3param } from "../../lib/src/dns/dnssec/nsec3";
+import { parseNsec3param } from "../../lib/src/dns/wire/nsec3-rdata";
 import { inputsFrom } from "../mutate";
 import { dnsName, refusesCleanly, Target } from "./contract";
 import { messageArb } from "./dns-message";
@@ -20,7 +20,7 @@ const dnssecRdata = fc.oneof(
 export const dnssecRecords: Target = {
   name: "dnssec-records",
   what: "DNSSEC records in messages (RFC 4034, RFC 5155): DNSKEY, RRSIG, DS, NSEC, NSEC3, NSEC3PARAM, and the FORMERR checks",
-  files: ["dns/dnssec/wellformed.ts", "dns/dnssec/nsec3.ts", "dns/transport.ts"],
+  files: ["dns/dnssec/wellformed.ts", "dns/wire/nsec3-rdata.ts", "dns/transport/endpoint.ts"],
   inputs: (seeds) => inputsFrom(seeds, messageArb(dnssecRdata)),
   check(input) {
     const got = refusesCleanly(() => intake(input), []);

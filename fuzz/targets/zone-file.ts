@@ -1,6 +1,6 @@
 /** The "zone-file" fuzz target. */
 import fc from "fast-check";
-import { parseZone } from "../../lib/src/dns/zone";
+import { parseZone } from "../../lib/src/dns/wire/zone";
 import { inputsFrom } from "../mutate";
 import { dnsName, refusesCleanly, Target, text, word } from "./contract";
 
@@ -16,7 +16,7 @@ const zoneLine = fc.oneof(
 export const zoneFile: Target = {
   name: "zone-file",
   what: "master files (RFC 1035 §5): directives, TTLs, parentheses, quoting, every record type the lessons use",
-  files: ["dns/zone.ts", "dns/records.ts"],
+  files: ["dns/wire/zone.ts", "dns/wire/records.ts"],
   inputs: (seeds) => inputsFrom(seeds, text(fc.array(zoneLine, { minLength: 1, maxLength: 12 }), fc.constant("\n"))),
   check(input) {
     refusesCleanly(() => parseZone(input.toString("utf8"), { origin: "umass.edu." }), ["ZONE_SYNTAX", "DNS_NAME"]);

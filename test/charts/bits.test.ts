@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { bitLayoutChart, placeFields } from "../../lib/src/charts/bits";
 import { chartText } from "../../lib/src/charts/describe";
 import { renderSvg } from "../../lib/src/charts/render";
-import { HEADER_FLAG_BITS } from "../../lib/src/dns/annotate";
+import { HEADER_FLAG_BITS } from "../../lib/src/dns/wire/annotate";
 import { isAppLayerError } from "../../lib/src/errors";
 
 const byName = (bytes: number[]) => Object.fromEntries(placeFields(HEADER_FLAG_BITS, 16, Uint8Array.from(bytes)).map((f) => [f.name, [f.binary, f.value]]));

@@ -11,8 +11,8 @@ import { htmlFrame } from "../../lib/src/charts/display";
 import { stepSvg } from "../../lib/src/charts/steps";
 import { sequenceDiagram } from "../../lib/src/charts/sequence";
 import { Trace } from "../../lib/src/lab/trace";
-import { hourlyLoadChart, stalenessChart, ttlSweepChart } from "../../lib/src/dns/charts";
-import { chainDiagram, outageChart, poisoningOverTimeChart, raceChart } from "../../lib/src/dns/security-charts";
+import { hourlyLoadChart, stalenessChart, ttlSweepChart } from "../../lib/src/dns/charts/load";
+import { chainDiagram, outageChart, poisoningOverTimeChart, raceChart } from "../../lib/src/dns/charts/security";
 import { rarestCopiesChart } from "../../lib/src/p2p/charts";
 import { SwarmResult } from "../../lib/src/p2p/swarm";
 

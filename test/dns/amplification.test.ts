@@ -3,13 +3,13 @@
  * is many times its query, RSA more than ECDSA; minimal ANY keeps ANY small.
  */
 import { describe, expect, it } from "vitest";
-import { Authority } from "../../lib/src/dns/authority";
-import { amplificationOf, floodQuery } from "../../lib/src/dns/amplification";
+import { Authority } from "../../lib/src/dns/authoritative/authority";
+import { amplificationOf, floodQuery } from "../../lib/src/dns/attacks/amplification";
 import { generateZoneKey } from "../../lib/src/dns/dnssec/keys";
 import { signZone } from "../../lib/src/dns/dnssec/sign";
-import { formatRecord } from "../../lib/src/dns/records";
-import { parseZone } from "../../lib/src/dns/zone";
-import { encodeMessage } from "../../lib/src/dns/codec";
+import { formatRecord } from "../../lib/src/dns/wire/records";
+import { parseZone } from "../../lib/src/dns/wire/zone";
+import { encodeMessage } from "../../lib/src/dns/wire/codec";
 
 const ZONE = `$ORIGIN example.test.\n$TTL 3600\n@ SOA ns hostmaster 1 7200 3600 604800 300\n@ NS ns\nns A 127.0.0.9\nwww A 127.0.0.10\ntxt TXT "${"x".repeat(200)}" "${"y".repeat(200)}"\n`;
 const signed = (algorithm: 8 | 13) => new Authority([parseZone(signZone(parseZone(ZONE).records(), { origin: "example.test.", ksk: generateZoneKey(algorithm, { ksk: true }), zsk: generateZoneKey(algorithm) }).map(formatRecord).join("\n"))]);

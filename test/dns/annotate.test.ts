@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { annotateMessage } from "../../lib/src/dns/annotate";
-import { decodeMessage } from "../../lib/src/dns/codec";
+import { annotateMessage } from "../../lib/src/dns/wire/annotate";
+import { decodeMessage } from "../../lib/src/dns/wire/codec";
 import { annotatedHexdump } from "../../lib/src/lab/hexdump";
 import { FIXTURES } from "./fixtures";
 

@@ -5,9 +5,10 @@
  * and without RRL; DDoS on the root and on a TLD.
  */
 import { describe, expect, it } from "vitest";
-import { kaminskyRace, raceOdds } from "../../lib/src/dns/poisoning";
-import { reflectionFlood } from "../../lib/src/dns/flood";
-import { simulateLoad, syntheticWorld } from "../../lib/src/dns/load";
+import { kaminskyRace, raceOdds } from "../../lib/src/dns/attacks/poisoning";
+import { reflectionFlood } from "../../lib/src/dns/attacks/flood";
+import { simulateLoad } from "../../lib/src/dns/world/load";
+import { syntheticWorld } from "../../lib/src/dns/world/synthetic";
 
 /** True when `wins` of `n` is within 4 standard deviations of n·p (plus 2 for small counts). */
 const plausible = (wins: number, n: number, p: number) => Math.abs(wins - n * p) <= 4 * Math.sqrt(n * p * (1 - p)) + 2;

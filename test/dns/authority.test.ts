@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { Authority } from "../../lib/src/dns/authority";
-import { DnsMessage, FLAGS, RCODES } from "../../lib/src/dns/codec";
-import { rrTuple } from "../../lib/src/dns/records";
+import { Authority } from "../../lib/src/dns/authoritative/authority";
+import { DnsMessage, FLAGS, RCODES } from "../../lib/src/dns/wire/codec";
+import { rrTuple } from "../../lib/src/dns/wire/records";
 import { fixtureZone } from "./fixtures";
 
 const auth = new Authority([fixtureZone("umass.edu.zone"), fixtureZone("lessons.test.zone"), fixtureZone("1.0.127.in-addr.arpa.zone")]);

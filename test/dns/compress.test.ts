@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { compressMessage, MAX_POINTER_OFFSET } from "../../lib/src/dns/compress";
-import { DnsMessage, decodeMessage, encodeMessage } from "../../lib/src/dns/codec";
-import { Authority } from "../../lib/src/dns/authority";
-import { respond } from "../../lib/src/dns/server";
+import { compressMessage, MAX_POINTER_OFFSET } from "../../lib/src/dns/wire/compress";
+import { DnsMessage, decodeMessage, encodeMessage } from "../../lib/src/dns/wire/codec";
+import { Authority } from "../../lib/src/dns/authoritative/authority";
+import { respond } from "../../lib/src/dns/authoritative/server";
 import { isAppLayerError } from "../../lib/src/errors";
 import { FIXTURES, fixtureZone } from "./fixtures";
 

@@ -5,10 +5,10 @@
  */
 import { describe, expect, it } from "vitest";
 import * as dgram from "node:dgram";
-import { serverCookie, siphash24 } from "../../lib/src/dns/cookie";
-import { serveDns } from "../../lib/src/dns/server";
-import { parseZone } from "../../lib/src/dns/zone";
-import { decodeMessage, encodeMessage, rcodeOf } from "../../lib/src/dns/codec";
+import { serverCookie, siphash24 } from "../../lib/src/dns/transport/cookie";
+import { serveDns } from "../../lib/src/dns/authoritative/server";
+import { parseZone } from "../../lib/src/dns/wire/zone";
+import { decodeMessage, encodeMessage, rcodeOf } from "../../lib/src/dns/wire/codec";
 import { run } from "../helpers";
 
 const KEY = Buffer.from(Array.from({ length: 16 }, (_, i) => i));

@@ -10,21 +10,20 @@
  * resolver keeps that proof with the cached answer, and asks again once it expires.
  */
 import { describe, expect, it } from "vitest";
-import { Authority } from "../../lib/src/dns/authority";
-import { DO_BIT, DnsMessage, DnsRecord } from "../../lib/src/dns/codec";
+import { Authority } from "../../lib/src/dns/authoritative/authority";
+import { DO_BIT, DnsMessage, DnsRecord } from "../../lib/src/dns/wire/codec";
 import { ChainValidator, ChainLookupResult } from "../../lib/src/dns/dnssec/chain";
 import { dsFromDnskey, generateZoneKey } from "../../lib/src/dns/dnssec/keys";
 import { signZone } from "../../lib/src/dns/dnssec/sign";
-import { signHierarchy } from "../../lib/src/dns/dnssec/world";
+import { signHierarchy } from "../../lib/src/dns/world/signed";
 import { proveNodata } from "../../lib/src/dns/dnssec/denial";
-import { Zone, parseZone } from "../../lib/src/dns/zone";
-import { worldSpec } from "../../lib/src/dns/world";
-import { Resolver } from "../../lib/src/dns/resolver";
-import { serveDns } from "../../lib/src/dns/server";
+import { Zone, parseZone, parseRecords } from "../../lib/src/dns/wire/zone";
+import { worldSpec } from "../../lib/src/dns/world/textbook";
+import { Resolver } from "../../lib/src/dns/resolver/resolver";
+import { serveDns } from "../../lib/src/dns/authoritative/server";
 import { SimNetwork } from "../../lib/src/sim/network";
 import { sleep } from "../../lib/src/net/clock";
-import { formatRecord } from "../../lib/src/dns/records";
-import { parseRecords } from "../../lib/src/dns/zone";
+import { formatRecord } from "../../lib/src/dns/wire/records";
 import { fixtureZone } from "./fixtures";
 
 const ORIGIN = "wild.test.";

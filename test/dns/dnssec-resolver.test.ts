@@ -6,10 +6,10 @@
  * Extended DNS Error. And 0x20: a reply must echo the question's letter case.
  */
 import { describe, expect, it } from "vitest";
-import { DnsRecord, FLAGS, encodeMessage } from "../../lib/src/dns/codec";
-import { exchange, forgeryCheck } from "../../lib/src/dns/client";
-import { Resolver } from "../../lib/src/dns/resolver";
-import { startWorld } from "../../lib/src/dns/world";
+import { DnsRecord, FLAGS, encodeMessage } from "../../lib/src/dns/wire/codec";
+import { exchange, forgeryCheck } from "../../lib/src/dns/transport/client";
+import { Resolver } from "../../lib/src/dns/resolver/resolver";
+import { startWorld } from "../../lib/src/dns/world/textbook";
 import { SimNetwork } from "../../lib/src/sim/network";
 
 async function signedWorld() {

@@ -11,10 +11,11 @@ import { join } from "node:path";
 import { canonicalRrset, compareNames, labelCount } from "../../lib/src/dns/dnssec/canonical";
 import { DnssecAlgorithm, generateZoneKey } from "../../lib/src/dns/dnssec/keys";
 import { signZone } from "../../lib/src/dns/dnssec/sign";
-import { base32hex, fromBase32hex, nsec3Hash } from "../../lib/src/dns/dnssec/nsec3";
-import { formatRecord } from "../../lib/src/dns/records";
-import { parseZone } from "../../lib/src/dns/zone";
-import { DnsRecord } from "../../lib/src/dns/codec";
+import { base32hex, fromBase32hex } from "../../lib/src/dns/wire/nsec3-rdata";
+import { nsec3Hash } from "../../lib/src/dns/dnssec/nsec3";
+import { formatRecord } from "../../lib/src/dns/wire/records";
+import { parseZone } from "../../lib/src/dns/wire/zone";
+import { DnsRecord } from "../../lib/src/dns/wire/codec";
 import { CLI, run } from "../helpers";
 
 const ZONE = `$ORIGIN example.test.

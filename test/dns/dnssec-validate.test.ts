@@ -7,8 +7,8 @@ import { describe, expect, it } from "vitest";
 import { Dnskey, Ds, dsFromDnskey, generateZoneKey } from "../../lib/src/dns/dnssec/keys";
 import { signZone } from "../../lib/src/dns/dnssec/sign";
 import { publicKeyOf, rrsetOf, rrsigsOf, serialLte, validateRrset, validateZoneKeys } from "../../lib/src/dns/dnssec/validate";
-import { parseRecords, parseZone } from "../../lib/src/dns/zone";
-import { DnsRecord } from "../../lib/src/dns/codec";
+import { parseRecords, parseZone } from "../../lib/src/dns/wire/zone";
+import { DnsRecord } from "../../lib/src/dns/wire/codec";
 import { run } from "../helpers";
 import { signWithBind } from "../interop/dns-peers";
 

@@ -5,8 +5,8 @@
  */
 import { describe, expect, it } from "vitest";
 import dgram from "node:dgram";
-import { decodeMessage, encodeMessage, rcodeOf } from "../../lib/src/dns/codec";
-import { serveDns } from "../../lib/src/dns/server";
+import { decodeMessage, encodeMessage, rcodeOf } from "../../lib/src/dns/wire/codec";
+import { serveDns } from "../../lib/src/dns/authoritative/server";
 import { fixtureZone } from "./fixtures";
 
 /** A query for www.umass.edu A whose additional section holds one record of `type` with raw `rdata`. */

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { parseZone, Zone } from "../../lib/src/dns/zone";
+import { parseZone, Zone } from "../../lib/src/dns/wire/zone";
 
 export const FIXTURES = join(__dirname, "..", "fixtures", "dns");
 

@@ -7,10 +7,10 @@ import { describe, expect, it } from "vitest";
 import { SimNetwork } from "../../lib/src/sim/network";
 import { Clock, realClock, sleep } from "../../lib/src/net/clock";
 import { VirtualClock } from "../../lib/src/sim/clock";
-import { startWorld, WORLD_RESOLVER_ADDRESS } from "../../lib/src/dns/world";
-import { exchange } from "../../lib/src/dns/client";
-import { DnsMessage, FLAGS, encodeMessage } from "../../lib/src/dns/codec";
-import { MessageCache } from "../../lib/src/dns/message-cache";
+import { startWorld, WORLD_RESOLVER_ADDRESS } from "../../lib/src/dns/world/textbook";
+import { exchange } from "../../lib/src/dns/transport/client";
+import { DnsMessage, FLAGS, encodeMessage } from "../../lib/src/dns/wire/codec";
+import { MessageCache } from "../../lib/src/dns/resolver/message-cache";
 
 const reply = (ttl: number) =>
   encodeMessage({

@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { FLAGS, encodeMessage } from "../../lib/src/dns/codec";
-import { queryKey, replyTo } from "../../lib/src/dns/reply-cache";
+import { FLAGS, encodeMessage, queryKey, replyTo } from "../../lib/src/dns/wire/codec";
 
 const query = (id: number, flags: number, name = "gaia.cs.umass.edu") => encodeMessage({ id, type: "query", flags, questions: [{ name, type: "A", class: "IN" }] });
 

@@ -7,10 +7,10 @@
  */
 import { describe, expect, it } from "vitest";
 import * as dgram from "node:dgram";
-import { MAX_RRL_BUCKETS, ResponseRateLimiter } from "../../lib/src/dns/rrl";
-import { serveDns } from "../../lib/src/dns/server";
-import { parseZone } from "../../lib/src/dns/zone";
-import { encodeMessage, decodeMessage, FLAGS } from "../../lib/src/dns/codec";
+import { MAX_RRL_BUCKETS, ResponseRateLimiter } from "../../lib/src/dns/authoritative/rrl";
+import { serveDns } from "../../lib/src/dns/authoritative/server";
+import { parseZone } from "../../lib/src/dns/wire/zone";
+import { encodeMessage, decodeMessage, FLAGS } from "../../lib/src/dns/wire/codec";
 import { run } from "../helpers";
 
 const ZONE = parseZone("$ORIGIN example.test.\n$TTL 60\n@ SOA ns hostmaster 1 7200 3600 604800 60\n@ NS ns\nns A 127.0.0.9\nwww A 127.0.0.10\n");

@@ -5,14 +5,14 @@
  * signed: the signature covers the SRV target in lower case (RFC 4034 §6.2).
  */
 import { describe, expect, it } from "vitest";
-import { DnsMessage, DnsRecord, decodeMessage, encodeMessage } from "../../lib/src/dns/codec";
+import { DnsMessage, DnsRecord, decodeMessage, encodeMessage } from "../../lib/src/dns/wire/codec";
 import { canonicalRdata } from "../../lib/src/dns/dnssec/canonical";
 import { generateZoneKey } from "../../lib/src/dns/dnssec/keys";
 import { signZone } from "../../lib/src/dns/dnssec/sign";
 import { rrsetOf, rrsigsOf, validateRrset } from "../../lib/src/dns/dnssec/validate";
-import { MAX_CAA_TAG_LENGTH } from "../../lib/src/dns/limits";
-import { rrTuple } from "../../lib/src/dns/records";
-import { parseZone } from "../../lib/src/dns/zone";
+import { MAX_CAA_TAG_LENGTH } from "../../lib/src/dns/wire/limits";
+import { rrTuple } from "../../lib/src/dns/wire/records";
+import { parseZone } from "../../lib/src/dns/wire/zone";
 import { isAppLayerError } from "../../lib/src/errors";
 import { fixtureZone } from "./fixtures";
 

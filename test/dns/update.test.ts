@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { applyUpdate, decodeUpdate, encodeUpdate, isUpdate, sendUpdate, UpdateMessage, UpdateRecord } from "../../lib/src/dns/update";
+import { applyUpdate, decodeUpdate, encodeUpdate, isUpdate, sendUpdate, UpdateMessage, UpdateRecord } from "../../lib/src/dns/authoritative/update";
 import { SimNetwork } from "../../lib/src/sim/network";
-import { startWorld } from "../../lib/src/dns/world";
-import { rrTuple } from "../../lib/src/dns/records";
+import { startWorld } from "../../lib/src/dns/world/textbook";
+import { rrTuple } from "../../lib/src/dns/wire/records";
 import { isAppLayerError } from "../../lib/src/errors";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";

@@ -6,10 +6,10 @@
  * followed. The zone (fixtures/dns/wild.test.zone) is also the signed tests' (dnssec-proofs).
  */
 import { describe, expect, it } from "vitest";
-import { Authority } from "../../lib/src/dns/authority";
-import { DnsMessage, FLAGS } from "../../lib/src/dns/codec";
-import { rrTuple } from "../../lib/src/dns/records";
-import { closestEncloser, nextCloser, sourceOfSynthesis } from "../../lib/src/dns/wildcard";
+import { Authority } from "../../lib/src/dns/authoritative/authority";
+import { DnsMessage, FLAGS } from "../../lib/src/dns/wire/codec";
+import { rrTuple } from "../../lib/src/dns/wire/records";
+import { closestEncloser, nextCloser, sourceOfSynthesis } from "../../lib/src/dns/wire/wildcard";
 import { fixtureZone } from "./fixtures";
 
 const zone = fixtureZone("wild.test.zone");

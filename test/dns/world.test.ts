@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { SimNetwork } from "../../lib/src/sim/network";
-import { linkWorld, startWorld, traceWorld, worldSpec, WORLD_RESOLVER_ADDRESS } from "../../lib/src/dns/world";
-import { exchange, lookup } from "../../lib/src/dns/client";
-import { rrTuple } from "../../lib/src/dns/records";
-import { parseZone } from "../../lib/src/dns/zone";
-import { rcodeOf } from "../../lib/src/dns/codec";
+import { linkWorld, startWorld, traceWorld, worldSpec, WORLD_RESOLVER_ADDRESS } from "../../lib/src/dns/world/textbook";
+import { exchange, lookup } from "../../lib/src/dns/transport/client";
+import { rrTuple } from "../../lib/src/dns/wire/records";
+import { parseZone } from "../../lib/src/dns/wire/zone";
+import { rcodeOf } from "../../lib/src/dns/wire/codec";
 
 describe("the DNS world", () => {
   it("has zones that all parse, two roots, and the com, edu and org TLDs", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { parseZone } from "../../lib/src/dns/zone";
-import { formatRecord, rrTuple } from "../../lib/src/dns/records";
+import { parseZone } from "../../lib/src/dns/wire/zone";
+import { formatRecord, rrTuple } from "../../lib/src/dns/wire/records";
 import { isAppLayerError } from "../../lib/src/errors";
 import { fixtureZone } from "./fixtures";
 

@@ -7,12 +7,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as net from "node:net";
-import { Resolver } from "../../lib/src/dns/resolver";
-import { serveDns, DnsServer } from "../../lib/src/dns/server";
-import { parseRecords } from "../../lib/src/dns/zone";
-import { exchange } from "../../lib/src/dns/client";
-import { rcodeOf, DnsMessage, FLAGS } from "../../lib/src/dns/codec";
-import { rrTuple } from "../../lib/src/dns/records";
+import { Resolver } from "../../lib/src/dns/resolver/resolver";
+import { serveDns, DnsServer } from "../../lib/src/dns/authoritative/server";
+import { parseRecords } from "../../lib/src/dns/wire/zone";
+import { exchange } from "../../lib/src/dns/transport/client";
+import { rcodeOf, DnsMessage, FLAGS } from "../../lib/src/dns/wire/codec";
+import { rrTuple } from "../../lib/src/dns/wire/records";
 import { FIXTURES, fixtureZone } from "../dns/fixtures";
 import { startRealHierarchy } from "./dns-peers";
 

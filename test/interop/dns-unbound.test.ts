@@ -12,8 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startWorld, World, worldHintsText } from "../../lib/src/dns/world";
-import { formatRecord } from "../../lib/src/dns/records";
+import { startWorld, World, worldHintsText } from "../../lib/src/dns/world/textbook";
+import { formatRecord } from "../../lib/src/dns/wire/records";
 import { run } from "../helpers";
 import { dnsviz, startUnbound } from "./dns-peers";
 

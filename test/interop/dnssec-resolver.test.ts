@@ -10,8 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Resolver } from "../../lib/src/dns/resolver";
-import { parseRecords } from "../../lib/src/dns/zone";
+import { Resolver } from "../../lib/src/dns/resolver/resolver";
+import { parseRecords } from "../../lib/src/dns/wire/zone";
 import { freePort, run } from "../helpers";
 import { Peer, ensureLoopbackAlias, ready, signWithBind, startNamed, startNsd, stopPeers } from "./dns-peers";
 

@@ -11,9 +11,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { generateZoneKey } from "../../lib/src/dns/dnssec/keys";
 import { signZone } from "../../lib/src/dns/dnssec/sign";
-import { formatRecord } from "../../lib/src/dns/records";
-import { DnsServer, serveDns } from "../../lib/src/dns/server";
-import { parseZone } from "../../lib/src/dns/zone";
+import { formatRecord } from "../../lib/src/dns/wire/records";
+import { DnsServer, serveDns } from "../../lib/src/dns/authoritative/server";
+import { parseZone } from "../../lib/src/dns/wire/zone";
 import { signWithBind } from "./dns-peers";
 
 const ORIGIN = "example.test.";

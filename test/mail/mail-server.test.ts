@@ -7,7 +7,7 @@ import { startMailServer } from "../../lib/src/mail/mail-server";
 import { dnsMx } from "../../lib/src/mail/mx";
 import { sendMail } from "../../lib/src/smtp/client";
 import { DeliveryEvent, OutgoingQueue, staticMx } from "../../lib/src/smtp/queue";
-import { startWorld } from "../../lib/src/dns/world";
+import { startWorld } from "../../lib/src/dns/world/textbook";
 import { composeMessage } from "../../lib/src/message/message";
 import { isAppLayerError } from "../../lib/src/errors";
 import { ImapClient } from "../../lib/src/imap/client";

@@ -1,19 +1,18 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { basename } from "node:path";
 import { formatAddress, parseAddress } from "../net/address";
-import { serveDns } from "../dns/server";
-import { parseRecords, parseZone } from "../dns/zone";
-import { Resolver, serveResolver } from "../dns/resolver";
-import { exchange } from "../dns/client";
-import { formatMessage, formatRecord } from "../dns/records";
-import { describeWorld, startWorld, worldHintsText } from "../dns/world";
-import { writeFileSync } from "node:fs";
+import { serveDns } from "../dns/authoritative/server";
+import { parseRecords, parseZone } from "../dns/wire/zone";
+import { Resolver, serveResolver } from "../dns/resolver/resolver";
+import { exchange } from "../dns/transport/client";
+import { formatMessage, formatRecord } from "../dns/wire/records";
+import { describeWorld, startWorld, worldHintsText } from "../dns/world/textbook";
 import { Command, intOption, portOption, serveUntilSignalled } from "./command";
 import { AppLayerError } from "../errors";
 import { DNSSEC_ALGORITHMS, DnssecAlgorithm, dsFromDnskey } from "../dns/dnssec/keys";
 import { zoneKeys } from "../dns/dnssec/keyfiles";
 import { signZone } from "../dns/dnssec/sign";
-import { DnsRecord, rcodeOf } from "../dns/codec";
+import { DnsRecord, rcodeOf } from "../dns/wire/codec";
 import { ChainValidator, EDE_CODES, Verdict, trustAnchorFrom } from "../dns/dnssec/chain";
 
 /** A signature time: YYYYMMDDHHmmSS (UTC, as dnssec-signzone takes it) or +SECONDS from now. */

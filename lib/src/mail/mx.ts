@@ -1,6 +1,6 @@
 import { Address } from "../net/address";
 import { Network } from "../net/network";
-import { lookup } from "../dns/client";
+import { lookup } from "../dns/transport/client";
 import { MxLookup } from "../smtp/queue";
 
 /**

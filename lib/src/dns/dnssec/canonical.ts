@@ -1,5 +1,5 @@
-import { DnsRecord } from "../codec";
-import { canonicalName } from "./keys";
+import { DnsRecord } from "../wire/codec";
+import { AppLayerError } from "../../errors";
 
 /**
  * DNSSEC's canonical forms (RFC 4034 §6): what a signature covers must be the same
@@ -22,6 +22,24 @@ function canonicalData(rr: DnsRecord): unknown {
   const copy = { ...(data as Record<string, unknown>) };
   for (const f of fields) copy[f] = String(copy[f]).toLowerCase();
   return copy;
+}
+
+/**
+ * A domain name in canonical wire form (RFC 4034 §6.2): uncompressed labels,
+ * ASCII letters lowercased, the root label last.
+ */
+export function canonicalName(name: string): Buffer {
+  const labels = name.replace(/\.$/, "").split(".").filter((l) => l.length > 0);
+  const parts: Buffer[] = [];
+  for (const label of labels) {
+    const bytes = Buffer.from(label.toLowerCase(), "latin1");
+    if (bytes.length > 63) throw new AppLayerError("DNS_NAME", `label "${label}" is over 63 octets`);
+    parts.push(Buffer.from([bytes.length]), bytes);
+  }
+  parts.push(Buffer.from([0]));
+  const wire = Buffer.concat(parts);
+  if (wire.length > 255) throw new AppLayerError("DNS_NAME", `"${name}" is over 255 octets`);
+  return wire;
 }
 
 /** A record's RDATA in canonical wire form (names uncompressed, lowercased where §6.2 says). */

@@ -1,8 +1,8 @@
 import { Clock, realClock } from "../../net/clock";
 import { AppLayerError } from "../../errors";
-import { DnsRecord, canonical, isInZone } from "../codec";
-import { fqdn } from "../records";
-import { MAX_CACHE_ENTRIES } from "../limits";
+import { DnsRecord, canonical, isInZone } from "../wire/codec";
+import { fqdn } from "../wire/records";
+import { MAX_CACHE_ENTRIES } from "../wire/limits";
 import { Dnskey, Ds, dsFromDnskey, keyTag } from "./keys";
 import { Rrsig } from "./sign";
 import { Proof, proveNoCloserName, proveNoDs, proveNodata, proveNxdomain } from "./denial";

@@ -1,8 +1,9 @@
-import { DnsRecord, isInZone } from "../codec";
-import { fqdn } from "../records";
-import { MAX_NSEC3_ITERATIONS } from "../limits";
+import { DnsRecord, isInZone } from "../wire/codec";
+import { fqdn } from "../wire/records";
+import { MAX_NSEC3_ITERATIONS } from "../wire/limits";
 import { compareNames } from "./canonical";
-import { Nsec3, nsec3Covers, nsec3Hash, nsec3Matches } from "./nsec3";
+import { Nsec3 } from "../wire/nsec3-rdata";
+import { nsec3Covers, nsec3Hash, nsec3Matches } from "./nsec3";
 
 /**
  * Authenticated denial of existence (RFC 4035 §5.4, RFC 5155 §8): given NSEC or

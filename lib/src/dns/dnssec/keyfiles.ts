@@ -1,9 +1,9 @@
 import { createPrivateKey } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { DnsRecord } from "../codec";
-import { fqdn, formatRecord } from "../records";
-import { parseRecords } from "../zone";
+import { DnsRecord } from "../wire/codec";
+import { fqdn, formatRecord } from "../wire/records";
+import { parseRecords } from "../wire/zone";
 import { DnssecAlgorithm, Dnskey, ZoneKey, generateZoneKey, keyTag } from "./keys";
 
 /**

@@ -1,5 +1,6 @@
 import { KeyObject, createECDH, createHash, createPrivateKey, createPublicKey, generateKeyPairSync } from "node:crypto";
 import { AppLayerError } from "../../errors";
+import { canonicalName } from "./canonical";
 
 /**
  * DNSSEC keys (RFC 4034): the DNSKEY record's public key in each algorithm's wire
@@ -68,24 +69,6 @@ export function keyTag(k: Dnskey): number {
   for (let i = 0; i < rdata.length; i++) ac += i & 1 ? rdata[i] : rdata[i] << 8;
   ac += (ac >>> 16) & 0xffff;
   return ac & 0xffff;
-}
-
-/**
- * A domain name in canonical wire form (RFC 4034 §6.2): uncompressed labels,
- * ASCII letters lowercased, the root label last.
- */
-export function canonicalName(name: string): Buffer {
-  const labels = name.replace(/\.$/, "").split(".").filter((l) => l.length > 0);
-  const parts: Buffer[] = [];
-  for (const label of labels) {
-    const bytes = Buffer.from(label.toLowerCase(), "latin1");
-    if (bytes.length > 63) throw new AppLayerError("DNS_NAME", `label "${label}" is over 63 octets`);
-    parts.push(Buffer.from([bytes.length]), bytes);
-  }
-  parts.push(Buffer.from([0]));
-  const wire = Buffer.concat(parts);
-  if (wire.length > 255) throw new AppLayerError("DNS_NAME", `"${name}" is over 255 octets`);
-  return wire;
 }
 
 /**

@@ -1,6 +1,6 @@
-import { DnsRecord, canonical } from "../codec";
-import { Zone } from "../zone";
-import { closestEncloser, nextCloser, wildcardAt } from "../wildcard";
+import { DnsRecord, canonical } from "../wire/codec";
+import { Zone } from "../wire/zone";
+import { closestEncloser, nextCloser, wildcardAt } from "../wire/wildcard";
 import { compareNames } from "./canonical";
 import { nsec3Covers, nsec3Hash, nsec3Matches, zoneNsec3Params } from "./nsec3";
 

@@ -1,7 +1,6 @@
-import { DO_BIT, DnsMessage, DnsRecord, canonical } from "../codec";
-import { fqdn } from "../records";
-import { Zone } from "../zone";
-import type { AnswerProof } from "../authority";
+import { DO_BIT, DnsMessage, DnsRecord, canonical } from "../wire/codec";
+import { fqdn } from "../wire/records";
+import { Zone } from "../wire/zone";
 import { Rrsig } from "./sign";
 import { nodataProof, noDsProof, nxdomainProof, wildcardAnswerProof } from "./proofs";
 
@@ -11,6 +10,17 @@ import { nodataProof, noDsProof, nxdomainProof, wildcardAnswerProof } from "./pr
  * absence on a referral, and the NSEC records that prove a negative answer.
  * Pure: it reads the zone's own RRSIG and NSEC records (a pre-signed zone).
  */
+
+/**
+ * The facts behind an answer that DNSSEC proofs rest on (RFC 4035 §3.1.3): the
+ * names answered from a wildcard (RFC 4592), and the name a negative answer
+ * denies (the last of a CNAME chain), with the wildcard that matched it when it
+ * is a wildcard NODATA.
+ */
+export interface AnswerProof {
+  synthesized: Array<{ name: string; source: string }>;
+  denied?: { kind: "nodata" | "nxdomain"; name: string; source?: string };
+}
 
 /** The DO bit of the query's EDNS OPT record: the client wants DNSSEC records. */
 export function wantsDnssec(query: DnsMessage): boolean {

@@ -1,10 +1,11 @@
 import { KeyObject, sign } from "node:crypto";
 import { AppLayerError } from "../../errors";
-import { DnsRecord } from "../codec";
-import { fqdn } from "../records";
-import { canonicalName, keyTag, ZoneKey } from "./keys";
-import { canonicalRecord, canonicalRrset, compareNames, labelCount, typeNumber } from "./canonical";
-import { NSEC3_SHA1, Nsec3, base32hex, checkNsec3Params, nsec3Hash, nsec3paramRdata } from "./nsec3";
+import { DnsRecord } from "../wire/codec";
+import { fqdn } from "../wire/records";
+import { canonicalName, canonicalRecord, canonicalRrset, compareNames, labelCount, typeNumber } from "./canonical";
+import { keyTag, ZoneKey } from "./keys";
+import { NSEC3_SHA1, Nsec3, base32hex, checkNsec3Params, nsec3paramRdata } from "../wire/nsec3-rdata";
+import { nsec3Hash } from "./nsec3";
 
 /**
  * Signing a zone (RFC 4033–4035): an RRSIG over every authoritative RRset, the

@@ -1,6 +1,6 @@
 import { KeyObject, createPublicKey, verify } from "node:crypto";
-import { DnsRecord } from "../codec";
-import { fqdn } from "../records";
+import { DnsRecord } from "../wire/codec";
+import { fqdn } from "../wire/records";
 import { Dnskey, Ds, dsFromDnskey, keyTag } from "./keys";
 import { Rrsig, signedData } from "./sign";
 import { labelCount } from "./canonical";

@@ -1,8 +1,8 @@
-import { DnsMessage, DnsRecord } from "../codec";
-import { MAX_NSEC3_ITERATIONS } from "../limits";
+import { DnsMessage, DnsRecord } from "../wire/codec";
+import { MAX_NSEC3_ITERATIONS } from "../wire/limits";
 import { typeNumber } from "./canonical";
 import { Dnskey, Ds } from "./keys";
-import { Nsec3, parseNsec3param } from "./nsec3";
+import { Nsec3, parseNsec3param } from "../wire/nsec3-rdata";
 import { Rrsig } from "./sign";
 
 /**

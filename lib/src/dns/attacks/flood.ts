@@ -1,14 +1,14 @@
-import { SimNetwork } from "../sim/network";
-import { DnsRecord, encodeMessage } from "./codec";
+import { SimNetwork } from "../../sim/network";
+import { DnsRecord, encodeMessage } from "../wire/codec";
 import { floodQuery } from "./amplification";
-import { formatRecord } from "./records";
-import { Resolver, serveResolver } from "./resolver";
-import { RrlOptions } from "./rrl";
-import { serveDns } from "./server";
-import { parseZone } from "./zone";
-import { SIM_ROOT_ADDRESS, oneDelegationRoot, simRootHints } from "./load";
-import { generateZoneKey } from "./dnssec/keys";
-import { signZone } from "./dnssec/sign";
+import { formatRecord } from "../wire/records";
+import { Resolver, serveResolver } from "../resolver/resolver";
+import { RrlOptions } from "../authoritative/rrl";
+import { serveDns } from "../authoritative/server";
+import { parseZone } from "../wire/zone";
+import { SIM_ROOT_ADDRESS, oneDelegationRoot, simRootHints } from "../world/synthetic";
+import { generateZoneKey } from "../dnssec/keys";
+import { signZone } from "../dnssec/sign";
 
 /**
  * DNS as a DDoS weapon, measured in a simulated network: an attacker sends small

@@ -1,8 +1,8 @@
 import { DnsCache, proofKey, signatureKey } from "./cache";
-import { DnsMessage, DnsQuestion, DnsRecord, FLAGS, Rcode, canonical, isInZone, rcodeOf } from "./codec";
-import { MAX_CNAME_CHAIN, MAX_NS_LOOKUP_DEPTH, MAX_QUERIES_PER_RESOLUTION } from "./limits";
-import { rrsigsOf } from "./dnssec/validate";
-import { labelCount } from "./dnssec/canonical";
+import { DnsMessage, DnsQuestion, DnsRecord, FLAGS, Rcode, canonical, isInZone, rcodeOf } from "../wire/codec";
+import { MAX_CNAME_CHAIN, MAX_NS_LOOKUP_DEPTH, MAX_QUERIES_PER_RESOLUTION } from "../wire/limits";
+import { rrsigsOf } from "../dnssec/validate";
+import { labelCount } from "../dnssec/canonical";
 
 /** What the state machine wants next: send a query, or it is done. */
 export type Step =

@@ -1,6 +1,6 @@
-import { Clock, realClock } from "../net/clock";
-import { DnsRecord, canonical } from "./codec";
-import { MAX_CACHE_ENTRIES, MAX_CACHE_TTL_S } from "./limits";
+import { Clock, realClock } from "../../net/clock";
+import { DnsRecord, canonical } from "../wire/codec";
+import { MAX_CACHE_ENTRIES, MAX_CACHE_TTL_S } from "../wire/limits";
 
 /**
  * How much a cached record is trusted (RFC 2181 §5.4.1): an authoritative answer

@@ -1,17 +1,16 @@
-import { formatAddress } from "../net/address";
-import { ListenOptions } from "../net/lifecycle";
-import { Network, loopback } from "../net/network";
-import { Trace } from "../lab/trace";
-import { SimNetwork } from "../sim/network";
-import { decodeMessage } from "./codec";
-import { summarizeMessage } from "./records";
-import { DnsRecord } from "./codec";
-import { Resolver, ResolverServer, serveResolver } from "./resolver";
-import { DnsServer, serveDns } from "./server";
-import { Zone, parseRecords, parseZone } from "./zone";
-import { SignedHierarchy, signHierarchy } from "./dnssec/world";
-import { FREE_PORT_ATTEMPTS } from "./transport";
-import { isAppLayerError } from "../errors";
+import { formatAddress } from "../../net/address";
+import { ListenOptions } from "../../net/lifecycle";
+import { Network, loopback } from "../../net/network";
+import { Trace } from "../../lab/trace";
+import { SimNetwork } from "../../sim/network";
+import { decodeMessage, DnsRecord } from "../wire/codec";
+import { summarizeMessage } from "../wire/records";
+import { Resolver, ResolverServer, serveResolver } from "../resolver/resolver";
+import { DnsServer, serveDns } from "../authoritative/server";
+import { Zone, parseRecords, parseZone } from "../wire/zone";
+import { SignedHierarchy, signHierarchy } from "./signed";
+import { FREE_PORT_ATTEMPTS } from "../transport/endpoint";
+import { isAppLayerError } from "../../errors";
 
 /** One authoritative server of the world: which zone, its name, its address. */
 export interface WorldServerSpec {

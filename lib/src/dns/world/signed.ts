@@ -1,9 +1,9 @@
-import { DnsRecord } from "../codec";
-import { fqdn } from "../records";
-import { Zone } from "../zone";
-import { compareNames } from "./canonical";
-import { dsFromDnskey, generateZoneKey, ZoneKey } from "./keys";
-import { signZone } from "./sign";
+import { DnsRecord } from "../wire/codec";
+import { fqdn } from "../wire/records";
+import { Zone } from "../wire/zone";
+import { compareNames } from "../dnssec/canonical";
+import { dsFromDnskey, generateZoneKey, ZoneKey } from "../dnssec/keys";
+import { signZone } from "../dnssec/sign";
 
 /**
  * A hierarchy of zones signed as the real one is: each zone has its own KSK and

@@ -1,7 +1,6 @@
-import { Clock } from "../net/clock";
-import { walkMessage } from "./codec";
-import { MESSAGE_CACHE_ENTRIES } from "./limits";
-import { replyTo } from "./reply-cache";
+import { Clock } from "../../net/clock";
+import { walkMessage, replyTo } from "../wire/codec";
+import { MESSAGE_CACHE_ENTRIES } from "../wire/limits";
 
 /** The OPT pseudo-record (RFC 6891): its "TTL" field holds EDNS flags, not a time. */
 const OPT = 41;

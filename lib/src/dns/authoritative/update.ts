@@ -1,11 +1,11 @@
 import * as dnsPacket from "dns-packet";
-import { AppLayerError } from "../errors";
-import { Address, formatAddress } from "../net/address";
-import { CallOptions, withDeadline } from "../net/lifecycle";
-import { Network, loopback } from "../net/network";
-import { DnsMessage, DnsRecord, FLAGS, RCODES, Rcode, canonical, isInZone } from "./codec";
-import { formatRdata } from "./records";
-import { Zone } from "./zone";
+import { AppLayerError } from "../../errors";
+import { Address, formatAddress } from "../../net/address";
+import { CallOptions, withDeadline } from "../../net/lifecycle";
+import { Network, loopback } from "../../net/network";
+import { DnsMessage, DnsRecord, FLAGS, RCODES, Rcode, canonical, isInZone } from "../wire/codec";
+import { formatRdata } from "../wire/records";
+import { Zone } from "../wire/zone";
 
 /**
  * Dynamic UPDATE (RFC 2136): change a zone over the wire, as `nsupdate` does.

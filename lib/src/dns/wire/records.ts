@@ -1,5 +1,5 @@
 import { DnsMessage, DnsRecord, FLAGS } from "./codec";
-import { Nsec3, base32hex, parseNsec3param, saltText } from "./dnssec/nsec3";
+import { Nsec3, base32hex, parseNsec3param, saltText } from "./nsec3-rdata";
 
 /** The record types zone files and the lessons' servers handle (DNSSEC's keys among them). */
 export const RECORD_TYPES = ["A", "AAAA", "NS", "CNAME", "MX", "SOA", "TXT", "PTR", "DNSKEY", "DS", "RRSIG", "NSEC", "NSEC3", "NSEC3PARAM", "SRV", "CAA"] as const;

@@ -1,13 +1,13 @@
 import { randomInt } from "node:crypto";
 import * as net from "node:net";
-import { AppLayerError } from "../errors";
-import { Address, formatAddress } from "../net/address";
-import { FrameDecoder, encodeFrame } from "../net/framing";
-import { CallOptions, withDeadline } from "../net/lifecycle";
-import { Network, loopback } from "../net/network";
-import { DO_BIT, DnsMessage, DnsQuestion, FLAGS, canonical, decodeMessage, encodeMessage, rcodeOf } from "./codec";
-import { RRTuple, rrTuple } from "./records";
-import { TCP_MESSAGE_MAX } from "./limits";
+import { AppLayerError } from "../../errors";
+import { Address, formatAddress } from "../../net/address";
+import { FrameDecoder, encodeFrame } from "../../net/framing";
+import { CallOptions, withDeadline } from "../../net/lifecycle";
+import { Network, loopback } from "../../net/network";
+import { DO_BIT, DnsMessage, DnsQuestion, FLAGS, canonical, decodeMessage, encodeMessage, rcodeOf } from "../wire/codec";
+import { RRTuple, rrTuple } from "../wire/records";
+import { TCP_MESSAGE_MAX } from "../wire/limits";
 
 /** One query and its reply, with the facts a lesson shows about them. */
 export interface Exchange {

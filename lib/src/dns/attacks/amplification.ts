@@ -1,6 +1,6 @@
-import { Authority } from "./authority";
-import { DO_BIT, DnsMessage, FLAGS, encodeMessage } from "./codec";
-import { encodeReply } from "./transport";
+import { Authority } from "../authoritative/authority";
+import { DO_BIT, DnsMessage, FLAGS, encodeMessage } from "../wire/codec";
+import { encodeReply } from "../transport/endpoint";
 
 /**
  * How much a DNS server amplifies a spoofed query: the bytes of its UDP reply

@@ -1,5 +1,5 @@
 import * as dnsPacket from "dns-packet";
-import { AppLayerError } from "../errors";
+import { AppLayerError } from "../../errors";
 import { MAX_LABEL_LENGTH, MAX_NAME_LENGTH } from "./limits";
 
 /** A decoded DNS message, as dns-packet represents it. */
@@ -171,4 +171,21 @@ export function isInZone(name: string, zone: string): boolean {
   const z = canonical(zone);
   // n ends with "." + z, tested without building that string (this runs for every record a resolver caches).
   return z === "" || n === z || (n.length > z.length && n.charCodeAt(n.length - z.length - 1) === 46 && n.endsWith(z));
+}
+
+// What the two reply caches share (the authoritative server's PacketCache and the
+// resolver's MessageCache): a query is looked up by its bytes after the id, and a
+// cached reply goes out as a copy carrying the asker's id.
+
+/** The key of a query: everything after its 2-byte id (flags, counts, question, EDNS). */
+export function queryKey(query: Uint8Array): string {
+  return Buffer.from(query.buffer, query.byteOffset, query.length).toString("latin1", 2);
+}
+
+/** A copy of a cached reply with the query's id written in (a reply carries its query's id, RFC 1035 §4.1.1). */
+export function replyTo(query: Uint8Array, cached: Buffer): Buffer {
+  const reply = Buffer.from(cached);
+  reply[0] = query[0];
+  reply[1] = query[1];
+  return reply;
 }

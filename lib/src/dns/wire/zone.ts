@@ -1,8 +1,8 @@
 import { isIP } from "node:net";
-import { AppLayerError } from "../errors";
+import { AppLayerError } from "../../errors";
 import { DnsRecord, canonical, checkName, isInZone } from "./codec";
 import { RECORD_TYPES, RecordType, fqdn } from "./records";
-import { checkNsec3Params, fromBase32hex, nsec3paramRdata } from "./dnssec/nsec3";
+import { checkNsec3Params, fromBase32hex, nsec3paramRdata } from "./nsec3-rdata";
 import { MAX_CAA_TAG_LENGTH } from "./limits";
 
 /** A zone's records, indexed by owner name, with its SOA at the apex. */

@@ -1,5 +1,5 @@
 import * as dnsPacket from "dns-packet";
-import { HexField } from "../lab/hexdump";
+import { HexField } from "../../lab/hexdump";
 import { DnsRecord, decodeMessage } from "./codec";
 import { fqdn, formatRdata } from "./records";
 

@@ -1,15 +1,15 @@
 import * as net from "node:net";
-import { Address } from "../net/address";
-import { FrameDecoder, encodeFrame } from "../net/framing";
-import { Closable, ListenOptions, bindTcp, closeTcpServer, releaseAddress, resolveListen, track, untrack } from "../net/lifecycle";
-import { DatagramSocket, Network, loopback } from "../net/network";
-import { DO_BIT, DnsMessage, FLAGS, decodeMessage, encodeMessage } from "./codec";
-import { TCP_IDLE_TIMEOUT_MS, TCP_MESSAGE_MAX, UDP_PAYLOAD_DEFAULT, UDP_PAYLOAD_MAX } from "./limits";
-import { wantsDnssec } from "./dnssec/serve";
+import { Address } from "../../net/address";
+import { FrameDecoder, encodeFrame } from "../../net/framing";
+import { Closable, ListenOptions, bindTcp, closeTcpServer, releaseAddress, resolveListen, track, untrack } from "../../net/lifecycle";
+import { DatagramSocket, Network, loopback } from "../../net/network";
+import { DO_BIT, DnsMessage, FLAGS, decodeMessage, encodeMessage } from "../wire/codec";
+import { TCP_IDLE_TIMEOUT_MS, TCP_MESSAGE_MAX, UDP_PAYLOAD_DEFAULT, UDP_PAYLOAD_MAX } from "../wire/limits";
+import { wantsDnssec } from "../dnssec/serve";
 import { COOKIE_OPTION } from "./cookie";
-import { compressMessage } from "./compress";
-import { malformedDnssecIn } from "./dnssec/wellformed";
-import { AppLayerError, isAppLayerError } from "../errors";
+import { compressMessage } from "../wire/compress";
+import { malformedDnssecIn } from "../dnssec/wellformed";
+import { AppLayerError, isAppLayerError } from "../../errors";
 
 /**
  * The edge of every DNS server in the lib: bytes become a query (or are refused),

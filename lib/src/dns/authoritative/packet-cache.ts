@@ -1,5 +1,5 @@
-import { PACKET_CACHE_ENTRIES } from "./limits";
-import { replyTo } from "./reply-cache";
+import { PACKET_CACHE_ENTRIES } from "../wire/limits";
+import { replyTo } from "../wire/codec";
 
 /** What a cached reply stands for, so statistics still count every query. */
 export interface CachedReply {

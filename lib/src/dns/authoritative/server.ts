@@ -1,18 +1,17 @@
-import { Address, formatAddress } from "../net/address";
-import { Closable, ListenOptions } from "../net/lifecycle";
-import { Network, loopback } from "../net/network";
-import { Trace } from "../lab/trace";
+import { Address, formatAddress } from "../../net/address";
+import { Closable, ListenOptions } from "../../net/lifecycle";
+import { Network, loopback } from "../../net/network";
+import { Trace } from "../../lab/trace";
 import { AnswerKind, Authority } from "./authority";
-import { DnsMessage, FLAGS, RCODES, canonical, encodeMessage, rcodeOf } from "./codec";
+import { DnsMessage, FLAGS, RCODES, canonical, encodeMessage, rcodeOf, queryKey } from "../wire/codec";
 import { PacketCache } from "./packet-cache";
-import { queryKey } from "./reply-cache";
-import { exchange } from "./client";
+import { exchange } from "../transport/client";
 import { UpdateMessage, applyUpdate, decodeUpdate, isUpdate, updateReply } from "./update";
-import { summarizeMessage } from "./records";
-import { encodeReply, intake, serveDnsTransport } from "./transport";
-import { Zone } from "./zone";
+import { summarizeMessage } from "../wire/records";
+import { encodeReply, intake, serveDnsTransport } from "../transport/endpoint";
+import { Zone } from "../wire/zone";
 import { ResponseRateLimiter, RrlOptions } from "./rrl";
-import { newCookieSecret, readCookie, serverCookie } from "./cookie";
+import { newCookieSecret, readCookie, serverCookie } from "../transport/cookie";
 
 /** What a server has answered: the load charts are drawn from these counters. */
 export interface QueryStats {

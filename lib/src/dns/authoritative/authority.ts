@@ -1,8 +1,8 @@
-import { DnsMessage, DnsRecord, FLAGS, RCODES, Rcode, canonical, isInZone } from "./codec";
-import { MAX_CNAME_CHAIN } from "./limits";
-import { Zone } from "./zone";
-import { addDnssec, isSigned, wantsDnssec } from "./dnssec/serve";
-import { sourceOfSynthesis, synthesize } from "./wildcard";
+import { DnsMessage, DnsRecord, FLAGS, RCODES, Rcode, canonical, isInZone } from "../wire/codec";
+import { MAX_CNAME_CHAIN } from "../wire/limits";
+import { Zone } from "../wire/zone";
+import { AnswerProof, addDnssec, isSigned, wantsDnssec } from "../dnssec/serve";
+import { sourceOfSynthesis, synthesize } from "../wire/wildcard";
 
 /** How the authority answered, for counting and for teaching. */
 export type AnswerKind = "answer" | "cname" | "referral" | "nodata" | "nxdomain" | "refused" | "formerr" | "notimp";
@@ -15,17 +15,6 @@ export interface AuthorityResult {
   rotated?: number;
   /** What a signed zone must prove about this answer: see {@link AnswerProof}. */
   proof?: AnswerProof;
-}
-
-/**
- * The facts behind an answer that DNSSEC proofs rest on (RFC 4035 §3.1.3): the
- * names answered from a wildcard (RFC 4592), and the name a negative answer
- * denies (the last of a CNAME chain), with the wildcard that matched it when it
- * is a wildcard NODATA.
- */
-export interface AnswerProof {
-  synthesized: Array<{ name: string; source: string }>;
-  denied?: { kind: "nodata" | "nxdomain"; name: string; source?: string };
 }
 
 const ADDRESS_TYPES = ["A", "AAAA"];

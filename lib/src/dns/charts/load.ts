@@ -1,5 +1,5 @@
-import { VegaLiteSpec } from "../charts/render";
-import { CHART_CONFIG, SERIES_COLOURS, SERIES_DASHES, VEGALITE_SCHEMA, barChart, lineChart } from "../charts/specs";
+import { VegaLiteSpec } from "../../charts/render";
+import { CHART_CONFIG, SERIES_COLOURS, SERIES_DASHES, VEGALITE_SCHEMA, barChart, lineChart } from "../../charts/specs";
 
 /** The levels of the hierarchy, in the order the charts show them. */
 export const LEVEL_ORDER = ["central server", "root", "TLD", "authoritative"];

@@ -1,6 +1,6 @@
-import { VegaLiteSpec } from "../charts/render";
-import { CHART_CONFIG, VEGALITE_SCHEMA, barChart, layer, lineChart, scatterChart } from "../charts/specs";
-import { ChainStep } from "./dnssec/chain";
+import { VegaLiteSpec } from "../../charts/render";
+import { CHART_CONFIG, VEGALITE_SCHEMA, barChart, layer, lineChart, scatterChart } from "../../charts/specs";
+import { ChainStep } from "../dnssec/chain";
 
 /** Legends that show whole labels ("id + ports + 0x20", "authoritative + RRL"). */
 function fullLegend(spec: VegaLiteSpec): VegaLiteSpec {

@@ -1,4 +1,4 @@
-import { AppLayerError } from "../errors";
+import { AppLayerError } from "../../errors";
 import { MAX_NAME_LENGTH } from "./limits";
 
 /**

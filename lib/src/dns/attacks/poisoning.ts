@@ -1,14 +1,14 @@
-import { Random } from "../sim/random";
-import { SimNetwork } from "../sim/network";
-import { DnsRecord, FLAGS, encodeMessage } from "./codec";
-import { formatRecord } from "./records";
-import { Resolver } from "./resolver";
-import { serveDns } from "./server";
-import { parseZone } from "./zone";
-import { SIM_ROOT_ADDRESS, oneDelegationRoot, simRootHints } from "./load";
-import { generateZoneKey } from "./dnssec/keys";
-import { signZone } from "./dnssec/sign";
-import { Validation } from "./dnssec/validate";
+import { Random } from "../../sim/random";
+import { SimNetwork } from "../../sim/network";
+import { DnsRecord, FLAGS, encodeMessage } from "../wire/codec";
+import { formatRecord } from "../wire/records";
+import { Resolver } from "../resolver/resolver";
+import { serveDns } from "../authoritative/server";
+import { parseZone } from "../wire/zone";
+import { SIM_ROOT_ADDRESS, oneDelegationRoot, simRootHints } from "../world/synthetic";
+import { generateZoneKey } from "../dnssec/keys";
+import { signZone } from "../dnssec/sign";
+import { Validation } from "../dnssec/validate";
 
 /**
  * Kaminsky's cache-poisoning race (2008), measured in a simulated network with

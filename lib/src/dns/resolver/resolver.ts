@@ -1,19 +1,18 @@
-import { Address } from "../net/address";
-import { ListenOptions } from "../net/lifecycle";
-import { Network, loopback } from "../net/network";
-import { Trace } from "../lab/trace";
-import { Random } from "../sim/random";
+import { Address } from "../../net/address";
+import { ListenOptions } from "../../net/lifecycle";
+import { Network, loopback } from "../../net/network";
+import { Trace } from "../../lab/trace";
+import { Random } from "../../sim/random";
 import { DnsCache } from "./cache";
-import { exchange } from "./client";
-import { DnsMessage, DnsRecord, FLAGS, RCODES, Rcode, canonical } from "./codec";
-import { ChainValidator, Verdict, edeOption, trustAnchorFrom } from "./dnssec/chain";
-import { wantsDnssec } from "./dnssec/serve";
-import { MAX_CACHE_ENTRIES, UNRESPONSIVE_HOLD_MS, UPSTREAM_TIMEOUT_MS } from "./limits";
-import { summarizeMessage } from "./records";
+import { exchange } from "../transport/client";
+import { DnsMessage, DnsRecord, FLAGS, RCODES, Rcode, canonical, queryKey } from "../wire/codec";
+import { ChainValidator, Verdict, edeOption, trustAnchorFrom } from "../dnssec/chain";
+import { wantsDnssec } from "../dnssec/serve";
+import { MAX_CACHE_ENTRIES, UNRESPONSIVE_HOLD_MS, UPSTREAM_TIMEOUT_MS } from "../wire/limits";
+import { summarizeMessage } from "../wire/records";
 import { Hop, Resolution } from "./resolution";
-import { DnsEndpoint, encodeReply, intake, serveDnsTransport } from "./transport";
+import { DnsEndpoint, encodeReply, intake, serveDnsTransport } from "../transport/endpoint";
 import { MessageCache } from "./message-cache";
-import { queryKey } from "./reply-cache";
 
 /** One upstream query as it happened: the state machine's verdict plus time and the messages. */
 export interface TimedHop extends Hop {
