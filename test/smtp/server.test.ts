@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startMailServer, MailServer } from "../../lib/src/mail/mail-server";
 import { SmtpClient, sendMail } from "../../lib/src/smtp/client";
+import { serveSmtp } from "../../lib/src/smtp/server";
 import { composeMessage } from "../../lib/src/message/message";
 import { Users } from "../../lib/src/mailstore/users";
 import { isAppLayerError } from "../../lib/src/errors";
@@ -194,6 +195,28 @@ describe("applayer send", () => {
       expect(await run(process.execPath, [...args, "--starttls"])).toMatch(/^250 2\.0\.0/);
     } finally {
       await sub.close();
+    }
+  });
+});
+
+describe("a server that refuses at a chosen step (failAt), over a real connection", () => {
+  it("answers 550 at RCPT, stores nothing, and logs the verbs the client sent", async () => {
+    const verbs: string[] = [];
+    const stored: string[] = [];
+    const refusing = await serveSmtp({
+      port: 0,
+      session: { hostname: "mail.umass.edu", localDomains: ["umass.edu"], failAt: { step: "RCPT", reply: { code: 550, enhanced: "5.1.1", lines: ["no such user"] } }, onCommand: (v) => verbs.push(v) },
+      store: async (_, m) => void stored.push(String(m)),
+    });
+    try {
+      const error = await sendMail({ server: refusing.address, ...alice, to: ["bob@umass.edu"], message: "Subject: x\r\n\r\ny\r\n" }).catch((e) => e);
+      expect([isAppLayerError(error), String(error.message)]).toEqual([true, expect.stringContaining("550")]);
+      expect(stored).toEqual([]);
+      // The lib's client pipelines MAIL, RCPT and DATA (RFC 2920), so DATA reaches the server too, and gets 503.
+      expect(verbs.slice(0, 4)).toEqual(["EHLO", "MAIL", "RCPT", "DATA"]);
+      expect(refusing.stats.refused).toBe(2);
+    } finally {
+      await refusing.close();
     }
   });
 });

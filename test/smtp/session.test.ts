@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { SmtpSession, SmtpSessionConfig } from "../../lib/src/smtp/session";
+import { SmtpSession, SmtpSessionConfig, SmtpStep } from "../../lib/src/smtp/session";
 import { ReplyParser, formatReply } from "../../lib/src/smtp/reply";
 import { dataOnWire } from "../../lib/src/smtp/client";
 import { MAX_COMMAND_LINE, MAX_TEXT_LINE } from "../../lib/src/smtp/limits";
@@ -163,6 +163,45 @@ describe("SmtpSession: the message", () => {
     const s = new SmtpSession(config);
     s.feed(Buffer.from([...tx].map((l) => `${l}\r\n`).join("") + "body\r\n.\r\n"));
     expect(s.delivered(false).replies.map((r) => [r.code, r.enhanced])).toEqual([[451, "4.3.0"]]);
+  });
+});
+
+describe("SmtpSession: failAt, a server that refuses at a chosen step (for exercises)", () => {
+  const refusing = (step: SmtpStep, code: number) => {
+    const verbs: string[] = [];
+    const s = new SmtpSession({ ...config, maxBadCommands: 10, failAt: { step, reply: { code, enhanced: `${Math.floor(code / 100)}.0.0`, lines: ["refused for the exercise"] } }, onCommand: (v) => verbs.push(v) });
+    return { s, verbs };
+  };
+  const whole = [...tx, "body", ".", "QUIT"];
+  it.each([
+    // step, code, the codes a client that goes on regardless gets (greeting aside)
+    ["EHLO", 421, [421, 503, 503, 503, 500, 500, 221]],
+    ["MAIL", 451, [250, 451, 503, 503, 500, 500, 221]],
+    ["RCPT", 550, [250, 250, 550, 503, 500, 500, 221]],
+    ["DATA", 554, [250, 250, 250, 554, 500, 500, 221]],
+    ["message", 452, [250, 250, 250, 354, 452, 221]],
+  ] as const)("refuses at %s with %i, and nothing else changes", (step, code, codes) => {
+    const { s, verbs } = refusing(step, code);
+    expect(s.greeting().code).toBe(220);
+    const out = s.feed(Buffer.from(whole.map((l) => `${l}\r\n`).join("")));
+    expect(out.replies.map((r) => r.code)).toEqual(codes);
+    expect(out.deliver).toBeUndefined();
+    expect(verbs).toEqual(step === "message" ? ["EHLO", "MAIL", "RCPT", "DATA", "QUIT"] : ["EHLO", "MAIL", "RCPT", "DATA", "BODY", ".", "QUIT"].filter((v) => v !== "."));
+  });
+  it("after a refused greeting answers 503 to everything but QUIT (RFC 5321 §3.1)", () => {
+    const { s, verbs } = refusing("greeting", 554);
+    expect([s.greeting().code, ...drive(["EHLO x", "NOOP", "QUIT"], s).codes]).toEqual([554, 503, 503, 221]);
+    expect(verbs).toEqual(["EHLO", "NOOP", "QUIT"]);
+  });
+  it("HELO is refused like EHLO; QUIT is never refused", () => {
+    expect(drive(["HELO x", "QUIT"], refusing("EHLO", 550).s).codes).toEqual([550, 221]);
+  });
+  it("refuses a failAt that is not a 4xx or 5xx, or names no step", () => {
+    expect(() => refusing("RCPT", 250)).toThrow(expect.objectContaining({ code: "BAD_ARGUMENT" }));
+    expect(() => refusing("RCPT", 600)).toThrow(expect.objectContaining({ code: "BAD_ARGUMENT" }));
+    expect(() => refusing("QUIT" as SmtpStep, 550)).toThrow(expect.objectContaining({ code: "BAD_ARGUMENT" }));
+    expect(refusing("RCPT", 400).s.greeting().code).toBe(220);
+    expect(refusing("RCPT", 599).s.greeting().code).toBe(220);
   });
 });
 

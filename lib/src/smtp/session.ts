@@ -1,3 +1,4 @@
+import { AppLayerError } from "../errors";
 import { findControlByte } from "../net/framing";
 import { MAX_BAD_COMMANDS, MAX_COMMAND_LINE, MAX_MESSAGE_SIZE, MAX_RECIPIENTS, MAX_TEXT_LINE } from "./limits";
 import { SmtpReply } from "./reply";
@@ -22,7 +23,19 @@ export interface SmtpSessionConfig {
   maxMessageSize?: number;
   maxRecipients?: number;
   maxBadCommands?: number;
+  /**
+   * For exercises: answer `reply` (a 4xx or 5xx) at `step` instead of going on, so a
+   * test can see whether a client stops there. The connection stays open, waiting for
+   * QUIT; after a refused greeting every other command gets 503 (RFC 5321 §3.1).
+   */
+  failAt?: { step: SmtpStep; reply: SmtpReply };
+  /** Told the verb (upper-cased) of every command line as it arrives: where a client stopped, for a test. */
+  onCommand?: (verb: string) => void;
 }
+
+/** The steps of a mail transaction at which {@link SmtpSessionConfig.failAt} can refuse; "message" is the reply to the end of data. */
+export const SMTP_STEPS = ["greeting", "EHLO", "MAIL", "RCPT", "DATA", "message"] as const;
+export type SmtpStep = (typeof SMTP_STEPS)[number];
 
 /** The envelope: who the message is from and to, as MAIL FROM and RCPT TO said — not the header lines. */
 export interface Envelope {
@@ -89,6 +102,10 @@ export class SmtpSession {
   private readonly limits: Required<Pick<SmtpSessionConfig, "maxMessageSize" | "maxRecipients" | "maxBadCommands">>;
 
   constructor(private readonly config: SmtpSessionConfig) {
+    const fail = config.failAt;
+    if (fail && !(SMTP_STEPS.includes(fail.step) && fail.reply.code >= 400 && fail.reply.code <= 599)) {
+      throw new AppLayerError("BAD_ARGUMENT", `failAt: a 4xx or 5xx reply at one of ${SMTP_STEPS.join(", ")} (got ${fail.reply.code} at ${fail.step})`);
+    }
     this.limits = {
       maxMessageSize: config.maxMessageSize ?? MAX_MESSAGE_SIZE,
       maxRecipients: config.maxRecipients ?? MAX_RECIPIENTS,
@@ -98,6 +115,7 @@ export class SmtpSession {
 
   /** The 220 the server sends first. */
   greeting(): SmtpReply {
+    if (this.config.failAt?.step === "greeting") return this.config.failAt.reply;
     return reply(220, undefined, `${this.config.hostname} ESMTP applayer`);
   }
 
@@ -238,12 +256,24 @@ export class SmtpSession {
       r = this.bad(501, BAD_ADDRESS_STATUS[verb] ?? "5.5.4", `${where}: refused (RFC 5321 §2.3.8: only CRLF ends a line, and a mailbox has no control characters)`);
     } else if (/[\x00-\x1f\x7f-\xff]/.test(line)) r = this.bad(500, "5.5.2", "control or 8-bit bytes in a command");
     else if (!verb) r = this.bad(500, "5.5.2", "syntax error: expected a command");
-    else r = this.verb(verb, arg);
+    else {
+      this.config.onCommand?.(verb);
+      r = this.refusal(verb) ?? this.verb(verb, arg);
+    }
     const replies = r ? [r] : [];
     if (this.badCommands >= this.limits.maxBadCommands) {
       return { replies: [...replies, reply(421, "4.7.0", `${this.config.hostname} too many errors; closing`)], close: true };
     }
     return { replies, close: verb === "QUIT" };
+  }
+
+  /** The reply {@link SmtpSessionConfig.failAt} puts in place of this command's, if any. */
+  private refusal(verb: string): SmtpReply | undefined {
+    const fail = this.config.failAt;
+    if (!fail || verb === "QUIT") return undefined;
+    // RFC 5321 §3.1: after a 554 greeting the server waits for QUIT, answering 503 to anything else.
+    if (fail.step === "greeting") return reply(503, "5.5.1", "no service here: send QUIT");
+    return fail.step === (verb === "HELO" ? "EHLO" : verb) ? fail.reply : undefined;
   }
 
   /** The reply to one command; undefined while a password check is pending. */
@@ -409,6 +439,10 @@ export class SmtpSession {
       const problem = this.dataProblem;
       this.resetTransaction();
       return { replies: [problem] };
+    }
+    if (this.config.failAt?.step === "message") {
+      this.resetTransaction();
+      return { replies: [this.config.failAt.reply] };
     }
     const envelope: Envelope = { helo: this.helo!, mailFrom: this.mailFrom!, rcptTo: [...this.rcptTo], eightBit: this.eightBit, authenticatedAs: this.user };
     return { replies: [], deliver: { envelope, message: Buffer.concat(this.data) } };
