@@ -57,6 +57,7 @@ export * from "./mail/mail-server";
 export * from "./mail/mx";
 export * from "./mail/webmail";
 export * from "./mail/webmail-browser";
+export * from "./mail/dovecot";
 export * from "./imap/limits";
 export * from "./imap/syntax";
 export * from "./imap/fetch";

@@ -1,0 +1,185 @@
+import { ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import * as net from "node:net";
+import { tmpdir, userInfo } from "node:os";
+import { join } from "node:path";
+import { AppLayerError } from "../errors";
+import { Address, DEFAULT_HOST } from "../net/address";
+import { Closable, track, untrack } from "../net/lifecycle";
+
+/**
+ * A real Dovecot (Debian's dovecot-imapd) on loopback, as a judge for an IMAP
+ * client a student writes: a private instance from a config written into a
+ * fresh folder, with its users' Maildirs under that folder.
+ *
+ * It runs as whoever starts it. As root, Dovecot's own users do the work and
+ * the mail belongs to a uid of its own (Dovecot refuses root for mail). As any
+ * other user (the grading sandbox runs kernels as uid 1000), it is a rootless
+ * instance: every service runs as that user, which must have a name in
+ * /etc/passwd, because Dovecot looks its users up by name.
+ */
+
+/** The uid/gid a root-started Dovecot keeps the mail under (Dovecot refuses root for mail). */
+const VMAIL = 5000;
+/** How long Dovecot may take to answer its first IMAP greeting. */
+export const DOVECOT_START_MS = 10_000;
+
+/** A running Dovecot: its IMAP address, and a way to put mail in a user's INBOX. */
+export interface DovecotServer extends Closable {
+  imap: Address;
+  /** Puts `message` in `user`'s INBOX as new mail, unseen (a file in the Maildir's new/, as a delivery agent leaves it). */
+  deliver(user: string, message: string | Uint8Array): void;
+}
+
+/** Who Dovecot's services run as: root's Dovecot users, or the one user that started it. */
+function identity(): { root: boolean; uid: number; gid: number; user?: string; group?: string } {
+  const uid = process.getuid?.() ?? 0;
+  const gid = process.getgid?.() ?? 0;
+  if (uid === 0) return { root: true, uid: VMAIL, gid: VMAIL };
+  let user: string;
+  try {
+    user = userInfo().username;
+  } catch {
+    throw new AppLayerError("BAD_ARGUMENT", `Dovecot cannot run as uid ${uid}: it has no name in /etc/passwd, and Dovecot looks its users up by name`);
+  }
+  const line = readFileSync("/etc/group", "utf8").split("\n").find((l) => l.split(":")[2] === String(gid));
+  return { root: false, uid, gid, user, group: line?.split(":")[0] ?? user };
+}
+
+/** A free TCP port on loopback (Dovecot's config takes a number, not 0). */
+function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const s = net.createServer().once("error", fail);
+    s.listen(0, DEFAULT_HOST, () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => done(port));
+    });
+  });
+}
+
+/** Whether an IMAP greeting comes from `port`. */
+function greets(port: number): Promise<boolean> {
+  return new Promise((done) => {
+    const s = net.connect(port, DEFAULT_HOST);
+    const end = (ok: boolean) => { s.destroy(); done(ok); };
+    s.once("data", (d) => end(d.toString("latin1").startsWith("* OK")));
+    s.once("error", () => end(false));
+    s.setTimeout(1000, () => end(false));
+  });
+}
+
+function config(dir: string, port: number, who: ReturnType<typeof identity>): string {
+  const rootless = who.root ? "" : `
+default_internal_user = ${who.user}
+default_login_user = ${who.user}
+default_internal_group = ${who.group}
+service auth {
+  user = $default_internal_user
+}
+service auth-worker {
+  user = $default_internal_user
+}
+service anvil {
+  chroot =
+}
+service imap-login {
+  chroot =
+}
+`;
+  return `protocols = imap
+listen = ${DEFAULT_HOST}
+base_dir = ${dir}/run
+instance_name = applayer-${port}
+log_path = ${dir}/dovecot.log
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+mail_location = maildir:${dir}/mail/%n/Maildir
+first_valid_uid = ${who.uid}
+passdb {
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%n ${dir}/users
+}
+userdb {
+  driver = static
+  args = uid=${who.uid} gid=${who.gid} home=${dir}/mail/%n
+}
+service imap-login {
+  inet_listener imap {
+    address = ${DEFAULT_HOST}
+    port = ${port}
+  }
+  inet_listener imaps {
+    port = 0
+  }
+}
+protocol imap {
+  mail_max_userip_connections = 50
+}
+namespace inbox {
+  inbox = yes
+}
+${rootless}`;
+}
+
+/**
+ * Starts Dovecot with `users` ("bob:bobpass"), resolving once it greets on
+ * IMAP; `closeAll()` stops it too.
+ *
+ * @example
+ * const dovecot = await startDovecot({ users: ["bob:bobpass"] });
+ * dovecot.deliver("bob", "Subject: hi\r\n\r\nHello\r\n");
+ */
+export async function startDovecot(options: { users: string[]; parent?: string }): Promise<DovecotServer> {
+  const who = identity();
+  const dir = join(options.parent ?? tmpdir(), `dovecot-${randomBytes(4).toString("hex")}`);
+  mkdirSync(join(dir, "mail"), { recursive: true });
+  chmodSync(dir, 0o755); // a root Dovecot's auth process (user dovecot) reads the users file
+  const owned = (path: string) => (who.root ? chownSync(path, who.uid, who.gid) : undefined);
+  owned(join(dir, "mail"));
+  writeFileSync(join(dir, "users"), options.users.map((u) => `${u.slice(0, u.indexOf(":"))}:{PLAIN}${u.slice(u.indexOf(":") + 1)}\n`).join(""));
+  const port = await freePort();
+  writeFileSync(join(dir, "dovecot.conf"), config(dir, port, who));
+  const proc: ChildProcess = spawn("dovecot", ["-F", "-c", join(dir, "dovecot.conf")], { stdio: ["ignore", "ignore", "pipe"] });
+  let stderr = "";
+  proc.stderr!.on("data", (d) => (stderr += d));
+  const log = () => (existsSync(join(dir, "dovecot.log")) ? readFileSync(join(dir, "dovecot.log"), "utf8") : "") + stderr;
+  const exited = new Promise<void>((done) => proc.once("exit", () => done()));
+  proc.once("error", (e) => (stderr += String(e)));
+  const stop = async () => {
+    if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGTERM");
+    await exited;
+    rmSync(dir, { recursive: true, force: true });
+  };
+  const deadline = Date.now() + DOVECOT_START_MS;
+  while (!(await greets(port))) {
+    if (proc.exitCode !== null || proc.signalCode !== null || Date.now() > deadline) {
+      const why = log().trim().split("\n").slice(-3).join(" | ");
+      await stop();
+      throw new AppLayerError("TIMEOUT", `Dovecot did not greet on IMAP within ${DOVECOT_START_MS / 1000} s: ${why}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const server: DovecotServer = {
+    imap: { host: DEFAULT_HOST, port },
+    deliver(user, message) {
+      const maildir = join(dir, "mail", user, "Maildir");
+      for (const sub of ["", "tmp", "new", "cur"]) {
+        mkdirSync(join(maildir, sub), { recursive: true });
+        owned(join(maildir, sub));
+      }
+      owned(join(dir, "mail", user));
+      // Maildir delivery: write in tmp/, then move to new/ in one step, so a reader never sees half a message.
+      const name = `${Date.now()}.${randomBytes(6).toString("hex")}.applayer`;
+      writeFileSync(join(maildir, "tmp", name), message);
+      owned(join(maildir, "tmp", name));
+      renameSync(join(maildir, "tmp", name), join(maildir, "new", name));
+    },
+    async close() {
+      untrack(server);
+      await stop();
+    },
+  };
+  return track(server);
+}
