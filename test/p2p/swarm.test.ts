@@ -64,6 +64,55 @@ describe("swarm simulator", () => {
   });
 });
 
+describe("watching one peer", () => {
+  // A small swarm with churn: newcomers arrive, some leechers give up, finished ones seed for a minute.
+  const churning = { peers: 30, pieces: 128, seedUpload: MiB, upload: MiB / 4, neighbors: 8, arrivals: { rate: 0.3, until: 200 }, abortRate: 0.004, seedTime: 60, maxTime: 300, seed: 11 };
+  const run = simulateSwarm({ ...churning, watch: 1 });
+  const me = run.peers[1];
+
+  it("records nothing unless asked, and watching changes nothing in the run", () => {
+    const unwatched = simulateSwarm(churning);
+    expect(unwatched.watched).toEqual([]);
+    expect(run.peers).toEqual(unwatched.peers);
+  });
+
+  it("records a round every 10 s while the peer is in the swarm, a new optimistic unchoke every 30 s", () => {
+    const ts = run.watched.map((r) => r.t);
+    expect(ts).toEqual(Array.from({ length: ts.length }, (_, i) => 10 * (i + 1)));
+    expect(ts.length).toBeGreaterThan(10);
+    expect(ts[ts.length - 1]).toBeLessThanOrEqual(me.left ?? Infinity);
+    expect(run.watched.filter((r) => r.newOptimistic).map((r) => r.t)).toEqual(ts.filter((t) => t % 30 === 0));
+    expect(run.watched.map((r) => r.seeding)).toEqual(ts.map((t) => me.finished !== undefined && t >= me.finished));
+  });
+
+  it("unchokes only neighbours: at most four regular ones, and an optimistic one besides them", () => {
+    for (const r of run.watched) {
+      expect(r.regular.length).toBeLessThanOrEqual(4);
+      expect(new Set(r.regular).size).toBe(r.regular.length);
+      for (const n of r.regular) expect(r.neighbours).toContain(n);
+      if (r.optimistic !== undefined) {
+        expect(r.neighbours).toContain(r.optimistic);
+        expect(r.regular).not.toContain(r.optimistic);
+      }
+    }
+  });
+
+  it("its neighbours are peers in the swarm at the time, and under churn the set changes: some leave, newcomers connect", () => {
+    for (const r of run.watched) {
+      for (const n of r.neighbours) {
+        const p = run.peers[n];
+        expect(n).not.toBe(1);
+        expect(p.arrived).toBeLessThanOrEqual(r.t);
+        expect(p.left === undefined || p.left >= r.t).toBe(true);
+      }
+    }
+    const first = new Set(run.watched[0].neighbours);
+    const everyone = new Set(run.watched.flatMap((r) => r.neighbours));
+    expect([...first].some((n) => run.peers[n].left !== undefined && run.peers[n].left! < run.watched[run.watched.length - 1].t)).toBe(true);
+    expect([...everyone].some((n) => !first.has(n) && run.peers[n].arrived > 0)).toBe(true);
+  });
+});
+
 describe("applayer swarm", () => {
   it("prints a JSON summary with every completion time, the lower bound and the wall time", async () => {
     const out = JSON.parse(await run(process.execPath, [CLI, "swarm", "--peers", "200", "--pieces", "32", "--json"]));

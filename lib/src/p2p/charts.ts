@@ -1,6 +1,7 @@
 import { VegaLiteSpec } from "../charts/render";
-import { barChart, heatmapChart, layer, lineChart, scatterChart } from "../charts/specs";
-import { SwarmResult } from "./swarm";
+import { CHART_CONFIG, SERIES_COLOURS, VEGALITE_SCHEMA, barChart, heatmapChart, layer, lineChart, scatterChart } from "../charts/specs";
+import { REGULAR_UNCHOKE_SECONDS } from "../bt/choker";
+import { SwarmResult, WatchedRound } from "./swarm";
 
 /**
  * The P2P lesson's charts: pure functions from results to Vega-Lite specs.
@@ -88,4 +89,91 @@ export function rarestCopiesChart(runs: Array<{ label: string; result: SwarmResu
     x: "t", y: "copies", color: "run", title, subtitle: "at 0, some piece exists nowhere in the swarm: nobody can finish", xTitle: "time (s)", yTitle: "copies of the rarest piece", points: false,
     description: "One line per run: how many copies of the rarest piece the swarm held over time; at 0 a piece is lost and nobody can finish.",
   });
+}
+
+/** The neighbours of a watched peer in order of first appearance, as y-axis labels ("peer 12"). */
+function neighbourOrder(rounds: WatchedRound[], pick: (r: WatchedRound) => number[]): string[] {
+  return [...new Set(rounds.flatMap((r) => pick(r)))].map((n) => `peer ${n}`);
+}
+
+/**
+ * One peer's neighbour set over time: a row per neighbour it ever had, a bar for
+ * every choking round the two were connected. Peers that connect later start further
+ * right; a bar that stops is a neighbour that left the swarm.
+ *
+ * @example await show(neighbourChart(simulateSwarm({ ...options, watch: 1 }).watched, 1));
+ */
+export function neighbourChart(rounds: WatchedRound[], peer: number, title = `The neighbours of peer ${peer} over time`): VegaLiteSpec {
+  const rows = rounds.flatMap((r) => r.neighbours.map((n) => ({ t: r.t - REGULAR_UNCHOKE_SECONDS, until: r.t, neighbour: `peer ${n}` })));
+  const order = neighbourOrder(rounds, (r) => r.neighbours);
+  const first = rounds[0]?.neighbours ?? [];
+  const last = rounds[rounds.length - 1]?.neighbours ?? [];
+  const joined = order.length - first.length;
+  const gone = order.length - last.length;
+  const summary = rounds.length
+    ? `${order.length} different neighbours in ${rounds.length} rounds: ${first.length} at ${rounds[0].t} s, ${last.length} at ${rounds[rounds.length - 1].t} s; ${joined} connected after the first round, ${gone} of all of them were gone by the last.`
+    : "No rounds: the peer was never in the swarm.";
+  return {
+    $schema: VEGALITE_SCHEMA,
+    description: `A row per neighbour peer ${peer} ever had, in the order they appeared, and a bar for each ${REGULAR_UNCHOKE_SECONDS}-second round the two were connected.`,
+    title: { text: title, subtitle: `${order.length} different neighbours; ${joined} came after the first round, ${gone} were gone by the last` },
+    width: 520,
+    height: Math.max(160, 12 * order.length),
+    config: CHART_CONFIG,
+    usermeta: { summary },
+    data: { values: rows },
+    mark: { type: "bar", color: SERIES_COLOURS[0] },
+    encoding: {
+      x: { field: "t", type: "quantitative", title: "time (s)" },
+      x2: { field: "until" },
+      y: { field: "neighbour", type: "ordinal", sort: order, title: null, axis: { labelFontSize: 10 } },
+      tooltip: [{ field: "neighbour" }, { field: "until", title: "round at (s)" }],
+    },
+  };
+}
+
+const UNCHOKE_KINDS = ["regular (tit-for-tat)", "optimistic"];
+
+/**
+ * Whom one peer unchokes, round by round: a square for each of the (up to four)
+ * regular unchokes of a 10-second round, a triangle for its optimistic unchoke, and a
+ * dashed line at each round that drew a new optimistic unchoke (every 30 s). The two
+ * kinds differ in shape as well as colour.
+ *
+ * @example await show(unchokeTimelineChart(simulateSwarm({ ...options, watch: 1 }).watched, 1));
+ */
+export function unchokeTimelineChart(rounds: WatchedRound[], peer: number, title = `Whom peer ${peer} unchokes, round by round`): VegaLiteSpec {
+  const rows = rounds.flatMap((r) => [
+    ...r.regular.map((n) => ({ t: r.t, neighbour: `peer ${n}`, kind: UNCHOKE_KINDS[0] })),
+    ...(r.optimistic === undefined ? [] : [{ t: r.t, neighbour: `peer ${r.optimistic}`, kind: UNCHOKE_KINDS[1] }]),
+  ]);
+  const order = neighbourOrder(rounds, (r) => [...r.regular, ...(r.optimistic === undefined ? [] : [r.optimistic])]);
+  const fresh = rounds.filter((r) => r.newOptimistic).map((r) => ({ t: r.t, label: "new optimistic" }));
+  const summary = rounds.map((r) => `${r.t} s: ${r.regular.join(", ") || "nobody"}${r.optimistic === undefined ? "" : `; optimistic ${r.optimistic}${r.newOptimistic ? " (new)" : ""}`}`).join(". ");
+  const points: VegaLiteSpec = {
+    $schema: VEGALITE_SCHEMA,
+    description: `For each ${REGULAR_UNCHOKE_SECONDS}-second choking round of peer ${peer} (x), the neighbours it unchoked (a row each): squares for the regular unchokes, triangles for the optimistic one; dashed lines mark the rounds that drew a new optimistic unchoke.`,
+    title: { text: title, subtitle: `${order.length} different neighbours unchoked in ${rounds.length} rounds; a new optimistic unchoke at ${fresh.map((f) => `${f.t} s`).join(", ") || "no round"}` },
+    width: 520,
+    height: Math.max(160, 14 * order.length),
+    config: CHART_CONFIG,
+    usermeta: { summary: `Peer numbers unchoked, round by round. ${summary}.` },
+    data: { values: rows },
+    mark: { type: "point", filled: true, size: 90, opacity: 1 },
+    encoding: {
+      x: { field: "t", type: "quantitative", title: "time (s)", axis: { values: rounds.map((r) => r.t), labelOverlap: true } },
+      y: { field: "neighbour", type: "ordinal", sort: order, title: null, axis: { labelFontSize: 10 } },
+      shape: { field: "kind", type: "nominal", title: null, scale: { domain: UNCHOKE_KINDS, range: ["square", "triangle-up"] } },
+      color: { field: "kind", type: "nominal", title: null, scale: { domain: UNCHOKE_KINDS, range: [SERIES_COLOURS[0], SERIES_COLOURS[1]] }, legend: { labelLimit: 300 } },
+      tooltip: [{ field: "t", title: "time (s)" }, { field: "neighbour" }, { field: "kind" }],
+    },
+  };
+  const rules: VegaLiteSpec = {
+    data: { values: fresh },
+    layer: [
+      { mark: { type: "rule", strokeDash: [5, 4], color: "#555" }, encoding: { x: { field: "t", type: "quantitative" } } },
+      { mark: { type: "text", align: "left", dx: 3, dy: -4, fontSize: 10, color: "#333", baseline: "bottom" }, encoding: { x: { field: "t", type: "quantitative" }, y: { value: 0 }, text: { field: "label" } } },
+    ],
+  };
+  return { ...layer(points, rules), usermeta: points.usermeta };
 }

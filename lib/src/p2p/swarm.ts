@@ -65,6 +65,28 @@ export interface SwarmOptions {
   seed?: number;
   /** Called every few simulated steps with the fraction of leechers done (for a progress bar). */
   onProgress?: (done: number, t: number) => void;
+  /**
+   * Follow one peer (its number: the seeds come first, so with one seed the first
+   * leecher is 1): its neighbours and whom it unchokes, at every choking round
+   * while it is in the swarm. See `watched` in the result.
+   */
+  watch?: number;
+}
+
+/** One choking round of the watched peer: whom it knew, and whom the choker picked. */
+export interface WatchedRound {
+  /** When the round ran, seconds. */
+  t: number;
+  /** The peers it was connected to (its neighbour set), by number. */
+  neighbours: number[];
+  /** The regular unchokes: up to REGULAR_SLOTS neighbours, the fastest first (a leecher), or at random (a seed). */
+  regular: number[];
+  /** The optimistic unchoke, if any neighbour was left to pick. */
+  optimistic?: number;
+  /** Whether this round chose a new optimistic unchoke (every OPTIMISTIC_UNCHOKE_SECONDS) or kept the last one. */
+  newOptimistic: boolean;
+  /** Whether the watched peer had the whole file (a seed ranks by what it sends, not by what it gets). */
+  seeding: boolean;
 }
 
 /** One peer's story. */
@@ -90,6 +112,8 @@ export interface SwarmResult {
   population: Array<{ t: number; seeds: number; leechers: number; rarestCopies: number }>;
   /** Samples over time: for each bin of pieces, the mean number of copies in the swarm. */
   availability: Array<{ t: number; pieces: string; firstPiece: number; copies: number }>;
+  /** The watched peer's choking rounds (empty without `watch`). */
+  watched: WatchedRound[];
   steps: number;
   wallMs: number;
 }
@@ -387,6 +411,18 @@ export function simulateSwarm(options: SwarmOptions): SwarmResult {
     return n;
   };
 
+  const watch = options.watch;
+  const watched: WatchedRound[] = [];
+  /** The watched peer's round, as peer numbers (the slots hold positions in its neighbour list). */
+  const record = (i: number, newOptimistic: boolean) => {
+    const peerAt = (k: number) => nbr[i * D + k];
+    const regular: number[] = [];
+    for (let s = 0; s < REGULAR_SLOTS; s++) if (slot[i * SLOTS + s] >= 0) regular.push(peerAt(slot[i * SLOTS + s]));
+    const o = slot[i * SLOTS + REGULAR_SLOTS];
+    const neighbours = Array.from({ length: deg[i] }, (_, k) => peerAt(k)).sort((a, b) => a - b);
+    watched.push({ t, neighbours, regular, ...(o >= 0 ? { optimistic: peerAt(o) } : {}), newOptimistic, seeding: haveCount[i] === M });
+  };
+
   const sample = () => {
     let seeds = 0;
     let leechers = 0;
@@ -431,6 +467,7 @@ export function simulateSwarm(options: SwarmOptions): SwarmResult {
     if (regular) {
       const optimistic = Math.floor(t / OPTIMISTIC_UNCHOKE_SECONDS) !== Math.floor((t - dt) / OPTIMISTIC_UNCHOKE_SECONDS);
       for (const i of tracker) rechoke(i, optimistic);
+      if (watch !== undefined && present[watch]) record(watch, optimistic);
       sent.fill(0);
     }
 
@@ -517,5 +554,5 @@ export function simulateSwarm(options: SwarmOptions): SwarmResult {
       downloaded: downloaded[i],
     });
   }
-  return { peers, finishTime: lastFinish, lowerBound, population, availability, steps, wallMs: performance.now() - wallStart };
+  return { peers, finishTime: lastFinish, lowerBound, population, availability, watched, steps, wallMs: performance.now() - wallStart };
 }
