@@ -49,6 +49,7 @@ export { World, WorldOptions, WORLD_RESOLVER_ADDRESS, startWorld, describeWorld,
 export { SEEDED_WINDOW, signHierarchy } from "./world/signed";
 export { SyntheticWorld, syntheticWorld } from "./world/synthetic";
 export { LoadResult, simulateLoad } from "./world/load";
+export { ANYCAST_CITIES, AnycastCity, AnycastOptions, AnycastResult, anycastRoot, cityRttMs } from "./world/anycast";
 
 // attacks
 export { amplificationOf } from "./attacks/amplification";
@@ -58,3 +59,4 @@ export { raceOdds, kaminskyRace } from "./attacks/poisoning";
 // charts
 export { loadByLevelChart, hourlyLoadChart, ttlSweepChart, stalenessChart } from "./charts/load";
 export { raceChart, poisoningOverTimeChart, amplificationChart, outageChart, warmthChart, chainDiagram } from "./charts/security";
+export { anycastLoadChart } from "./charts/anycast";
