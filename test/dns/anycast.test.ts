@@ -55,7 +55,7 @@ describe("cityRttMs", () => {
 describe("anycastLoadChart", () => {
   it("says, per scenario, what each city's instance received", async () => {
     const text = chartText(anycastLoadChart([await anycastRoot(), await anycastRoot({ sites: ["Amherst"] })]));
-    expect(text.summary).toContain(`5 instances, one address (anycast): Amherst = ${DEFAULT_FLOOD.Amherst.toLocaleString("en-US")}`);
+    expect(text.summary).toContain(`anycast, 5 instances: Amherst = ${DEFAULT_FLOOD.Amherst.toLocaleString("en-US")}`);
     expect(text.summary).toContain(`one server, in Amherst: Amherst = ${total.toLocaleString("en-US")}, Amsterdam = 0`);
   });
 });
