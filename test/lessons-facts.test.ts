@@ -17,8 +17,8 @@ function cellWith(lesson: string, text: string): string {
 
 describe("35: how long a poisoning attack takes against random ports", () => {
   // The chart's cell: 1,000 forgeries a race, 50 races a second, 28,232 ports.
-  const chart = cellWith("35-dns-security", "poisoningOverTimeChart(overTime)");
-  const prose = cellWith("35-dns-security", "With random ports, the attacker's chance");
+  const chart = cellWith("35-dns-attacks", "poisoningOverTimeChart(overTime)");
+  const prose = cellWith("35-dns-attacks", "With random ports, the attacker's chance");
   const odds = (hours: number) => raceOdds({ forgeries: 1000, ports: 28_232, attempts: hours * 3600 * 50 });
 
   it("the prose's figures are the chart's parameters", () => {

@@ -97,7 +97,7 @@ describe("the class hub", () => {
       await page.fill("#new_password_input", own("gus"));
       await page.click("#login_submit");
       await page.waitForURL(/\/user\/gus\/tree/, { timeout: 90_000 });
-      await page.waitForSelector("text=35-dns-security.ipynb", { timeout: 30_000 });
+      await page.waitForSelector("text=35-dns-attacks.ipynb", { timeout: 30_000 });
       await page.goto(`${hub.url}/user/gus/notebooks/01-sockets.ipynb`);
       await page.waitForFunction(`document.querySelector("#kernel_indicator_icon")?.className.includes("kernel_idle_icon")`, undefined, { timeout: 60_000 });
       expect(await page.textContent(".kernel_indicator_name")).toBe("TypeScript");
