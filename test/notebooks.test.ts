@@ -30,7 +30,7 @@ takeHeavySuiteTurn();
 
 const notebooks = lessonsUnderTest(listNotebooks());
 /** The lessons whose exchanges are saved as Wireshark captures (41 runs no protocol: it computes). */
-const CAPTURED = ["01", "21", "22", "23", "31", "32", "33", "34", "36", "42"].filter((n) => notebooks.some((p) => basename(p).startsWith(n)));
+const CAPTURED = ["01", "21", "22", "23", "31", "32", "33", "34", "35", "36", "42"].filter((n) => notebooks.some((p) => basename(p).startsWith(n)));
 const names = notebooks.map((p) => basename(p, ".ipynb"));
 const out = layout(mkdtempSync(join(tmpdir(), "applayer-build-")));
 const built: Built[] = [];
