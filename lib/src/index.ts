@@ -81,4 +81,5 @@ export * from "./bt/picker";
 export * from "./bt/choker";
 export * from "./p2p/distribution";
 export * from "./p2p/swarm";
+export * from "./p2p/bottleneck";
 export * from "./p2p/charts";
