@@ -79,6 +79,8 @@ export * from "./bt/limits";
 export * from "./bt/loopback-swarm";
 export * from "./bt/picker";
 export * from "./bt/choker";
+export * from "./bt/judges";
+export * from "./bt/scripted-peer";
 export * from "./p2p/distribution";
 export * from "./p2p/swarm";
 export * from "./p2p/bottleneck";

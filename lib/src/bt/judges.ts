@@ -1,0 +1,103 @@
+import { ChildProcess, execFileSync, spawn } from "node:child_process";
+import { AppLayerError } from "../errors";
+import { Address, DEFAULT_HOST } from "../net/address";
+import { Closable, track, untrack } from "../net/lifecycle";
+
+/**
+ * Debian's BitTorrent programs as judges of a student's code, on loopback:
+ * aria2c seeds a torrent for a student's peer to download from, transmission-show
+ * says a .torrent's info-hash, mktorrent and transmission-create make torrents the
+ * lib did not. Each runs inside the grading sandbox too (/usr is bound there).
+ */
+
+/** How long aria2c may take to check its copy and listen. */
+export const ARIA2_START_MS = 10_000;
+
+/** aria2c with everything that would leave loopback or linger turned off (no DHT, LPD, PEX, IPv6, config file). */
+const ARIA2_QUIET = ["--no-conf=true", "--enable-dht=false", "--enable-dht6=false", "--bt-enable-lpd=false", "--enable-peer-exchange=false",
+  "--disable-ipv6=true", "--summary-interval=0", "--console-log-level=notice", "--enable-color=false", "--file-allocation=none"];
+
+/** A running aria2c seed: where it listens. `close()` (or closeAll) stops it. */
+export interface Aria2Seed extends Closable {
+  address: Address;
+}
+
+/**
+ * Starts aria2c seeding `torrentPath`, whose file(s) are in `dir`; resolves once
+ * aria2c has checked every piece and listens (it picks a port of 20000–60000 and
+ * says which). It stops with this process, too.
+ *
+ * @example
+ * const seed = await seedWithAria2({ torrentPath: "/tmp/x/lesson.torrent", dir: "/tmp/x" });
+ * // seed.address: { host: "127.0.0.1", port: 2xxxx }
+ */
+export function seedWithAria2(options: { torrentPath: string; dir: string; host?: string }): Promise<Aria2Seed> {
+  const host = options.host ?? DEFAULT_HOST;
+  const proc: ChildProcess = spawn("aria2c", [...ARIA2_QUIET, `--interface=${host}`, "--listen-port=20000-60000", `--dir=${options.dir}`,
+    "--check-integrity=true", "--seed-ratio=0.0", `--stop-with-process=${process.pid}`, options.torrentPath], { stdio: ["ignore", "pipe", "pipe"] });
+  let said = "";
+  const exited = new Promise<void>((done) => proc.once("exit", () => done()));
+  const close = async () => {
+    untrack(seed);
+    if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGKILL"); // SIGTERM makes aria2 announce "stopped" first: seconds
+    await exited;
+  };
+  const seed: Aria2Seed = { address: { host, port: 0 }, close };
+  return new Promise((resolve, reject) => {
+    const fail = (why: string) => {
+      clearTimeout(timer);
+      void close().then(() => reject(new AppLayerError("TIMEOUT", `aria2c did not start seeding: ${why} ${said.trim().split("\n").slice(-3).join(" | ")}`)));
+    };
+    const timer = setTimeout(() => fail(`nothing within ${ARIA2_START_MS / 1000} s.`), ARIA2_START_MS);
+    proc.once("error", (e) => fail(String(e)));
+    const early = (code: number | null) => fail(`it exited (${code}).`);
+    proc.once("exit", early);
+    const listen = (d: Buffer) => {
+      said += d.toString("utf8");
+      // aria2c 1.36: "[NOTICE] IPv4 BitTorrent: listening on TCP port 2xxxx", after "Verification finished successfully".
+      const m = /BitTorrent: listening on TCP port (\d+)/.exec(said);
+      if (!m) return;
+      clearTimeout(timer);
+      proc.off("exit", early);
+      proc.stdout!.off("data", listen);
+      proc.stdout!.resume();
+      seed.address = { host, port: Number(m[1]) };
+      resolve(track(seed));
+    };
+    proc.stdout!.on("data", listen);
+    proc.stderr!.on("data", (d) => (said += d));
+  });
+}
+
+/** What transmission-show says of a .torrent: its name and info-hash (hex, lower case), from its "Name:" and "Hash:" lines. */
+export function transmissionShow(torrentPath: string): { name: string; hash: string } {
+  const out = execFileSync("transmission-show", [torrentPath], { encoding: "utf8", timeout: 10_000 });
+  const field = (name: string) => new RegExp(`^\\s*${name}: (.*)$`, "m").exec(out)?.[1].trim();
+  const hash = field("Hash");
+  if (!hash) throw new AppLayerError("BAD_ARGUMENT", `transmission-show printed no Hash: line for ${torrentPath}`);
+  return { name: field("Name") ?? "", hash };
+}
+
+/**
+ * Makes a .torrent of `target` (a file or a folder) with Debian's mktorrent or
+ * transmission-create, as a student would; returns the path written
+ * (`target`.TOOL.torrent). `webSeed` adds mktorrent's url-list, a key that
+ * sorts after info; `private` sets the private flag; `source` adds mktorrent's
+ * source, a key inside info.
+ *
+ * @example makeTorrentWith("mktorrent", "/tmp/x/notes", { webSeed: "http://127.0.0.1/notes" })
+ */
+export function makeTorrentWith(tool: "mktorrent" | "transmission-create", target: string, options: { webSeed?: string; private?: boolean; source?: string; comment?: string } = {}): string {
+  const out = `${target}.${tool}.torrent`;
+  const announce = "http://127.0.0.1:6969/announce";
+  const args = tool === "mktorrent"
+    ? ["-d", "-a", announce, "-o", out, ...(options.webSeed ? ["-w", options.webSeed] : []), ...(options.private ? ["-p"] : []),
+      ...(options.source ? ["-s", options.source] : []), ...(options.comment ? ["-c", options.comment] : []), target]
+    : ["-o", out, "-t", announce, ...(options.private ? ["-p"] : []), ...(options.comment ? ["-c", options.comment] : []), target];
+  try {
+    execFileSync(tool, args, { stdio: ["ignore", "ignore", "pipe"], timeout: 20_000 });
+  } catch (e) {
+    throw new AppLayerError("BAD_ARGUMENT", `${tool} failed: ${String((e as { stderr?: Buffer }).stderr ?? e).trim()}`);
+  }
+  return out;
+}
