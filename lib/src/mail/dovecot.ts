@@ -27,9 +27,13 @@ const DOVECOT_BINARY = "/usr/sbin/dovecot";
 /** How long Dovecot may take to answer its first IMAP greeting. */
 export const DOVECOT_START_MS = 10_000;
 
-/** A running Dovecot: its IMAP address, and a way to put mail in a user's INBOX. */
+/** A running Dovecot: its IMAP (and POP3) address, and a way to put mail in a user's INBOX. */
 export interface DovecotServer extends Closable {
   imap: Address;
+  /** When started with `pop3: true`. */
+  pop3?: Address;
+  /** The Maildir Dovecot reads for `user` (the name as it logs in: "bob", or "bob@umass.edu"). */
+  maildir(user: string): string;
   /** Puts `message` in `user`'s INBOX as new mail, unseen (a file in the Maildir's new/, as a delivery agent leaves it). */
   deliver(user: string, message: string | Uint8Array): void;
 }
@@ -72,7 +76,19 @@ function greets(port: number): Promise<boolean> {
   });
 }
 
-function config(dir: string, port: number, who: ReturnType<typeof identity>): string {
+/** A listener block of Dovecot's config: `port` on loopback, and none for the TLS twin. */
+const listener = (service: string, name: string, port: number) => `service ${service}-login {
+  inet_listener ${name} {
+    address = ${DEFAULT_HOST}
+    port = ${port}
+  }
+  inet_listener ${name}s {
+    port = 0
+  }
+}
+`;
+
+function config(dir: string, ports: { imap: number; pop3?: number }, who: ReturnType<typeof identity>): string {
   const rootless = who.root ? "" : `
 default_internal_user = ${who.user}
 default_login_user = ${who.user}
@@ -89,35 +105,30 @@ service anvil {
 service imap-login {
   chroot =
 }
+service pop3-login {
+  chroot =
+}
 `;
-  return `protocols = imap
+  // Plain passwords over plain TCP: loopback lessons only. The user name as given ("bob", "bob@umass.edu") names the Maildir.
+  return `protocols = imap${ports.pop3 ? " pop3" : ""}
 listen = ${DEFAULT_HOST}
 base_dir = ${dir}/run
-instance_name = applayer-${port}
+instance_name = applayer-${ports.imap}
 log_path = ${dir}/dovecot.log
 ssl = no
 disable_plaintext_auth = no
 auth_mechanisms = plain login
-mail_location = maildir:${dir}/mail/%n/Maildir
+mail_location = maildir:${dir}/mail/%u/Maildir
 first_valid_uid = ${who.uid}
 passdb {
   driver = passwd-file
-  args = scheme=PLAIN username_format=%n ${dir}/users
+  args = scheme=PLAIN username_format=%u ${dir}/users
 }
 userdb {
   driver = static
-  args = uid=${who.uid} gid=${who.gid} home=${dir}/mail/%n
+  args = uid=${who.uid} gid=${who.gid} home=${dir}/mail/%u
 }
-service imap-login {
-  inet_listener imap {
-    address = ${DEFAULT_HOST}
-    port = ${port}
-  }
-  inet_listener imaps {
-    port = 0
-  }
-}
-protocol imap {
+${listener("imap", "imap", ports.imap)}${ports.pop3 ? listener("pop3", "pop3", ports.pop3) : ""}protocol imap {
   mail_max_userip_connections = 50
 }
 namespace inbox {
@@ -127,14 +138,14 @@ ${rootless}`;
 }
 
 /**
- * Starts Dovecot with `users` ("bob:bobpass"), resolving once it greets on
- * IMAP; `closeAll()` stops it too.
+ * Starts Dovecot with `users` ("bob:bobpass"; `pop3` adds a POP3 port), resolving
+ * once it greets on IMAP; `closeAll()` stops it too.
  *
  * @example
  * const dovecot = await startDovecot({ users: ["bob:bobpass"] });
  * dovecot.deliver("bob", "Subject: hi\r\n\r\nHello\r\n");
  */
-export async function startDovecot(options: { users: string[]; parent?: string }): Promise<DovecotServer> {
+export async function startDovecot(options: { users: string[]; parent?: string; pop3?: boolean }): Promise<DovecotServer> {
   const who = identity();
   const dir = join(options.parent ?? tmpdir(), `dovecot-${randomBytes(4).toString("hex")}`);
   mkdirSync(join(dir, "mail"), { recursive: true });
@@ -142,8 +153,9 @@ export async function startDovecot(options: { users: string[]; parent?: string }
   const owned = (path: string) => (who.root ? chownSync(path, who.uid, who.gid) : undefined);
   owned(join(dir, "mail"));
   writeFileSync(join(dir, "users"), options.users.map((u) => `${u.slice(0, u.indexOf(":"))}:{PLAIN}${u.slice(u.indexOf(":") + 1)}\n`).join(""));
-  const port = await freePort();
-  writeFileSync(join(dir, "dovecot.conf"), config(dir, port, who));
+  const ports = { imap: await freePort(), ...(options.pop3 ? { pop3: await freePort() } : {}) };
+  const port = ports.imap;
+  writeFileSync(join(dir, "dovecot.conf"), config(dir, ports, who));
   // By its full path: Debian puts it in /usr/sbin, which is not on every PATH (not on the grading sandbox's).
   const binary = existsSync(DOVECOT_BINARY) ? DOVECOT_BINARY : "dovecot";
   const proc: ChildProcess = spawn(binary, ["-F", "-c", join(dir, "dovecot.conf")], { stdio: ["ignore", "ignore", "pipe"] });
@@ -172,8 +184,10 @@ export async function startDovecot(options: { users: string[]; parent?: string }
   }
   const server: DovecotServer = {
     imap: { host: DEFAULT_HOST, port },
+    ...(ports.pop3 ? { pop3: { host: DEFAULT_HOST, port: ports.pop3 } } : {}),
+    maildir: (user) => join(dir, "mail", user, "Maildir"),
     deliver(user, message) {
-      const maildir = join(dir, "mail", user, "Maildir");
+      const maildir = server.maildir(user);
       for (const sub of ["", "tmp", "new", "cur"]) {
         mkdirSync(join(maildir, sub), { recursive: true });
         owned(join(maildir, sub));
