@@ -3,6 +3,7 @@
  * IPv4, UDP and TCP checksum validation on, and we look at every frame.
  */
 import { run } from "./helpers";
+import { tsharkFields } from "../lib/src/lab/tshark";
 
 /** One frame as tshark dissected it. */
 export interface Frame {
@@ -42,8 +43,7 @@ export async function dissect(file: string, filter?: string): Promise<Frame[]> {
 
 /** Values of one field, one entry per frame that has it (several values in one frame are joined by ","). */
 export async function fieldValues(file: string, field: string, filter?: string): Promise<string[]> {
-  const out = await run("tshark", ["-r", file, "-T", "fields", "-e", field, ...(filter ? ["-Y", filter] : [])], "", { timeoutMs: 60_000 });
-  return out.split("\n").filter(Boolean);
+  return (await tsharkFields(file, filter ?? "", [field])).map(([value]) => value).filter(Boolean);
 }
 
 /**

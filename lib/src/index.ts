@@ -25,6 +25,7 @@ export * from "./lab/kernel";
 export * from "./lab/trace";
 export * from "./lab/capture";
 export * from "./lab/pcapng";
+export * from "./lab/tshark";
 export * from "./lab/fixtures";
 export * from "./lab/hexdump";
 export * from "./lab/progress";

@@ -14,5 +14,15 @@ export const FIXTURES_DIR = resolve(__dirname, "..", "..", "..", "test", "fixtur
  * @example const query = fixture("dns/dig-query-cs-umass-edu-mx.bin");
  */
 export function fixture(path: string): Buffer {
-  return readFileSync(join(FIXTURES_DIR, path));
+  return readFileSync(fixturePath(path));
+}
+
+/**
+ * The path of one recorded fixture, by its path under test/fixtures: for a tool
+ * that opens the file itself (Wireshark, tshark).
+ *
+ * @example const recorded = fixturePath("captures/21-email-smtp-envelope.pcapng");
+ */
+export function fixturePath(path: string): string {
+  return join(FIXTURES_DIR, path);
 }
