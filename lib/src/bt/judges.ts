@@ -2,6 +2,7 @@ import { ChildProcess, execFileSync, spawn } from "node:child_process";
 import { AppLayerError } from "../errors";
 import { Address, DEFAULT_HOST } from "../net/address";
 import { Closable, track, untrack } from "../net/lifecycle";
+import { NOT_IMPLEMENTED } from "../lab/check";
 
 /**
  * Debian's BitTorrent programs as judges of a student's code, on loopback:
@@ -100,4 +101,51 @@ export function makeTorrentWith(tool: "mktorrent" | "transmission-create", targe
     throw new AppLayerError("BAD_ARGUMENT", `${tool} failed: ${String((e as { stderr?: Buffer }).stderr ?? e).trim()}`);
   }
   return out;
+}
+
+/** How a student's call ended, as a value a check compares: it resolved, it rejected, it was still pending, or it is the released stub. */
+export type Outcome = "accepted" | "refused" | "no answer" | "not written";
+
+/**
+ * Runs `fn`, which must settle within `withinMs`; rejects with TIMEOUT saying so
+ * if it does not (`fn` goes on in the background: close what it talks to).
+ */
+export function settleWithin<T>(withinMs: number, what: string, fn: () => Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, fail) => {
+    timer = setTimeout(() => fail(new AppLayerError("TIMEOUT", `${what}: no answer within ${withinMs / 1000} s`)), withinMs);
+  });
+  return Promise.race([Promise.resolve().then(fn), late]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * How `run` ended within `withinMs`, as an {@link Outcome}: what a check compares
+ * when a peer must be refused (a stub is never "refused", a hang never either).
+ *
+ * @example expectEqual(await outcomeOf(() => handshake(peer, otherHash, myId)), "refused")
+ */
+export function outcomeOf(run: () => Promise<unknown>, withinMs = 3000): Promise<Outcome> {
+  return settleWithin(withinMs, "the call", run).then(
+    () => "accepted",
+    (e: unknown) => {
+      if (e instanceof AppLayerError && e.code === "TIMEOUT") return "no answer";
+      return String((e as Error)?.message).startsWith(NOT_IMPLEMENTED) ? "not written" : "refused";
+    },
+  );
+}
+
+/**
+ * Starts aria2c seeding, runs `fn` with its address, and stops aria2c when `fn`
+ * settles or after `withinMs`, whichever comes first (then TIMEOUT): a student's
+ * peer that never finishes loses its check and leaves no aria2c behind.
+ *
+ * @example await withAria2Seed({ torrentPath, dir }, (seed) => downloadPiece(seed, torrent, 0))
+ */
+export async function withAria2Seed<T>(options: { torrentPath: string; dir: string }, fn: (seed: Address) => Promise<T>, withinMs = 6000): Promise<T> {
+  const seed = await seedWithAria2(options);
+  try {
+    return await settleWithin(withinMs, "your peer, talking to aria2c", () => fn(seed.address));
+  } finally {
+    await seed.close();
+  }
 }

@@ -1,4 +1,6 @@
+import { Address } from "../net/address";
 import { TcpService, serveTcp } from "../net/lifecycle";
+import { settleWithin } from "./judges";
 import { HANDSHAKE_LENGTH, encodeHandshake, encodeWireMessage } from "./wire";
 
 /**
@@ -84,3 +86,18 @@ export async function serveScriptedPeer(options: ScriptedPeerOptions): Promise<S
   return Object.assign(service, { received }) as ScriptedPeer;
 }
 
+
+/**
+ * Serves a scripted peer, runs `fn` with its address, and closes it when `fn`
+ * settles or after `withinMs` (then TIMEOUT), whichever comes first.
+ *
+ * @example await withScriptedPeer({ infoHash, pieceLength, data, corrupt: true }, (peer) => downloadPiece(peer, torrent, 0))
+ */
+export async function withScriptedPeer<T>(options: ScriptedPeerOptions, fn: (peer: Address, received: Buffer[]) => Promise<T>, withinMs = 4000): Promise<T> {
+  const peer = await serveScriptedPeer(options);
+  try {
+    return await settleWithin(withinMs, "your peer, talking to a scripted one", () => fn(peer.address, peer.received));
+  } finally {
+    await peer.close();
+  }
+}
