@@ -16,7 +16,7 @@
 
 // wire
 export { MAX_LABEL_LENGTH, MAX_NAME_LENGTH, UDP_PAYLOAD_DEFAULT, UDP_PAYLOAD_MAX, TCP_MESSAGE_MAX } from "./wire/limits";
-export { DnsMessage, DnsRecord, DnsQuestion, FLAGS, DO_BIT, RCODES, Rcode, rcodeOf, decodeMessage, encodeMessage, canonical, isInZone } from "./wire/codec";
+export { DnsMessage, DnsRecord, DnsQuestion, FLAGS, DO_BIT, RCODES, Rcode, rcodeOf, decodeMessage, encodeMessage, nameKey, isInZone } from "./wire/codec";
 export { compressMessage } from "./wire/compress";
 export { RECORD_TYPES, RecordType, RRTuple, fqdn, formatRdata, rrTuple, formatRecord, summarizeMessage, flagNames, formatMessage } from "./wire/records";
 export { Zone, parseZone, parseRecords } from "./wire/zone";

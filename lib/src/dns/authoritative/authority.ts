@@ -1,4 +1,4 @@
-import { DnsMessage, DnsRecord, FLAGS, RCODES, Rcode, canonical, isInZone } from "../wire/codec";
+import { DnsMessage, DnsRecord, FLAGS, RCODES, Rcode, nameKey, isInZone } from "../wire/codec";
 import { MAX_CNAME_CHAIN } from "../wire/limits";
 import { Zone } from "../wire/zone";
 import { AnswerProof, addDnssec, isSigned, wantsDnssec } from "../dnssec/serve";
@@ -90,11 +90,11 @@ export class Authority {
     const visited: string[] = []; // a CNAME chain is a few names long at most
     const proof: AnswerProof = { synthesized: [] };
     let name = q.name;
-    for (let link = 0; link <= MAX_CNAME_CHAIN && !visited.includes(canonical(name)); link++) {
-      visited.push(canonical(name));
+    for (let link = 0; link <= MAX_CNAME_CHAIN && !visited.includes(nameKey(name)); link++) {
+      visited.push(nameKey(name));
       const cut = this.delegation(zone, name);
       // RFC 4035 §3.1.4.1: the DS of a delegation lives on the parent's side of the cut: answer it here.
-      if (cut && q.type === "DS" && canonical(cut[0].name) === canonical(name)) {
+      if (cut && q.type === "DS" && nameKey(cut[0].name) === nameKey(name)) {
         const ds = zone.at(name).filter((r) => r.type === "DS");
         if (ds.length) return reply("answer", "NOERROR", { answers: ds }, true);
         return { ...reply("nodata", "NOERROR", { authorities: [this.negativeSoa(zone)] }, true), proof: { synthesized: [], denied: { kind: "nodata", name } } };
@@ -135,7 +135,7 @@ export class Authority {
 
   /** NS records of the closest zone cut between the apex and `name`, if `name` is delegated away. */
   private delegation(zone: Zone, name: string): DnsRecord[] | undefined {
-    const n = canonical(name);
+    const n = nameKey(name);
     // Where each name from just below the apex down to `name` itself starts in `n`, highest first: the highest cut
     // wins (RFC 1034 §4.3.2 step 3b). Walked by label boundaries, as substrings of `n`.
     const below = zone.origin === "" ? n.length : n.length - zone.origin.length - 1;
@@ -170,7 +170,7 @@ export class Authority {
   /** Round-robin load distribution: each query gets the RRset rotated by one more place. */
   private rotate(name: string, type: string, records: DnsRecord[]): DnsRecord[] {
     if (records.length < 2) return records;
-    const key = `${canonical(name)} ${type}`;
+    const key = `${nameKey(name)} ${type}`;
     const n = this.rotation.get(key) ?? 0;
     this.rotation.set(key, n + 1);
     const k = n % records.length;

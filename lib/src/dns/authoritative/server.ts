@@ -3,7 +3,7 @@ import { Closable, ListenOptions } from "../../net/lifecycle";
 import { Network, loopback } from "../../net/network";
 import { Trace } from "../../lab/trace";
 import { AnswerKind, Authority } from "./authority";
-import { DnsMessage, FLAGS, RCODES, canonical, encodeMessage, rcodeOf, queryKey } from "../wire/codec";
+import { DnsMessage, FLAGS, RCODES, nameKey, encodeMessage, rcodeOf, queryKey } from "../wire/codec";
 import { PacketCache } from "./packet-cache";
 import { exchange } from "../transport/client";
 import { UpdateMessage, applyUpdate, decodeUpdate, isUpdate, updateReply } from "./update";
@@ -94,7 +94,7 @@ function update(authority: Authority, bytes: Uint8Array, source: string, allowed
     return updateReply({ id: (bytes[0] << 8) | bytes[1] }, "FORMERR");
   }
   if (!allowed || !source.startsWith("127.")) return updateReply(msg, "REFUSED");
-  const zone = authority.served.find((z) => z.origin === canonical(msg.zone.name));
+  const zone = authority.served.find((z) => z.origin === nameKey(msg.zone.name));
   if (!zone || msg.zone.type !== "SOA") return updateReply(msg, "NOTAUTH");
   return updateReply(msg, applyUpdate(zone, msg));
 }

@@ -3,7 +3,7 @@ import { AppLayerError } from "../../errors";
 import { Address, formatAddress } from "../../net/address";
 import { CallOptions, withDeadline } from "../../net/lifecycle";
 import { Network, loopback } from "../../net/network";
-import { DnsMessage, DnsRecord, FLAGS, RCODES, Rcode, canonical, isInZone } from "../wire/codec";
+import { DnsMessage, DnsRecord, FLAGS, RCODES, Rcode, nameKey, isInZone } from "../wire/codec";
 import { formatRdata } from "../wire/records";
 import { Zone } from "../wire/zone";
 
@@ -88,7 +88,7 @@ export function decodeUpdate(bytes: Uint8Array): UpdateMessage {
   }
 }
 
-const same = (a: { name: string; type: string }, b: { name: string; type: string }) => canonical(a.name) === canonical(b.name) && a.type === b.type;
+const same = (a: { name: string; type: string }, b: { name: string; type: string }) => nameKey(a.name) === nameKey(b.name) && a.type === b.type;
 const rdata = (r: { name: string; type: string; data?: unknown }) => formatRdata(r as DnsRecord);
 
 /**
@@ -116,7 +116,7 @@ export function applyUpdate(zone: Zone, msg: UpdateMessage): Rcode {
     if (u.class === "IN" && (u.data === undefined || u.type === "ANY")) return "FORMERR";
   }
   let changed = 0;
-  const apex = (r: DnsRecord) => canonical(r.name) === zone.origin && (r.type === "SOA" || r.type === "NS");
+  const apex = (r: DnsRecord) => nameKey(r.name) === zone.origin && (r.type === "SOA" || r.type === "NS");
   for (const u of msg.updates) {
     if (u.class === "IN") {
       if (u.type === "SOA") continue; // serials are ours to bump
@@ -124,7 +124,7 @@ export function applyUpdate(zone: Zone, msg: UpdateMessage): Rcode {
       zone.add({ name: u.name, type: u.type, ttl: u.ttl, class: "IN", data: u.data } as DnsRecord);
       changed++;
     } else if (u.class === "ANY") {
-      changed += zone.remove((r) => canonical(r.name) === canonical(u.name) && (u.type === "ANY" || r.type === u.type) && !apex(r));
+      changed += zone.remove((r) => nameKey(r.name) === nameKey(u.name) && (u.type === "ANY" || r.type === u.type) && !apex(r));
     } else {
       changed += zone.remove((r) => same(r, u) && rdata(r) === rdata(u) && !apex(r));
     }

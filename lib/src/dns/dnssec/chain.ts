@@ -1,6 +1,6 @@
 import { Clock, realClock } from "../../net/clock";
 import { AppLayerError } from "../../errors";
-import { DnsRecord, canonical, isInZone } from "../wire/codec";
+import { DnsRecord, nameKey, isInZone } from "../wire/codec";
 import { fqdn } from "../wire/records";
 import { MAX_CACHE_ENTRIES } from "../wire/limits";
 import { Dnskey, Ds, dsFromDnskey, keyTag } from "./keys";
@@ -108,7 +108,7 @@ export class ChainValidator {
 
   /** Validates one resolution's result for (qname, qtype). */
   async validate(qname: string, qtype: string, result: ChainLookupResult): Promise<Verdict> {
-    const key = `${canonical(qname)}\u0000${qtype}\u0000${result.rcode}`;
+    const key = `${nameKey(qname)}\u0000${qtype}\u0000${result.rcode}`;
     const now = this.clock.now();
     const memo = this.verdicts.get(key);
     if (memo && memo.expires > now) {
@@ -130,7 +130,7 @@ export class ChainValidator {
     let answered = false;
     const data = result.answers.filter((r) => r.type !== "RRSIG");
     const sets = new Map<string, DnsRecord[]>();
-    for (const r of data) sets.set(`${canonical(r.name)} ${r.type}`, [...(sets.get(`${canonical(r.name)} ${r.type}`) ?? []), r]);
+    for (const r of data) sets.set(`${nameKey(r.name)} ${r.type}`, [...(sets.get(`${nameKey(r.name)} ${r.type}`) ?? []), r]);
     for (const rrset of sets.values()) {
       const { name, type } = rrset[0];
       const sigs = rrsigsOf(result.answers, name, type);
@@ -139,7 +139,7 @@ export class ChainValidator {
       // RFC 4035 §5.3.4: an RRSIG with fewer labels than its owner signed a wildcard; the answer needs the proof that no closer name exists.
       const expanded = sigs.map((g) => (g as unknown as { data: Rrsig }).data.labels).find((l) => l < labelCount(name));
       if (v.status === "secure" && expanded !== undefined) overall = worse(overall, await this.validateExpansion(name, expanded, signerOf(sigs)!, result, chain));
-      if (type === "CNAME" && canonical(name) === canonical(sname)) sname = fqdn(String((rrset[0] as { data: unknown }).data)).toLowerCase();
+      if (type === "CNAME" && nameKey(name) === nameKey(sname)) sname = fqdn(String((rrset[0] as { data: unknown }).data)).toLowerCase();
       if (type === qtype) answered = true;
     }
     if (!answered && (result.rcode === "NOERROR" || result.rcode === "NXDOMAIN")) overall = worse(overall, await this.validateDenial(sname, qtype, result, chain));
@@ -190,7 +190,7 @@ export class ChainValidator {
   /** Every SOA, NSEC and NSEC3 RRset of an authority section, checked against the zone's keys. */
   private async proofSignatures(authorities: DnsRecord[], keys: Dnskey[]): Promise<Validation> {
     const sets = new Map<string, DnsRecord[]>();
-    for (const r of authorities.filter((x) => ["SOA", "NSEC", "NSEC3"].includes(x.type))) sets.set(`${canonical(r.name)} ${r.type}`, [...(sets.get(`${canonical(r.name)} ${r.type}`) ?? []), r]);
+    for (const r of authorities.filter((x) => ["SOA", "NSEC", "NSEC3"].includes(x.type))) sets.set(`${nameKey(r.name)} ${r.type}`, [...(sets.get(`${nameKey(r.name)} ${r.type}`) ?? []), r]);
     if (![...sets.values()].some((s) => s[0].type !== "SOA")) return bogus("NSEC_MISSING", "a negative answer without NSEC or NSEC3 records");
     let v: Validation = { status: "secure" };
     for (const rrset of sets.values()) v = worse(v, validateRrset(rrset, rrsigsOf(authorities, rrset[0].name, rrset[0].type), keys, this.time()));

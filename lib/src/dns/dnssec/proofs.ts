@@ -1,4 +1,4 @@
-import { DnsRecord, canonical } from "../wire/codec";
+import { DnsRecord, nameKey } from "../wire/codec";
 import { Zone } from "../wire/zone";
 import { closestEncloser, nextCloser, wildcardAt } from "../wire/wildcard";
 import { compareNames } from "./canonical";
@@ -82,7 +82,7 @@ export function nxdomainProof(zone: Zone, name: string): DnsRecord[] {
 export function nodataProof(zone: Zone, name: string, source?: string): DnsRecord[] {
   const chain = nsec3Chain(zone);
   if (source) {
-    const encloser = canonical(source).replace(/^\*\.?/, "");
+    const encloser = nameKey(source).replace(/^\*\.?/, "");
     if (!chain) return [coveringNsec(zone, name), ...nsecAt(zone, source)].filter((r): r is DnsRecord => r !== undefined);
     return [...closestEncloserProof(chain, name, encloser), ...chain.matching(source)];
   }
@@ -91,8 +91,8 @@ export function nodataProof(zone: Zone, name: string, source?: string): DnsRecor
   if (own.length) return own;
   // An empty non-terminal. ldns (drill) reads a NODATA without an NSEC at the name as it reads an NXDOMAIN and
   // wants the wildcard below the parent proven absent too; BIND and Unbound do not. Sending it costs one record.
-  const dot = canonical(name).indexOf(".");
-  const parent = dot < 0 ? "" : canonical(name).slice(dot + 1);
+  const dot = nameKey(name).indexOf(".");
+  const parent = dot < 0 ? "" : nameKey(name).slice(dot + 1);
   const wildcard = zone.exists(wildcardAt(parent)) ? [] : [coveringNsec(zone, wildcardAt(parent))];
   return [coveringNsec(zone, name), ...wildcard].filter((r): r is DnsRecord => r !== undefined);
 }
@@ -107,7 +107,7 @@ export function nodataProof(zone: Zone, name: string, source?: string): DnsRecor
 export function wildcardAnswerProof(zone: Zone, name: string, source: string): DnsRecord[] {
   const chain = nsec3Chain(zone);
   if (!chain) return [coveringNsec(zone, name)].filter((r): r is DnsRecord => r !== undefined);
-  return chain.covering(nextCloser(name, canonical(source).replace(/^\*\.?/, "")));
+  return chain.covering(nextCloser(name, nameKey(source).replace(/^\*\.?/, "")));
 }
 
 /**

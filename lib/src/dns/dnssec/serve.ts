@@ -1,4 +1,4 @@
-import { DO_BIT, DnsMessage, DnsRecord, canonical } from "../wire/codec";
+import { DO_BIT, DnsMessage, DnsRecord, nameKey } from "../wire/codec";
 import { fqdn } from "../wire/records";
 import { Zone } from "../wire/zone";
 import { Rrsig } from "./sign";
@@ -45,7 +45,7 @@ const ttlOf = (r: DnsRecord) => (r as { ttl?: number }).ttl ?? 0;
 function signaturesFor(zone: Zone, records: DnsRecord[], sources = new Map<string, string>()): DnsRecord[] {
   const sets = new Map(records.filter((r) => r.type !== "RRSIG").map((r) => [key(r), r] as [string, DnsRecord]));
   return [...sets.values()].flatMap((r) => {
-    const owner = sources.get(canonical(r.name)) ?? r.name;
+    const owner = sources.get(nameKey(r.name)) ?? r.name;
     const sigs = zone.at(owner).filter((s) => s.type === "RRSIG" && typeCovered(s) === r.type);
     return sigs.map((s) => ({ ...s, name: r.name, ttl: ttlOf(r) }) as DnsRecord);
   });
@@ -85,7 +85,7 @@ export function addDnssec(zone: Zone, response: DnsMessage, kind: string, proof:
     proofs.push(...records.map((r) => ({ ...r, ttl: Math.min(ttlOf(r), ttl) }) as DnsRecord));
   }
   authorities.push(...unique(proofs).filter((r) => !authorities.some((a) => key(a) === key(r))));
-  const sources = new Map(proof.synthesized.map((s) => [canonical(s.name), s.source] as [string, string]));
+  const sources = new Map(proof.synthesized.map((s) => [nameKey(s.name), s.source] as [string, string]));
   // At a referral the NS RRset is the child's and is not signed; everything else is.
   const signable = kind === "referral" ? authorities.filter((r) => r.type !== "NS") : authorities;
   return { ...response, answers: [...answers, ...signaturesFor(zone, answers, sources)], authorities: [...authorities, ...signaturesFor(zone, signable)] };

@@ -1,5 +1,5 @@
 import { Clock, realClock } from "../../net/clock";
-import { DnsRecord, canonical } from "../wire/codec";
+import { DnsRecord, nameKey } from "../wire/codec";
 import { MAX_CACHE_ENTRIES, MAX_CACHE_TTL_S } from "../wire/limits";
 
 /**
@@ -17,7 +17,7 @@ export type CacheResult =
   | { kind: "miss" };
 
 interface Entry {
-  /** The canonical name and the type (or RRSIG:type) it is held under. */
+  /** The name (its nameKey) and the type (or RRSIG:type) it is held under. */
   name: string;
   type: string;
   expires: number;
@@ -48,7 +48,7 @@ const MISS: CacheResult = Object.freeze({ kind: "miss" });
  */
 export class DnsCache {
   /**
-   * Entries by type, then canonical name: a lookup builds no key string, and the
+   * Entries by type, then nameKey: a lookup builds no key string, and the
    * few per-type maps stay in the CPU's cache (the load simulator's lookups were
    * bound by memory latency, each a chain of cache misses).
    */
@@ -65,7 +65,7 @@ export class DnsCache {
     const sets = new Map<string, { name: string; type: string; set: DnsRecord[] }>();
     for (const r of records) {
       if (r.type === "OPT") continue;
-      const name = canonical(r.name);
+      const name = nameKey(r.name);
       const type = r.type === "RRSIG" ? signatureKey((r as unknown as { data: { typeCovered: string } }).data.typeCovered) : r.type;
       const key = `${name}\u0000${type}`;
       const group = sets.get(key);
@@ -83,7 +83,7 @@ export class DnsCache {
     const s = soa as (DnsRecord & { ttl: number; data: { minimum: number } }) | undefined;
     const ttl = s ? Math.min(s.ttl, s.data.minimum, MAX_CACHE_TTL_S) : 0;
     if (ttl <= 0) return;
-    this.store({ name: canonical(name), type, expires: this.clock.now() + ttl * 1000, rank: CREDIBILITY.answer, negative: kind, soa, proof });
+    this.store({ name: nameKey(name), type, expires: this.clock.now() + ttl * 1000, rank: CREDIBILITY.answer, negative: kind, soa, proof });
   }
 
   /**
@@ -95,7 +95,7 @@ export class DnsCache {
    */
   putProof(name: string, type: string, proof: DnsRecord[]): void {
     const ttl = Math.min(...proof.map((r) => (r as { ttl?: number }).ttl ?? 0), MAX_CACHE_TTL_S);
-    this.store({ name: canonical(name), type: proofKey(type), expires: this.clock.now() + ttl * 1000, rank: CREDIBILITY.answer, records: proof });
+    this.store({ name: nameKey(name), type: proofKey(type), expires: this.clock.now() + ttl * 1000, rank: CREDIBILITY.answer, records: proof });
   }
 
   /** Looks up (name, type), counting a hit or a miss. Expired entries are misses. */
@@ -144,7 +144,7 @@ export class DnsCache {
 
   /** The entry for (name, type), if it has not expired (an expired one is dropped). */
   private live(name: string, type: string): Entry | undefined {
-    const e = this.index.get(type)?.get(canonical(name));
+    const e = this.index.get(type)?.get(nameKey(name));
     if (e && e.expires <= this.clock.now()) {
       this.remove(e);
       return undefined;

@@ -1,5 +1,5 @@
 import { DnsCache, proofKey, signatureKey } from "./cache";
-import { DnsMessage, DnsQuestion, DnsRecord, FLAGS, Rcode, canonical, isInZone, rcodeOf } from "../wire/codec";
+import { DnsMessage, DnsQuestion, DnsRecord, FLAGS, Rcode, nameKey, isInZone, rcodeOf } from "../wire/codec";
 import { MAX_CNAME_CHAIN, MAX_NS_LOOKUP_DEPTH, MAX_QUERIES_PER_RESOLUTION } from "../wire/limits";
 import { rrsigsOf } from "../dnssec/validate";
 import { labelCount } from "../dnssec/canonical";
@@ -154,7 +154,7 @@ export class Resolution {
     // Walk the answer: the records we want, or a CNAME to follow (RFC 1034 §3.6.2).
     let followed = false;
     for (let guard = 0; guard <= MAX_CNAME_CHAIN; guard++) {
-      const here = answers.filter((r) => canonical(r.name) === canonical(this.sname));
+      const here = answers.filter((r) => nameKey(r.name) === nameKey(this.sname));
       const wanted = here.filter((r) => r.type === this.question.type);
       if (wanted.length) {
         hop(followed ? "answer, after a CNAME" : "answer");
@@ -182,9 +182,9 @@ export class Resolution {
     const ns = (response.authorities ?? []).filter((r) => r.type === "NS");
     const cut = ns[0]?.name;
     // A referral must point strictly below the zone we asked, and toward the name (else: lame or looping).
-    if (cut !== undefined && !authoritative && isInZone(cut, this.zone) && canonical(cut) !== canonical(this.zone) && isInZone(this.sname, cut)) {
+    if (cut !== undefined && !authoritative && isInZone(cut, this.zone) && nameKey(cut) !== nameKey(this.zone) && isInZone(this.sname, cut)) {
       const glue = (response.additionals ?? []).filter((r) => (r.type === "A" || r.type === "AAAA") && inBailiwick(r));
-      this.cache.put(ns.filter((r) => canonical(r.name) === canonical(cut)), "referral");
+      this.cache.put(ns.filter((r) => nameKey(r.name) === nameKey(cut)), "referral");
       this.cache.put(glue, "glue");
       hop(`referral to ${cut === "." ? "." : `${cut}.`} (${ns.map(dataOf).join(", ")})`);
       return this.enterZone(cut, ns.map(dataOf));
@@ -203,7 +203,7 @@ export class Resolution {
   }
 
   private followCname(cname: DnsRecord): boolean {
-    if (this.chain.length >= MAX_CNAME_CHAIN || this.chain.some((c) => canonical(c.name) === canonical(dataOf(cname)))) {
+    if (this.chain.length >= MAX_CNAME_CHAIN || this.chain.some((c) => nameKey(c.name) === nameKey(dataOf(cname)))) {
       this.finish("SERVFAIL");
       return false;
     }
@@ -236,7 +236,7 @@ export class Resolution {
     }
     // The name, then each ancestor up to the root, as substrings of the name (`at` is where one starts; -1: done).
     // A DS question starts at the parent; one for the root starts at the hints.
-    const n = canonical(this.sname);
+    const n = nameKey(this.sname);
     const next = (at: number) => (at >= n.length ? -1 : n.indexOf(".", at) + 1 || n.length);
     for (let at = this.question.type === "DS" ? next(0) : 0; at >= 0; at = next(at)) {
       const zone = at >= n.length ? "." : n.slice(at);
@@ -257,7 +257,7 @@ export class Resolution {
       [shuffled[i], shuffled[j]] = [shuffled[j], shuffled[i]];
     }
     // Root servers' addresses come from the hints; every other address from the cache.
-    const hinted = (name: string) => this.hints.find((h) => h.type === "A" && canonical(h.name) === canonical(name));
+    const hinted = (name: string) => this.hints.find((h) => h.type === "A" && nameKey(h.name) === nameKey(name));
     this.candidates = shuffled.map((name) => {
       const hint = zone === "." ? hinted(name) : undefined;
       return { name, address: hint && dataOf(hint) };

@@ -5,7 +5,7 @@ import { Trace } from "../../lab/trace";
 import { Random } from "../../sim/random";
 import { DnsCache } from "./cache";
 import { exchange } from "../transport/client";
-import { DnsMessage, DnsRecord, FLAGS, RCODES, Rcode, canonical, queryKey } from "../wire/codec";
+import { DnsMessage, DnsRecord, FLAGS, RCODES, Rcode, nameKey, queryKey } from "../wire/codec";
 import { ChainValidator, Verdict, edeOption, trustAnchorFrom } from "../dnssec/chain";
 import { wantsDnssec } from "../dnssec/serve";
 import { MAX_CACHE_ENTRIES, UNRESPONSIVE_HOLD_MS, UPSTREAM_TIMEOUT_MS } from "../wire/limits";
@@ -127,7 +127,7 @@ export class Resolver {
 
   /** The zone a name falls in, as far as the cache knows: its deepest ancestor with cached NS records. */
   zoneOf(name: string): string {
-    const labels = canonical(name).split(".").filter(Boolean);
+    const labels = nameKey(name).split(".").filter(Boolean);
     for (let i = 0; i < labels.length; i++) {
       const zone = labels.slice(i).join(".");
       if (this.cache.peek(zone, "NS").kind === "records") return `${zone}.`;

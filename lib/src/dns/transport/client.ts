@@ -5,7 +5,7 @@ import { Address, formatAddress } from "../../net/address";
 import { FrameDecoder, encodeFrame } from "../../net/framing";
 import { CallOptions, withDeadline } from "../../net/lifecycle";
 import { Network, loopback } from "../../net/network";
-import { DO_BIT, DnsMessage, DnsQuestion, FLAGS, canonical, decodeMessage, encodeMessage, rcodeOf } from "../wire/codec";
+import { DO_BIT, DnsMessage, DnsQuestion, FLAGS, nameKey, decodeMessage, encodeMessage, rcodeOf } from "../wire/codec";
 import { RRTuple, rrTuple } from "../wire/records";
 import { TCP_MESSAGE_MAX } from "../wire/limits";
 
@@ -63,7 +63,7 @@ export function forgeryCheck(query: DnsMessage, server: Address, from: Address, 
   if (m.type !== "response") return "not a response";
   const q = query.questions![0];
   const a = m.questions?.[0];
-  if (!a || canonical(a.name) !== canonical(q.name) || a.type !== q.type) return "a different question";
+  if (!a || nameKey(a.name) !== nameKey(q.name) || a.type !== q.type) return "a different question";
   if (exactCase && a.name.replace(/\.$/, "") !== q.name.replace(/\.$/, "")) return `the question's letter case differs (${a.name}, not ${q.name})`;
   return undefined;
 }

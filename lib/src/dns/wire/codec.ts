@@ -160,15 +160,19 @@ export function checkName(name: string): void {
   if (wire > MAX_NAME_LENGTH) throw new AppLayerError("DNS_NAME", `"${name.slice(0, 30)}…" is ${wire} octets on the wire; the limit is ${MAX_NAME_LENGTH}`, { name, length: wire });
 }
 
-/** Lower-cased, without the trailing dot: the form names are compared in (RFC 4343: case-insensitive). */
-export function canonical(name: string): string {
+/**
+ * Lower-cased, without the trailing dot: the key names are compared and stored
+ * under (RFC 4343: case-insensitive). Not DNSSEC's canonical form, which is
+ * wire bytes: see ../dnssec/canonical.
+ */
+export function nameKey(name: string): string {
   return (name.endsWith(".") ? name.slice(0, -1) : name).toLowerCase();
 }
 
 /** True when `name` equals `zone` or lies below it. */
 export function isInZone(name: string, zone: string): boolean {
-  const n = canonical(name);
-  const z = canonical(zone);
+  const n = nameKey(name);
+  const z = nameKey(zone);
   // n ends with "." + z, tested without building that string (this runs for every record a resolver caches).
   return z === "" || n === z || (n.length > z.length && n.charCodeAt(n.length - z.length - 1) === 46 && n.endsWith(z));
 }

@@ -1,4 +1,4 @@
-import { DnsRecord, canonical } from "./codec";
+import { DnsRecord, nameKey } from "./codec";
 import { Zone } from "./zone";
 
 /**
@@ -12,7 +12,7 @@ import { Zone } from "./zone";
 export const WILDCARD_LABEL = "*";
 
 /** The wildcard name directly below `name`: `*.name` (the root's is `*`). */
-export const wildcardAt = (name: string): string => (canonical(name) === "" ? WILDCARD_LABEL : `${WILDCARD_LABEL}.${canonical(name)}`);
+export const wildcardAt = (name: string): string => (nameKey(name) === "" ? WILDCARD_LABEL : `${WILDCARD_LABEL}.${nameKey(name)}`);
 
 /**
  * The closest encloser of `name` (RFC 4592 §3.3.1): its longest ancestor, or
@@ -22,7 +22,7 @@ export const wildcardAt = (name: string): string => (canonical(name) === "" ? WI
  * @example closestEncloser(zone, "a.b.wild.example.test") // "wild.example.test" when only *.wild exists below it
  */
 export function closestEncloser(zone: Zone, name: string): string {
-  for (let n = canonical(name); ; n = n.slice(n.indexOf(".") + 1)) {
+  for (let n = nameKey(name); ; n = n.slice(n.indexOf(".") + 1)) {
     if (zone.exists(n)) return n;
     if (!n.includes(".")) return zone.origin;
   }
@@ -33,8 +33,8 @@ export function closestEncloser(zone: Zone, name: string): string {
  * than its closest encloser `encloser`.
  */
 export function nextCloser(name: string, encloser: string): string {
-  const labels = canonical(name).split(".");
-  const keep = canonical(encloser) === "" ? 1 : canonical(encloser).split(".").length + 1;
+  const labels = nameKey(name).split(".");
+  const keep = nameKey(encloser) === "" ? 1 : nameKey(encloser).split(".").length + 1;
   return labels.slice(labels.length - keep).join(".");
 }
 

@@ -1,20 +1,20 @@
 import { isIP } from "node:net";
 import { AppLayerError } from "../../errors";
-import { DnsRecord, canonical, checkName, isInZone } from "./codec";
+import { DnsRecord, checkName, nameKey, isInZone } from "./codec";
 import { RECORD_TYPES, RecordType, fqdn } from "./records";
 import { checkNsec3Params, fromBase32hex, nsec3paramRdata } from "./nsec3-rdata";
 import { MAX_CAA_TAG_LENGTH } from "./limits";
 
 /** A zone's records, indexed by owner name, with its SOA at the apex. */
 export class Zone {
-  /** The apex, canonical (lower case, no trailing dot; "" for the root). */
+  /** The apex as its nameKey (lower case, no trailing dot; "" for the root). */
   readonly origin: string;
   private readonly byName = new Map<string, DnsRecord[]>();
   /** Every name that exists: owners and the empty non-terminals above them (RFC 8020). */
   private readonly existing = new Set<string>();
 
   constructor(origin: string, records: DnsRecord[]) {
-    this.origin = canonical(origin);
+    this.origin = nameKey(origin);
     for (const r of records) this.add(r);
     if (!this.soa) throw new AppLayerError("ZONE_SYNTAX", `zone ${origin || "."} has no SOA record at its apex`, { origin });
   }
@@ -26,12 +26,12 @@ export class Zone {
 
   /** The records owned by `name` (any case). */
   at(name: string): DnsRecord[] {
-    return this.byName.get(canonical(name)) ?? [];
+    return this.byName.get(nameKey(name)) ?? [];
   }
 
   /** True when `name` owns records or has descendants that do. */
   exists(name: string): boolean {
-    return this.existing.has(canonical(name));
+    return this.existing.has(nameKey(name));
   }
 
   /** Every record, apex first. */
@@ -57,7 +57,7 @@ export class Zone {
 
   /** Adds a record (an UPDATE does this too). The owner must lie inside the zone. */
   add(r: DnsRecord): void {
-    const key = canonical(r.name);
+    const key = nameKey(r.name);
     if (!isInZone(key, this.origin)) {
       throw new AppLayerError("ZONE_SYNTAX", `${r.name} is outside the zone ${this.origin || "."}`, { name: r.name });
     }
