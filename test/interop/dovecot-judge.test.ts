@@ -1,6 +1,6 @@
 /**
  * startDovecot, the judge lesson 23's checks start: a real Dovecot that serves
- * what deliver() leaves as new mail, tells BODY.PEEK from BODY as the lesson
+ * what deliver() hands it as new mail, in order, tells BODY.PEEK from BODY as the lesson
  * says it does, and is gone after close().
  */
 import { describe, expect, it } from "vitest";
@@ -31,6 +31,22 @@ describe("startDovecot", () => {
       await c.logout();
       expect(peeked.map((m) => String(m.items["BODY[HEADER.FIELDS (SUBJECT)]"]).trim())).toEqual(["Subject: first", "Subject: second"]);
       expect(unseen).toEqual([[1, 2], [1, 2], [2]]);
+    } finally {
+      await dovecot.close();
+    }
+  });
+
+  it("keeps the order of delivery, on any file system (the sandbox's tmpfs lists new/ backwards)", async () => {
+    const dovecot = await startDovecot({ users: ["bob:bobpass"] });
+    try {
+      const subjects = ["one", "two", "three", "four", "five", "six"];
+      for (const s of subjects) dovecot.deliver("bob", `Subject: ${s}\r\n\r\n${s}\r\n`);
+      const c = await ImapClient.connect({ server: dovecot.imap });
+      await c.login("bob", "bobpass");
+      await c.select("INBOX", true);
+      const got = (await c.fetch("1:*", "ENVELOPE")).map((m) => (m.items.ENVELOPE as unknown[])[1]);
+      await c.logout();
+      expect(got).toEqual(subjects);
     } finally {
       await dovecot.close();
     }

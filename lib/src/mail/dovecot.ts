@@ -1,6 +1,6 @@
-import { ChildProcess, spawn } from "node:child_process";
+import { ChildProcess, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as net from "node:net";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
@@ -22,8 +22,9 @@ import { Closable, track, untrack } from "../net/lifecycle";
 
 /** The uid/gid a root-started Dovecot keeps the mail under (Dovecot refuses root for mail). */
 const VMAIL = 5000;
-/** Where Debian's dovecot-core installs the server. */
+/** Where Debian's dovecot-core installs the server, and its local delivery agent. */
 const DOVECOT_BINARY = "/usr/sbin/dovecot";
+const DOVECOT_LDA = "/usr/lib/dovecot/dovecot-lda";
 /** How long Dovecot may take to answer its first IMAP greeting. */
 export const DOVECOT_START_MS = 10_000;
 
@@ -34,7 +35,7 @@ export interface DovecotServer extends Closable {
   pop3?: Address;
   /** The Maildir Dovecot reads for `user` (the name as it logs in: "bob", or "bob@umass.edu"). */
   maildir(user: string): string;
-  /** Puts `message` in `user`'s INBOX as new mail, unseen (a file in the Maildir's new/, as a delivery agent leaves it). */
+  /** Puts `message` in `user`'s INBOX as new mail, unseen, after the messages delivered before it. */
   deliver(user: string, message: string | Uint8Array): void;
 }
 
@@ -119,6 +120,7 @@ ssl = no
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 mail_location = maildir:${dir}/mail/%u/Maildir
+postmaster_address = postmaster@localhost
 first_valid_uid = ${who.uid}
 passdb {
   driver = passwd-file
@@ -187,17 +189,11 @@ export async function startDovecot(options: { users: string[]; parent?: string; 
     ...(ports.pop3 ? { pop3: { host: DEFAULT_HOST, port: ports.pop3 } } : {}),
     maildir: (user) => join(dir, "mail", user, "Maildir"),
     deliver(user, message) {
-      const maildir = server.maildir(user);
-      for (const sub of ["", "tmp", "new", "cur"]) {
-        mkdirSync(join(maildir, sub), { recursive: true });
-        owned(join(maildir, sub));
-      }
-      owned(join(dir, "mail", user));
-      // Maildir delivery: write in tmp/, then move to new/ in one step, so a reader never sees half a message.
-      const name = `${Date.now()}.${randomBytes(6).toString("hex")}.applayer`;
-      writeFileSync(join(maildir, "tmp", name), message);
-      owned(join(maildir, "tmp", name));
-      renameSync(join(maildir, "tmp", name), join(maildir, "new", name));
+      // Through Dovecot's own delivery agent, as an MTA hands it mail: it files the message in new/ and numbers it
+      // at once, so messages keep the order they were delivered in (files dropped into new/ by hand would take
+      // whatever order the folder lists them in, which differs from one file system to another).
+      const r = spawnSync(DOVECOT_LDA, ["-c", join(dir, "dovecot.conf"), "-d", user, "-f", "postmaster@localhost"], { input: message, encoding: "utf8", timeout: DOVECOT_START_MS });
+      if (r.status !== 0) throw new AppLayerError("BAD_ARGUMENT", `Dovecot's delivery agent refused the message for ${user}: ${(r.stderr || r.error?.message || "").trim() || `exit ${r.status}`}`);
     },
     async close() {
       untrack(server);
