@@ -114,6 +114,12 @@ describe("sanitizeSubmission", () => {
     expect(order(notebook)).toEqual(["q", "setup", "sol", "chk", "end"]);
     expect(notes).toEqual(['the check cell "c" was missing and was put back']);
   });
+  it("keeps every cell in its place when some cells of the source have no id", () => {
+    // Lesson 22's grading ran its clean-up cell (closeAll) before its last check: ids were counted among the cells that have one.
+    const mixed = nb(md("# Q", "q"), code("first()"), code("setup()", undefined, "setup"), code("function f() {\n  // BEGIN SOLUTION\n  return 1;\n  // END SOLUTION\n}", { solution: true, grade_id: "f" }, "sol"), code("await check(\"f\", () => f() === 1);", { grade: true, locked: true, grade_id: "c", points: 1 }, "chk"), code("closeAll()", undefined, "end"));
+    delete mixed.cells[1].id;
+    expect(order(sanitizeSubmission(mixed, mixed).notebook)).toEqual(["q", "first()", "setup", "sol", "chk", "end"]);
+  });
   it("drops a duplicated check cell, and turns a retyped solution cell back into code", () => {
     const sub = submitted();
     sub.cells.splice(4, 0, { ...sub.cells[3], id: "copy", source: sourceLines("console.log(1)") });

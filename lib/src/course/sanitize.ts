@@ -15,7 +15,8 @@ export function sanitizeSubmission(submission: Notebook, source: Notebook): { no
   const sourceCells = source.cells;
   const sourceById = new Map(sourceCells.map((c, i) => [gradeIdOf(c) ?? "", i] as [string, number]));
   sourceById.delete("");
-  const indexOfCellId = new Map(sourceCells.filter((c) => c.id).map((c, i) => [c.id!, i] as [string, number]));
+  // Positions in the source itself: a cell without an id (older nbformat, or one a tool added) must not shift the others'.
+  const indexOfCellId = new Map(sourceCells.flatMap((c, i) => (c.id ? [[c.id, i] as [string, number]] : [])));
   const placed = new Set<string>();
   // Each kept cell with the source position it stands for; a cell the student added stands just after
   // the source cell before it (+0.5), so a locked cell put back at that position goes before it.
