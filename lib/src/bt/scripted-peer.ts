@@ -8,8 +8,8 @@ import { HANDSHAKE_LENGTH, encodeHandshake, encodeWireMessage } from "./wire";
  * aria2c never shows a student's downloader: a handshake that arrives in pieces,
  * one for another torrent, a bitfield without the piece asked for, a long choke,
  * a corrupt block. Otherwise it follows BEP 3: handshake, bitfield, unchoke on
- * interested, a piece message for each request of a piece it has. It keeps what
- * it was sent.
+ * interested, a piece message for each request made after the unchoke, of a
+ * piece it has. It keeps what it was sent.
  */
 export interface ScriptedPeerOptions {
   /** The torrent it seeds: its info-hash, piece length and the file's bytes. */
@@ -49,7 +49,12 @@ export async function serveScriptedPeer(options: ScriptedPeerOptions): Promise<S
     const index = received.push(Buffer.alloc(0)) - 1;
     let buffered = Buffer.alloc(0);
     let shook = false;
+    let unchoked = false;
     const send = (b: Buffer) => (socket.destroyed ? undefined : socket.write(b));
+    const unchoke = () => {
+      unchoked = true;
+      send(encodeWireMessage({ type: "unchoke" }));
+    };
     socket.on("data", async (chunk: Buffer) => {
       received[index] = Buffer.concat([received[index], chunk]);
       buffered = Buffer.concat([buffered, chunk]);
@@ -70,9 +75,10 @@ export async function serveScriptedPeer(options: ScriptedPeerOptions): Promise<S
         const length = buffered.readUInt32BE(0);
         const message = buffered.subarray(4, 4 + length);
         buffered = buffered.subarray(4 + length);
-        if (message[0] === 2) setTimeout(() => send(encodeWireMessage({ type: "unchoke" })), options.unchokeAfterMs ?? 0);
-        // A request for a piece it lacks goes unanswered, as a real peer's would.
-        if (message[0] === 6 && length === 13 && (options.has?.(message.readUInt32BE(1)) ?? true)) {
+        if (message[0] === 2 && !options.unchokeAfterMs) unchoke();
+        else if (message[0] === 2) setTimeout(unchoke, options.unchokeAfterMs);
+        // BEP 3: requests from a choked peer are dropped; so is one for a piece it lacks, as a real peer's would be.
+        if (message[0] === 6 && length === 13 && unchoked && (options.has?.(message.readUInt32BE(1)) ?? true)) {
           const piece = message.readUInt32BE(1);
           const begin = message.readUInt32BE(5);
           const start = piece * options.pieceLength + begin;
