@@ -1,6 +1,7 @@
 import ts from "typescript";
 import { isDeepStrictEqual, inspect } from "node:util";
 import { deserialize } from "node:v8";
+import { ERROR_CODES } from "../errors";
 import type { CheckReport } from "../lab/check";
 import { BEGIN_HIDDEN, BEGIN_SOLUTION, END_HIDDEN, END_SOLUTION, gradeIdOf, isGrade, isSolution, regions } from "./format";
 import { Cell, Notebook, sourceOf } from "./notebook";
@@ -142,10 +143,34 @@ const show = (v: unknown) => inspect(v, { depth: 3, maxArrayLength: 10, maxStrin
 /** What feedback says in place of a submission's own words once hidden tests have been in its kernel. */
 export const WITHHELD = "(your code's answer and errors are not shown here: hidden tests had run before this check)";
 
+/**
+ * The error codes a check may stop with that feedback explains in the grader's
+ * own words, even where it withholds the code's: the system's for sockets and
+ * child processes, and the lib's. A code carries a few bits at most, and only
+ * one of these is shown.
+ */
+const KNOWN_ERRORS: Record<string, string> = {
+  EADDRINUSE: "the port was already in use (a socket left open, or a fixed port?)",
+  EACCES: "permission denied (a port below 1024?)",
+  ECONNREFUSED: "nothing was listening where it connected",
+  ECONNRESET: "the connection was reset",
+  EPIPE: "it wrote to a connection the other side had closed",
+  ERR_CHILD_PROCESS_STDIO_MAXBUFFER: "a peer's output ran over its limit (a flood?)",
+  ...ERROR_CODES,
+};
+
+/** Why a check stopped, told from what the grader can trust once hidden tests have been in the kernel: its deadline (from the reference) and a known error code. */
+function stoppedTainted(expected: CheckReport, answered: CheckReport): string {
+  if (answered.late === true) return `did not finish within ${typeof expected.within === "number" ? `${expected.within / 1000} s` : "its time"} (waiting for an answer that never came?)`;
+  const code = answered.errorCode;
+  const known = typeof code === "string" && Object.hasOwn(KNOWN_ERRORS, code) ? `${code}: ${KNOWN_ERRORS[code]} ` : "";
+  return `the check stopped with an error ${known}${WITHHELD}`;
+}
+
 /** Compares one check's answers with the reference's expected values; undefined when they agree, else why not. */
 function compare(expected: CheckReport, answered: CheckReport | undefined, tainted = false): string | undefined {
   if (!answered) return undefined;
-  if (answered.error !== undefined) return tainted ? `the check stopped with an error ${WITHHELD}` : String(answered.error);
+  if (answered.error !== undefined) return tainted ? stoppedTainted(expected, answered) : String(answered.error);
   const want = expected.expected ?? [];
   const got = Array.isArray(answered.answers) ? answered.answers : [];
   for (let i = 0; i < want.length; i++) {

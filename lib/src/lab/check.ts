@@ -28,6 +28,12 @@ export interface CheckReport {
   passed?: boolean;
   /** Why the check stopped before its end (an exception), as the code said it. */
   error?: string;
+  /** The check stopped at its deadline: a fact the grader may show even when it withholds the code's own words. */
+  late?: boolean;
+  /** The `code` of the error it stopped with (EADDRINUSE, TIMEOUT…): the grader explains the codes it knows and ignores the rest. */
+  errorCode?: string;
+  /** Reference runs only: the check's deadline, ms. */
+  within?: number;
 }
 
 /** The outcome of one self-check. */
@@ -82,11 +88,19 @@ export interface CheckOptions {
   within?: number;
 }
 
-/** Runs `fn`, failing with a reason that names the deadline if it has not settled by then. */
+/** A check that ran past its deadline. */
+export class CheckDeadline extends CheckFailure {
+  constructor(readonly within: number) {
+    super(`did not finish within ${within / 1000} s (waiting for an answer that never came?)`);
+    this.name = "CheckDeadline";
+  }
+}
+
+/** Runs `fn`, failing with a {@link CheckDeadline} if it has not settled by then. */
 async function inTime(fn: () => unknown | Promise<unknown>, within = CHECK_DEADLINE_MS): Promise<unknown> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_, fail) => {
-    timer = setTimeout(() => fail(new CheckFailure(`did not finish within ${within / 1000} s (waiting for an answer that never came?)`)), within);
+    timer = setTimeout(() => fail(new CheckDeadline(within)), within);
     timer.unref?.();
   });
   try {
@@ -187,11 +201,15 @@ export function checker(context: { gradeId: string; mode: "observe" | "reference
   };
   return {
     async check(name: string, fn: () => unknown | Promise<unknown>, options: CheckOptions = {}): Promise<void> {
-      const report: CheckReport = { gradeId: context.gradeId, name, answers: [], labels: [], ...(observe ? {} : { expected: [], tolerances: [], hidden, passed: true }) };
+      const within = options.within ?? CHECK_DEADLINE_MS;
+      const report: CheckReport = { gradeId: context.gradeId, name, answers: [], labels: [], ...(observe ? {} : { expected: [], tolerances: [], hidden, passed: true, within }) };
       try {
-        await inTime(() => running.run(report, fn), options.within);
+        await inTime(() => running.run(report, fn), within);
       } catch (e) {
         report.error = reasonOf(e);
+        if (e instanceof CheckDeadline) report.late = true;
+        const code = (e as { code?: unknown } | null)?.code;
+        if (typeof code === "string" && code.length <= 40) report.errorCode = code;
         if (!observe) report.passed = false;
       }
       closed.add(report);
