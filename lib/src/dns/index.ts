@@ -41,12 +41,13 @@ export { UpdateMessage, sendUpdate } from "./authoritative/update";
 
 // resolver
 export { DnsCache } from "./resolver/cache";
-export { Resolution } from "./resolver/resolution";
+export { Resolution, AuthoritySection } from "./resolver/resolution";
 export { Resolver, Resolved, ResolverOptions, serveResolver } from "./resolver/resolver";
 
 // world
 export { World, WorldOptions, WORLD_RESOLVER_ADDRESS, startWorld, describeWorld, traceWorld, linkWorld, messagesByLevel } from "./world/textbook";
 export { SEEDED_WINDOW, signHierarchy } from "./world/signed";
+export { judgeChain, ChainJudgement } from "./world/chain-judge";
 export { SyntheticWorld, syntheticWorld } from "./world/synthetic";
 export { LoadResult, simulateLoad } from "./world/load";
 export { ANYCAST_CITIES, AnycastCity, AnycastOptions, AnycastResult, anycastRoot, cityRttMs } from "./world/anycast";
@@ -55,6 +56,7 @@ export { ANYCAST_CITIES, AnycastCity, AnycastOptions, AnycastResult, anycastRoot
 export { amplificationOf } from "./attacks/amplification";
 export { reflectionFlood } from "./attacks/flood";
 export { raceOdds, kaminskyRace } from "./attacks/poisoning";
+export { forgeryLab, ForgeryLabOptions, ForgeryLabResult, KAMINSKY_LAB } from "./attacks/forgery";
 
 // charts
 export { loadByLevelChart, hourlyLoadChart, ttlSweepChart, stalenessChart } from "./charts/load";

@@ -52,12 +52,23 @@ export class Authority {
     return this.zones.find((z) => isInZone(name, z.origin));
   }
 
+  /**
+   * The zone that answers a question: the one that holds its name, except that
+   * a DS at a zone's apex lives in the parent, so a server that serves the
+   * parent too answers it from there (RFC 4035 §3.1.4.1).
+   */
+  private zoneAnswering(q: { name: string; type: string }): Zone | undefined {
+    const holding = this.zones.filter((z) => isInZone(q.name, z.origin));
+    const atApex = holding.length > 1 && nameKey(holding[0].origin) === nameKey(q.name);
+    return q.type === "DS" && atApex ? holding[1] : holding[0];
+  }
+
   /** Answers one decoded query; a signed zone adds its signatures and proofs when the query sets DO. */
   answer(query: DnsMessage): AuthorityResult {
     const result = this.plainAnswer(query);
     if (!wantsDnssec(query)) return result;
     const q = query.questions?.[0];
-    const zone = q && this.zoneFor(q.name);
+    const zone = q && this.zoneAnswering(q);
     if (!zone || !isSigned(zone) || !["answer", "cname", "referral", "nodata", "nxdomain"].includes(result.kind)) return result;
     return { ...result, response: addDnssec(zone, result.response, result.kind, result.proof ?? { synthesized: [] }) };
   }
@@ -83,7 +94,7 @@ export class Authority {
     if (opcode !== "QUERY") return reply("notimp", "NOTIMP");
     if (query.questions?.length !== 1) return reply("formerr", "FORMERR");
     const q = query.questions[0];
-    const zone = this.zoneFor(q.name);
+    const zone = this.zoneAnswering(q);
     if (!zone) return reply("refused", "REFUSED");
 
     const answers: DnsRecord[] = [];

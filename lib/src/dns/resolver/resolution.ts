@@ -34,6 +34,16 @@ interface Shared {
 /** A record's data as text: the address of an A record, the name in an NS or CNAME. */
 const dataOf = (r: DnsRecord) => String((r as { data: unknown }).data);
 
+/**
+ * What a resolver takes from the authority and additional sections of an
+ * authoritative answer. "ignore" (the default, RFC 5452 §6's advice): nothing
+ * but the answer's own chain. The other two are resolvers before 2008, for
+ * lesson 35's Kaminsky lab: "any" caches the NS records and every address
+ * beside the answer as if they were answers; "in-bailiwick" only those inside
+ * the zone of the server that sent them.
+ */
+export type AuthoritySection = "ignore" | "in-bailiwick" | "any";
+
 /** The records that prove a negative answer (RFC 4035 §3.1.3): NSEC, NSEC3 and their signatures. */
 const DENIAL_TYPES = ["NSEC", "NSEC3", "RRSIG"];
 
@@ -74,7 +84,7 @@ export class Resolution {
     readonly question: DnsQuestion,
     private readonly cache: DnsCache,
     private readonly hints: DnsRecord[],
-    private readonly options: { random?: () => number; depth?: number; shared?: Shared; dnssec?: boolean; avoid?: (address: string) => boolean } = {},
+    private readonly options: { random?: () => number; depth?: number; shared?: Shared; dnssec?: boolean; avoid?: (address: string) => boolean; authoritySection?: AuthoritySection } = {},
   ) {
     this.sname = question.name;
     this.options.shared ??= { queries: 0, hops: [] };
@@ -160,6 +170,7 @@ export class Resolution {
         hop(followed ? "answer, after a CNAME" : "answer");
         if (this.options.dnssec) this.signatures.push(...rrsigsOf(answers, this.sname, this.question.type));
         if (proof.length) this.cache.putProof(this.sname, this.question.type, proof);
+        if (authoritative) this.takeAuthority(response, inBailiwick);
         return void this.finish("NOERROR", [...this.chain, ...wanted], proof);
       }
       const cname = here.find((r) => r.type === "CNAME");
@@ -195,6 +206,16 @@ export class Resolution {
       return void this.finish("NOERROR", this.chain, [...(soa ? [soa] : []), ...proof]);
     }
     hop("lame: neither an answer nor a referral below its zone");
+  }
+
+  /** The NS records and addresses beside an authoritative answer, cached as answers when the options say so (see AuthoritySection). */
+  private takeAuthority(response: DnsMessage, inBailiwick: (r: DnsRecord) => boolean): void {
+    const mode = this.options.authoritySection ?? "ignore";
+    if (mode === "ignore") return;
+    const keep = mode === "any" ? () => true : inBailiwick;
+    const ns = (response.authorities ?? []).filter((r) => r.type === "NS" && keep(r));
+    const addresses = (response.additionals ?? []).filter((r) => (r.type === "A" || r.type === "AAAA") && keep(r));
+    this.cache.put([...ns, ...addresses], "answer");
   }
 
   /** The final result, once done. */

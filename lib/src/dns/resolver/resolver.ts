@@ -10,7 +10,7 @@ import { ChainValidator, Verdict, edeOption, trustAnchorFrom } from "../dnssec/c
 import { wantsDnssec } from "../dnssec/serve";
 import { MAX_CACHE_ENTRIES, UNRESPONSIVE_HOLD_MS, UPSTREAM_TIMEOUT_MS } from "../wire/limits";
 import { summarizeMessage } from "../wire/records";
-import { Hop, Resolution } from "./resolution";
+import { AuthoritySection, Hop, Resolution } from "./resolution";
 import { DnsEndpoint, encodeReply, intake, serveDnsTransport } from "../transport/endpoint";
 import { MessageCache } from "./message-cache";
 
@@ -67,6 +67,8 @@ export interface ResolverOptions {
    * the root): AD on secure answers, SERVFAIL with an Extended DNS Error on bogus ones.
    */
   trustAnchor?: DnsRecord[];
+  /** What to take from beside an authoritative answer: nothing (the default), or, as resolvers before 2008 did, its NS records and addresses (see AuthoritySection). */
+  authoritySection?: AuthoritySection;
 }
 
 /**
@@ -106,7 +108,7 @@ export class Resolver {
    */
   begin(name: string, type: string): Resolution {
     this.stats.resolutions++;
-    return new Resolution({ name, type: type as never, class: "IN" }, this.cache, this.options.hints, { random: () => this.rng.next(), dnssec: this.validator !== undefined, avoid: this.avoid });
+    return new Resolution({ name, type: type as never, class: "IN" }, this.cache, this.options.hints, { random: () => this.rng.next(), dnssec: this.validator !== undefined, avoid: this.avoid, authoritySection: this.options.authoritySection });
   }
 
   /**
