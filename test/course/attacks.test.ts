@@ -1,8 +1,8 @@
 /**
  * The grader attacked as a hostile student would, on lesson 22 with both
  * exercises left unsolved: each way of cheating from inside the kernel that the
- * last review found earns 0, in one autograde run and again through the Redis
- * queue, while the full solution in the same run earns full marks. The lib is
+ * last review found earns 0 in one autograde run (and those aimed at the grader
+ * itself again through the Redis queue), while the full solution in the same run earns full marks. The lib is
  * byte-identical afterwards, no process of a submission outlives its grade, a
  * submission that kills whatever it can see stops nobody else, and neither the
  * feedback nor the Gradescope export carries hidden tests or solutions.
@@ -23,7 +23,13 @@ import { CLI, ROOT, freePort } from "../helpers";
 import { takeHeavySuiteTurn } from "../heavy";
 
 const LESSON = "22-email-message-format";
-const source = readNotebook(join(ROOT, "notebooks", `${LESSON}.ipynb`));
+/**
+ * Lesson 22 as it stood before its assignment (two 2-point exercises): the
+ * attacks need a lesson, not the newest one, and a short one keeps the suite
+ * quick. The sandbox, the verdict and the queue are what is under attack.
+ */
+const SOURCE = join(ROOT, "test", "fixtures", "course", "attacks", `${LESSON}.ipynb`);
+const source = readNotebook(SOURCE);
 const MIME = "application/vnd.applayer.check+json";
 /** A marker in every process an attack leaves running, to look for afterwards. */
 const MARK = "applayer-attack-marker";
@@ -55,7 +61,7 @@ const found: string[] = [];
 for (const p of fs.readdirSync("/proc").filter((x: string) => /^\\d+$/.test(x))) {
   try { const c = fs.readFileSync("/proc/" + p + "/cmdline", "utf8"); const m = /--source\\0([^\\0]+)/.exec(c); if (m) found.push(m[1]); } catch {}
 }
-for (const dir of [...found, "${ROOT}/notebooks", "/applayer/notebooks", "/work/main/notebooks", "/applayer/test/fixtures/course/source"]) {
+for (const dir of [...found, "${ROOT}/notebooks", "/applayer/notebooks", "/work/main/notebooks", "/applayer/test/fixtures/course/source", "/applayer/test/fixtures/course/attacks", "${ROOT}/test/fixtures/course/attacks"]) {
   try { for (const f of fs.readdirSync(dir)) if (f.startsWith("22")) eval(require("node:fs").readFileSync(dir + "/" + f, "utf8")); } catch {}
 }
 console.log("found", found.length);`,
@@ -167,8 +173,16 @@ const markedProcesses = () => readdirSync("/proc").filter((p) => /^\d+$/.test(p)
   }
 });
 
-function writeClass(dir: string): void {
+/**
+ * The attacks the queue grades again: those aimed at the grader's own process,
+ * files and processes, which a worker holds differently from a local run. The
+ * others attack the kernel, which is the same sandbox either way.
+ */
+const QUEUED = ["sends forged reports first, for every check", "writes the gradebook's overrides and grades.csv", "leaves a process to rewrite the grades after the grader exits", "edits the lib on disk, for everyone graded after", "kills the grader, and then whatever it can see"];
+
+function writeClass(dir: string, only?: string[]): void {
   const put = (student: string, nb: Notebook) => {
+    if (only && student !== "full solution" && !only.includes(student)) return;
     mkdirSync(join(dir, student), { recursive: true });
     writeFileSync(join(dir, student, `${LESSON}.ipynb`), formatNotebook(nb));
   };
@@ -204,7 +218,7 @@ takeHeavySuiteTurn();
 
 beforeAll(async () => {
   mkdirSync(sourceDir, { recursive: true });
-  cpSync(join(ROOT, "notebooks", `${LESSON}.ipynb`), join(sourceDir, `${LESSON}.ipynb`));
+  cpSync(SOURCE, join(sourceDir, `${LESSON}.ipynb`));
   writeClass(subs);
   await autograde({ source: sourceDir, submissions: subs, out, jobs: 2, limits });
 }, 600_000);
@@ -294,7 +308,7 @@ describe("the same class through the Redis queue", () => {
     redis?.kill("SIGKILL");
   });
 
-  it("grades every attack 0 and the full solution 4, with one result each", { timeout: 600_000 }, async () => {
+  it("grades the attacks on the grader 0 and the full solution 4, with one result each", { timeout: 600_000 }, async () => {
     const port = await freePort();
     redis = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--dir", root, "--save", ""], { stdio: ["ignore", "pipe", "inherit"] });
     await new Promise<void>((resolve) => redis.stdout!.on("data", (d) => /Ready to accept connections/.test(String(d)) && resolve()));
@@ -303,10 +317,12 @@ describe("the same class through the Redis queue", () => {
     let log = "";
     worker.stderr!.on("data", (d) => (log += d));
     await new Promise<void>((resolve) => worker.stdout!.on("data", (d) => ((log += d), /grading from/.test(log) && resolve())));
-    await autograde({ source: sourceDir, submissions: subs, out: queued, queue: url, limits });
+    const subsQueued = join(root, "submitted-queued");
+    writeClass(subsQueued, QUEUED);
+    await autograde({ source: sourceDir, submissions: subsQueued, out: queued, queue: url, limits });
     expect(pointsOf(queued, "full solution")).toBe(4);
-    for (const student of [...Object.keys(attacks), ...Object.keys(leaks)]) expect(pointsOf(queued, student), student).toBe(0);
-    expect(rows(queued).subs.length).toBe(1 + Object.keys(attacks).length + Object.keys(leaks).length);
+    for (const student of QUEUED) expect(pointsOf(queued, student), student).toBe(0);
+    expect(rows(queued).subs.map((s) => s.student).sort()).toEqual(["full solution", ...QUEUED].sort());
     expect(libDigest()).toBe(libBefore);
     expect(markedProcesses()).toEqual([]);
   });
