@@ -45,6 +45,8 @@ afterAll(async () => {
 describe("inside a grading sandbox", () => {
   it("runs as an unprivileged user, alone in its pid namespace", { timeout: 60_000 }, async () => {
     expect(await run("console.log(process.getuid(), process.getgid())")).toBe("1000 1000");
+    // …who has a name, as a peer that looks its user up (Dovecot) needs, whoever holds uid 1000 outside.
+    expect(await run(`console.log(require("os").userInfo().username, require("child_process").execFileSync("id", ["-gn"], { encoding: "utf8" }).trim())`)).toBe("student student");
     const pids = (await run(`console.log(require("fs").readdirSync("/proc").filter((p: string) => /^\\d+$/.test(p)).join(" "))`)).split(" ");
     expect(pids.length).toBeLessThan(5); // bwrap's reaper and the kernel, nothing of the grader's
     const outside = Number(readFileSync(`/proc/${kernel.pid}/status`, "utf8").match(/^Uid:\s+(\d+)/m)![1]);

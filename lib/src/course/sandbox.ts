@@ -1,6 +1,7 @@
 import { ChildProcess, spawn, spawnSync } from "node:child_process";
 import { randomInt } from "node:crypto";
-import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, statSync, writeFileSync } from "node:fs";
+import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AppLayerError } from "../errors";
 
@@ -57,6 +58,25 @@ export const SANDBOX_LIMITS = {
 
 /** The project's folders bound read-only into the sandbox (relative to the project root). */
 const PROJECT_BINDS = ["node_modules", "lib"];
+
+/** Who the sandbox's uid and gid 1000 are, by name: a peer that looks its user up (Dovecot does) finds one on any machine. */
+export const SANDBOX_USER = "student";
+
+let identityFiles: { passwd: string; group: string } | undefined;
+/**
+ * The sandbox's /etc/passwd and /etc/group: the machine's, with uid and gid
+ * 1000 named {@link SANDBOX_USER} whoever holds them outside. Written once per
+ * grader process, readable by the sandbox, bound read-only over /etc's.
+ */
+function sandboxIdentity(): { passwd: string; group: string } {
+  if (identityFiles && existsSync(identityFiles.passwd)) return identityFiles;
+  const dir = mkdtempSync(join(tmpdir(), "applayer-sandbox-etc-"));
+  const others = (file: string, id: string) => readFileSync(file, "utf8").split("\n").filter((l) => l && l.split(":")[2] !== id && l.split(":")[0] !== SANDBOX_USER);
+  const files = { passwd: join(dir, "passwd"), group: join(dir, "group") };
+  writeFileSync(files.passwd, [...others("/etc/passwd", "1000"), `${SANDBOX_USER}:x:1000:1000:a graded submission:${SANDBOX_WORK}:/usr/sbin/nologin`, ""].join("\n"), { mode: 0o644 });
+  writeFileSync(files.group, [...others("/etc/group", "1000"), `${SANDBOX_USER}:x:1000:`, ""].join("\n"), { mode: 0o644 });
+  return (identityFiles = files);
+}
 /** The lessons' fixtures are under test/fixtures; these subfolders are the grader's own and stay out. */
 const PRIVATE_FIXTURES = new Set(["course", "fuzz"]);
 /** cgroup v1 controllers a root grader caps each sandbox with. */
@@ -172,6 +192,8 @@ export function spawnSandboxed(options: SandboxOptions): Sandbox {
   }
   // Node itself, wherever it is installed (nvm puts it under /root), as `node` on the sandbox's PATH.
   binds.push([process.execPath, SANDBOX_NODE, false], [options.work, SANDBOX_WORK, true]);
+  const identity = sandboxIdentity();
+  binds.push([identity.passwd, "/etc/passwd", false], [identity.group, "/etc/group", false]);
 
   const args: string[] = ["--unshare-all", "--die-with-parent", "--new-session", "--uid", "1000", "--gid", "1000", "--clearenv"];
   args.push("--ro-bind", "/usr", "/usr", "--ro-bind", "/etc", "/etc");

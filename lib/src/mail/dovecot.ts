@@ -15,9 +15,9 @@ import { Closable, track, untrack } from "../net/lifecycle";
  *
  * It runs as whoever starts it. As root, Dovecot's own users do the work and
  * the mail belongs to a uid of its own (Dovecot refuses root for mail). As any
- * other user (the grading sandbox runs kernels as uid 1000), it is a rootless
- * instance: every service runs as that user, which must have a name in
- * /etc/passwd, because Dovecot looks its users up by name.
+ * other user (the grading sandbox runs kernels as uid 1000, named "student"
+ * there), it is a rootless instance: every service runs as that user, which
+ * must have a name in /etc/passwd, because Dovecot looks its users up by name.
  */
 
 /** The uid/gid a root-started Dovecot keeps the mail under (Dovecot refuses root for mail). */
