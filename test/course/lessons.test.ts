@@ -13,6 +13,7 @@ import { BEGIN_HIDDEN, BEGIN_SOLUTION, END_HIDDEN, END_SOLUTION, regions } from 
 import { Gradebook, GradeRow } from "../../lib/src/course/gradebook";
 import { formatNotebook, readNotebook, sourceOf } from "../../lib/src/course/notebook";
 import { releaseNotebook } from "../../lib/src/course/release";
+import { lintNotebook } from "../../lib/src/course/lint";
 import { NOTEBOOK_DIR, listNotebooks } from "../../scripts/notebooks";
 import { takeHeavySuiteTurn } from "../heavy";
 import { lessonsUnderTest } from "../helpers";
@@ -55,6 +56,12 @@ beforeAll(async () => {
 }, 1_200_000);
 
 describe.each(names)("%s as an assignment", (name) => {
+  it("passes course lint (cells, markers, points) and is worth at least 10 points", () => {
+    const { problems, totalPoints } = lintNotebook(readNotebook(join(NOTEBOOK_DIR, `${name}.ipynb`)));
+    expect(problems).toEqual([]);
+    expect(totalPoints).toBeGreaterThanOrEqual(10);
+  });
+
   it("its release holds no solution line and no hidden test", () => {
     const source = readNotebook(join(NOTEBOOK_DIR, `${name}.ipynb`));
     const released = releaseNotebook(source).cells.map(sourceOf).join("\n");
