@@ -44,8 +44,8 @@ describe("a stopped check's reason, in a cell that ran after hidden tests", () =
 
   it("explains an error code it knows, and withholds the error's text", async () => {
     const [inUse, tooLong] = await messages([["port taken", failsWith("EADDRINUSE")], ["flooded", failsWith("LINE_TOO_LONG")]], true);
-    expect(inUse).toBe(`the check stopped with an error EADDRINUSE: the port was already in use (a socket left open, or a fixed port?) ${WITHHELD}`);
-    expect(tooLong).toMatch(/^the check stopped with an error LINE_TOO_LONG: /);
+    expect(inUse).toBe(`the check stopped with EADDRINUSE: the port was already in use (a socket left open, or a fixed port?) ${WITHHELD}`);
+    expect(tooLong).toMatch(/^the check stopped with LINE_TOO_LONG: /);
     expect(tooLong).not.toContain(SECRET);
   });
 

@@ -163,8 +163,8 @@ const KNOWN_ERRORS: Record<string, string> = {
 function stoppedTainted(expected: CheckReport, answered: CheckReport): string {
   if (answered.late === true) return `did not finish within ${typeof expected.within === "number" ? `${expected.within / 1000} s` : "its time"} (waiting for an answer that never came?)`;
   const code = answered.errorCode;
-  const known = typeof code === "string" && Object.hasOwn(KNOWN_ERRORS, code) ? `${code}: ${KNOWN_ERRORS[code]} ` : "";
-  return `the check stopped with an error ${known}${WITHHELD}`;
+  const known = typeof code === "string" && Object.hasOwn(KNOWN_ERRORS, code);
+  return known ? `the check stopped with ${code}: ${KNOWN_ERRORS[code]} ${WITHHELD}` : `the check stopped with an error ${WITHHELD}`;
 }
 
 /** Compares one check's answers with the reference's expected values; undefined when they agree, else why not. */
