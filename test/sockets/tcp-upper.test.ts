@@ -106,4 +106,25 @@ describe("TCP client", () => {
     expect(isAppLayerError(e, "TIMEOUT")).toBe(true);
     srv.close();
   });
+  it("hangs up on a server that floods it with a line past the limit, failing the request with LINE_TOO_LONG", async () => {
+    const FLOOD_CAP = 64 << 20; // bytes the server would send at most: far more than any socket buffers
+    let sent = 0;
+    const srv = net.createServer((s) => {
+      s.on("error", () => s.destroy());
+      const junk = Buffer.alloc(64 * 1024, 0x41);
+      const pump = () => { while (!s.destroyed && sent < FLOOD_CAP && s.write(junk)) sent += junk.length; if (!s.destroyed) s.once("drain", pump); };
+      pump();
+    });
+    await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
+    const client = await TcpLineClient.connect({ server: { host: "127.0.0.1", port: (srv.address() as net.AddressInfo).port } });
+    const e = await client.request("x").catch((x) => x);
+    expect(isAppLayerError(e, "LINE_TOO_LONG")).toBe(true);
+    await new Promise((r) => setTimeout(r, 100));
+    const after = sent;
+    await new Promise((r) => setTimeout(r, 100));
+    expect(sent).toBe(after); // nobody reads any more: the flood stopped
+    expect(sent).toBeLessThan(FLOOD_CAP);
+    await client.close();
+    srv.close();
+  });
 });

@@ -100,16 +100,27 @@ export class TcpLineClient implements Closable {
   private ended: Error | undefined;
 
   private constructor(private readonly socket: net.Socket, private readonly trace?: Trace) {
+    const fail = (why: string | AppLayerError) => {
+      this.ended ??= typeof why === "string" ? new AppLayerError("CONNECTION_CLOSED", why) : why;
+      for (const w of this.waiting.splice(0)) w.reject(this.ended);
+    };
     socket.on("data", (chunk) => {
-      for (const line of this.splitter.push(chunk)) {
+      let lines: Buffer[];
+      try {
+        lines = this.splitter.push(chunk);
+      } catch (e) {
+        // A server that floods past the line limit: the connection ends here, rather than an
+        // exception in this handler and a buffer that grows for as long as the flood lasts.
+        if (!isAppLayerError(e, "LINE_TOO_LONG")) throw e;
+        fail(e);
+        socket.destroy();
+        return;
+      }
+      for (const line of lines) {
         trace?.record(this.serverName, this.name, line);
         this.waiting.shift()?.resolve(line.toString("latin1"));
       }
     });
-    const fail = (why: string) => {
-      this.ended ??= new AppLayerError("CONNECTION_CLOSED", why);
-      for (const w of this.waiting.splice(0)) w.reject(this.ended);
-    };
     socket.on("error", (e) => fail(`connection to ${this.serverName} failed: ${e.message}`));
     socket.on("close", () => fail(`${this.serverName} closed the connection`));
   }
