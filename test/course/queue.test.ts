@@ -20,7 +20,9 @@ import { DOUBLE, GREET, SOURCE, answer, correct, crafted, released } from "./sub
 import { takeHeavySuiteTurn } from "../heavy";
 
 const root = mkdtempSync(join(tmpdir(), "applayer-queue-"));
-const limits = { cellTimeoutMs: 5_000, notebookTimeoutMs: 150_000, memoryMb: 400 };
+// No submission here hangs: a cell's time is generous, so that a loaded machine's slow
+// first cell is not a timeout in one run and not in the other (the runs are compared).
+const limits = { cellTimeoutMs: 30_000, notebookTimeoutMs: 150_000, memoryMb: 400 };
 let redisPort: number;
 let redis: ChildProcess;
 let url: string;
@@ -49,10 +51,13 @@ function startWorker(): Promise<{ proc: ChildProcess; log: () => string }> {
   });
 }
 
-/** 20 students (PREFIX00 to PREFIX19): right, untouched, half right, an exit, a file that is not JSON. */
-function class20(dir: string, prefix: string): void {
+/** How many students a class has here: each of the five kinds twice. */
+const CLASS = 10;
+
+/** A class (PREFIX00 to PREFIX09): right, untouched, half right, an exit, a file that is not JSON, each twice. */
+function classOf(dir: string, prefix: string): void {
   const kinds = [() => formatNotebook(correct()), () => formatNotebook(released()), () => formatNotebook(crafted["half-right"].nb()), () => formatNotebook(crafted.exits.nb()), () => "{ not json"];
-  for (let i = 0; i < 20; i++) {
+  for (let i = 0; i < CLASS; i++) {
     mkdirSync(join(dir, `${prefix}${String(i).padStart(2, "0")}`), { recursive: true });
     writeFileSync(join(dir, `${prefix}${String(i).padStart(2, "0")}`, "01-grading.ipynb"), kinds[i % kinds.length]());
   }
@@ -82,9 +87,9 @@ afterAll(async () => {
 });
 
 describe("autograde through a Redis queue", () => {
-  it("two workers, one killed with kill -9 mid-job: exactly 20 results, equal to a local autograde", { timeout: 300_000 }, async () => {
-    const subs = join(root, "class20");
-    class20(subs, "s");
+  it("two workers, one killed with kill -9 mid-job: exactly one result per submission, equal to a local autograde", { timeout: 300_000 }, async () => {
+    const subs = join(root, "class");
+    classOf(subs, "s");
     await autograde({ source: SOURCE, submissions: subs, out: join(root, "local"), jobs: 2, limits });
     const a = await startWorker();
     const b = await startWorker();
@@ -93,9 +98,9 @@ describe("autograde through a Redis queue", () => {
     while (!/grading s\d+\/01-grading/.test(a.log())) await new Promise((r) => setTimeout(r, 20));
     a.proc.kill("SIGKILL");
     const summary = await run;
-    expect(summary.graded + summary.failed).toBe(20);
+    expect(summary.graded + summary.failed).toBe(CLASS);
     const queued = contents(join(root, "queued"));
-    expect(queued.submissions).toHaveLength(20);
+    expect(queued.submissions).toHaveLength(CLASS);
     expect(queued).toEqual(contents(join(root, "local")));
     expect(b.log()).toMatch(/grading s\d+\/01-grading/);
     // The same submissions queued again (a coordinator that restarts) are answered from Redis: nothing is graded twice.
@@ -145,9 +150,9 @@ describe("autograde through a Redis queue", () => {
 
   it("Redis going away mid-run: both sides say so, wait, and finish once it is back, each submission graded once", { timeout: 300_000 }, async () => {
     const subs = join(root, "outage");
-    class20(subs, "o");
+    classOf(subs, "o");
     const w = await startWorker();
-    const coordinator = spawn(process.execPath, [CLI, "course", "autograde", "--source", SOURCE, "--submissions", subs, "--out", join(root, "outage-out"), "--queue", url, "--cell-timeout", "5", "--notebook-timeout", "150"], { stdio: ["ignore", "pipe", "pipe"] });
+    const coordinator = spawn(process.execPath, [CLI, "course", "autograde", "--source", SOURCE, "--submissions", subs, "--out", join(root, "outage-out"), "--queue", url, "--cell-timeout", "30", "--notebook-timeout", "150"], { stdio: ["ignore", "pipe", "pipe"] });
     let said = "";
     coordinator.stdout!.on("data", (d) => (said += d));
     coordinator.stderr!.on("data", (d) => (said += d));
@@ -159,14 +164,14 @@ describe("autograde through a Redis queue", () => {
     expect(await finished).toBe(1); // 1: some submissions could not be graded (the files that are not JSON)
     expect(said).toMatch(/coordinator: lost Redis at redis:\/\/127\.0\.0\.1:\d+\/ .*waiting for it to come back/);
     expect(said).toMatch(/coordinator: Redis at .* is back; carrying on/);
-    expect(said).toMatch(/16 graded, 4 could not be graded/);
+    expect(said).toMatch(/8 graded, 2 could not be graded/);
     expect(w.log()).toMatch(/worker: lost Redis at/);
     const { submissions } = contents(join(root, "outage-out"));
-    expect(submissions).toHaveLength(20);
+    expect(submissions).toHaveLength(CLASS);
     // Graded once each: no submission's "graded" line appears twice in the worker's log.
     const gradedLines = w.log().split("\n").filter((l) => l.startsWith("graded  "));
-    expect(gradedLines).toHaveLength(16);
-    expect(new Set(gradedLines).size).toBe(16);
+    expect(gradedLines).toHaveLength(8);
+    expect(new Set(gradedLines).size).toBe(8);
     await stopped(w.proc);
   });
 });
