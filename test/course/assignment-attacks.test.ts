@@ -1,0 +1,232 @@
+/**
+ * The socket assignments attacked as a hostile or careless student would (issue
+ * 22, "Bad input"): lesson 01's UDP pinger and TCP welcoming server judged by
+ * nc, lesson 34's authoritative DNS server judged by dig. Each submission is the
+ * lesson's source with ONE solution cell replaced by code that hangs, floods,
+ * answers garbage, binds a port it should not or never closes its sockets. All
+ * are graded in one autograde run. The attacked step loses points with a reason
+ * that says what happened; every other step keeps its full points; each
+ * submission is graded once; no process of a submission outlives its grade.
+ */
+import { beforeAll, describe, expect, it } from "vitest";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { autograde } from "../../lib/src/course/autograde";
+import { CheckRow, Gradebook, GradeRow } from "../../lib/src/course/gradebook";
+import { formatNotebook, readNotebook, sourceOf } from "../../lib/src/course/notebook";
+import { ROOT } from "../helpers";
+import { takeHeavySuiteTurn } from "../heavy";
+import { applyPartial } from "./partials";
+
+/** A marker in every process an attack leaves running, to look for afterwards. */
+const MARK = "applayer-socket-attack-marker";
+/** A process a careless student leaves behind: a shell waiting on nc, listening. */
+const LEFT_BEHIND = `require("node:child_process").spawn("/bin/sh", ["-c", "nc -lk 127.0.0.1 12001; : ${MARK}"], { detached: true, stdio: "ignore" }).unref();`;
+
+const PING_STATS = "interface PingStats { rtts: Array<number | null>; min: number | null; avg: number | null; max: number | null; lossRate: number }";
+const upperServer = (body: string, listen = "server.listen(0, \"127.0.0.1\", () => resolve(server))") => `function startUpperServer(): Promise<net.Server> {
+${body}
+  return new Promise((resolve, reject) => { server.once("error", reject); ${listen}; });
+}`;
+/** A solution cell of the lesson's source, with `from` (which must stand in it once) replaced by `to`. */
+function edited(lesson: Attack["lesson"], gradeId: string, from: string, to: string): string {
+  const code = sourceOfCell(lesson, gradeId);
+  if (code.split(from).length !== 2) throw new Error(`${lesson}'s ${gradeId} no longer holds ${JSON.stringify(from)} once: update this attack`);
+  return code.replace(from, () => to);
+}
+/** Lesson 34's last solution cell (overUdp, then serveTcp) with the given serveTcp. */
+const withServeTcp = (onConnection: string) => `${sourceOfCell("34-dns-messages", "tcp-solution").split("function serveTcp")[0]}function serveTcp(port: number, answer: (query: Buffer) => Buffer): Promise<net.Server> {
+  const server = net.createServer((socket) => {
+    socket.on("error", () => socket.destroy());
+${onConnection}
+  });
+  return new Promise((listening, failed) => { server.once("error", failed); server.listen(port, "127.0.0.1", () => listening(server)); });
+}`;
+const FLOOD = `    const junk = Buffer.alloc(64 * 1024, 0x41);
+    const pump = () => { while (!socket.destroyed && socket.write(junk)); if (!socket.destroyed) socket.once("drain", pump); };
+    pump();`;
+
+interface Attack {
+  lesson: "01-sockets" | "34-dns-messages";
+  /** The solution cell replaced, by grade_id, and its new source. */
+  cell: string;
+  code: string;
+  /** The check cell that must lose points, and what the reason of its first failed visible check must say; none when the attack's answers are right. */
+  loses?: { step: string; reason: RegExp };
+}
+
+const attacks: Record<string, Attack> = {
+  "a pinger that never returns, its socket open": {
+    lesson: "01-sockets",
+    cell: "pinger",
+    code: `${PING_STATS}
+async function pinger(server: Address, count: number, timeoutMs: number): Promise<PingStats> {
+  const socket = dgram.createSocket("udp4");
+  socket.send(\`Ping 1 \${Date.now()}\`, server.port, server.host);
+  return new Promise<PingStats>(() => undefined); // waits for every reply, forever
+}`,
+    loses: { step: "pinger-check", reason: /did not finish within \d+ s/ },
+  },
+  "a pinger whose sockets never close, on the textbook's fixed port, leaving a process": {
+    lesson: "01-sockets",
+    cell: "pinger",
+    // Its socket never closed, the textbook's port held to the end, and nc left listening.
+    code: edited("01-sockets", "pinger", "  socket.close();\n", `  net.createServer().on("error", () => undefined).listen(12000, "127.0.0.1");\n  ${LEFT_BEHIND}\n`),
+  },
+  "a welcoming server that accepts and never answers": {
+    lesson: "01-sockets",
+    cell: "upper-server",
+    code: upperServer("  const server = net.createServer(() => undefined); // accepts, then says nothing"),
+    loses: { step: "upper-server-check", reason: /did not finish within \d+ s/ },
+  },
+  "a welcoming server that floods its clients": {
+    lesson: "01-sockets",
+    cell: "upper-server",
+    code: upperServer(`  const server = net.createServer((socket) => {
+    socket.on("error", () => socket.destroy());
+${FLOOD}
+  });`),
+    loses: { step: "upper-server-check", reason: /ERR_CHILD_PROCESS_STDIO_MAXBUFFER: .*a flood\?/ },
+  },
+  "a welcoming server that answers garbage": {
+    lesson: "01-sockets",
+    cell: "upper-server",
+    code: upperServer(`  const server = net.createServer((socket) => {
+    socket.on("error", () => socket.destroy());
+    socket.on("data", () => socket.write(Buffer.from([0xde, 0xad, 0xbe, 0xef, 0x0a])));
+  });`),
+    loses: { step: "upper-server-check", reason: /^what nc printed: expected 'HELLO\\nSOCKET WORLD\\n'/ },
+  },
+  "a welcoming server on a fixed port that never closes a socket": {
+    lesson: "01-sockets",
+    cell: "upper-server",
+    code: upperServer(`  const server = net.createServer({ allowHalfOpen: true }, (socket) => {
+    socket.setEncoding("latin1");
+    socket.on("data", (chunk: string) => socket.write(chunk.toUpperCase())); // never ends a connection
+  });
+  (server as any).close = () => server; // nor its welcoming socket`, `server.listen(12000, "127.0.0.1", () => resolve(server))`),
+    loses: { step: "upper-server-check", reason: /did not finish within \d+ s/ },
+  },
+  "a DNS server over TCP that accepts and never answers": {
+    lesson: "34-dns-messages",
+    cell: "tcp-solution",
+    code: withServeTcp("    // accepts, reads, says nothing"),
+    loses: { step: "tcp-check", reason: /TIMEOUT: no answer arrived within the time allowed/ },
+  },
+  "a DNS server over TCP that floods dig": {
+    lesson: "34-dns-messages",
+    cell: "tcp-solution",
+    code: withServeTcp(FLOOD),
+    loses: { step: "tcp-check", reason: /TIMEOUT: no answer arrived within the time allowed/ },
+  },
+  "a DNS server that answers garbage over UDP": {
+    lesson: "34-dns-messages",
+    cell: "tcp-solution",
+    code: edited("34-dns-messages", "tcp-solution", "return cut;", "return Buffer.from(\"garbage, not a DNS message\"); // in place of the truncated reply"),
+    loses: { step: "tcp-check", reason: /TIMEOUT: no answer arrived within the time allowed/ },
+  },
+  "a DNS server over TCP bound to port 53, whatever it is asked": {
+    lesson: "34-dns-messages",
+    cell: "tcp-solution",
+    code: edited("34-dns-messages", "tcp-solution", "server.listen(port,", "server.listen(53,"),
+    loses: { step: "tcp-check", reason: /EACCES: permission denied \(a port below 1024\?\)/ },
+  },
+  "a DNS server over UDP whose sockets never close, leaving a process": {
+    lesson: "34-dns-messages",
+    cell: "answer-solution",
+    // close() does nothing: every server of every check stays bound, and answers.
+    code: edited("34-dns-messages", "answer-solution", "  return new Promise((bound) =>", `  (socket as any).close = () => socket;\n  ${LEFT_BEHIND}\n  return new Promise((bound) =>`),
+  },
+};
+
+function sourceOfCell(lesson: string, gradeId: string): string {
+  return sourceOf(readNotebook(join(ROOT, "notebooks", `${lesson}.ipynb`)).cells.find((c) => c.metadata.nbgrader?.grade_id === gradeId)!);
+}
+
+const root = mkdtempSync(join(tmpdir(), "applayer-socket-attacks-"));
+const out = join(root, "out");
+let grades: GradeRow[] = [];
+let submissions: Array<{ student: string; notebook: string; status: string; reason: string }> = [];
+const checks = new Map<string, CheckRow[]>();
+const leftBehind = new Set<string>();
+
+const markedProcesses = () => readdirSync("/proc").filter((p) => /^\d+$/.test(p)).filter((p) => {
+  try {
+    return readFileSync(`/proc/${p}/cmdline`, "utf8").includes(MARK);
+  } catch {
+    return false;
+  }
+});
+
+// Many kernels at once: this suite takes its turn among the heavy ones (see test/heavy.ts).
+takeHeavySuiteTurn();
+
+beforeAll(async () => {
+  mkdirSync(join(root, "source"));
+  for (const lesson of new Set(Object.values(attacks).map((a) => a.lesson))) cpSync(join(ROOT, "notebooks", `${lesson}.ipynb`), join(root, "source", `${lesson}.ipynb`));
+  for (const [student, attack] of Object.entries(attacks)) {
+    mkdirSync(join(root, "submitted", student), { recursive: true });
+    const nb = applyPartial(readNotebook(join(ROOT, "notebooks", `${attack.lesson}.ipynb`)), { answers: { [attack.cell]: attack.code }, points: {} });
+    writeFileSync(join(root, "submitted", student, `${attack.lesson}.ipynb`), formatNotebook(nb));
+  }
+  // The processes the attacks leave, seen while their submissions are graded: so that none afterwards means something.
+  const watch = setInterval(() => markedProcesses().forEach((p) => leftBehind.add(p)), 500);
+  try {
+    await autograde({ source: join(root, "source"), submissions: join(root, "submitted"), out, jobs: 2, limits: { cellTimeoutMs: 60_000, notebookTimeoutMs: 600_000, memoryMb: 1536 } });
+  } finally {
+    clearInterval(watch);
+  }
+  const book = Gradebook.open(join(out, "gradebook.sqlite"));
+  try {
+    grades = book.grades();
+    submissions = book.submissions();
+    for (const s of submissions) checks.set(s.student, book.checks(s.student, s.notebook));
+  } finally {
+    book.close();
+  }
+}, 1_200_000);
+
+describe.each(Object.keys(attacks))("%s", (student) => {
+  const attack = attacks[student];
+  /** The check cell of the step attacked. */
+  const ownStep = attack.loses?.step ?? `${attack.cell.replace(/-solution$/, "")}-check`;
+
+  it("is graded once, to its end, in one kernel", () => {
+    // A reason here would tell of a cell that hung or a kernel that died (out of memory, say) and a replay.
+    expect(submissions.filter((s) => s.student === student).map((s) => [s.notebook, s.status, s.reason])).toEqual([[attack.lesson, "graded", ""]]);
+  });
+
+  if (!attack.loses) {
+    it("keeps its own step's points too: its answers are right, and what it leaves open is its own", () => {
+      const mine = grades.find((g) => g.student === student && g.grade_id === ownStep)!;
+      expect([mine.points, mine.reason]).toEqual([mine.max_points, ""]);
+    });
+  } else {
+    it("loses points on its own step, with a reason that says what happened", () => {
+      const row = grades.find((g) => g.student === student && g.grade_id === ownStep)!;
+      expect(row.points).toBeLessThan(row.max_points);
+      expect(row.reason).toMatch(/^\d+ of \d+ checks failed: /); // its checks failed: the cell was not stopped, nor its kernel killed
+      const failed = checks.get(student)!.filter((c) => c.grade_id === ownStep && !c.passed && !c.hidden);
+      expect(failed.length).toBeGreaterThan(0);
+      expect(failed[0].reason).toMatch(attack.loses!.reason);
+    });
+  }
+
+  it("leaves every other step its full points", () => {
+    const others = grades.filter((g) => g.student === student && g.grade_id !== ownStep);
+    expect(others.length).toBeGreaterThanOrEqual(4);
+    expect(others.filter((g) => g.points !== g.max_points).map((g) => [g.grade_id, g.points, g.reason])).toEqual([]);
+  });
+});
+
+describe("after the run", () => {
+  it("no process an attack started is alive, and no sandbox of this run is left", () => {
+    expect(leftBehind.size).toBeGreaterThan(0); // they ran, during the grading
+    expect(markedProcesses()).toEqual([]);
+    for (const controller of ["memory", "pids", "cpu"]) {
+      const dir = `/sys/fs/cgroup/${controller}/applayer-grading`;
+      if (existsSync(dir)) expect(readdirSync(dir).filter((d) => d.endsWith(`-${process.pid}`))).toEqual([]);
+    }
+  });
+});
