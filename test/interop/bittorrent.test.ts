@@ -17,7 +17,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort, run } from "../helpers";
 import { createTorrent, parseTorrent } from "../../lib/src/bt/metainfo";
-import { serveTracker, Tracker } from "../../lib/src/bt/tracker";
+import { announce, serveTracker, Tracker } from "../../lib/src/bt/tracker";
 import { SessionEvent, startSession } from "../../lib/src/bt/session";
 
 const ARIA2 = ["--enable-dht=false", "--enable-dht6=false", "--bt-enable-lpd=false", "--enable-peer-exchange=false", "--disable-ipv6=true",
@@ -75,7 +75,17 @@ describe("the lib's downloader fetches from aria2c seeding through opentracker",
     opentracker = spawn("opentracker", ["-i", "127.0.0.1", "-p", String(port), "-P", String(port), "-d", trackerDir, "-u", "nobody", "-w", "whitelist.txt"], { stdio: "ignore" });
     const ariaPort = await freePort("127.0.0.21");
     aria2 = spawn("aria2c", [...ARIA2, "--interface=127.0.0.21", `--listen-port=${ariaPort}`, `--dir=${dir}`, "--check-integrity=true", "--seed-ratio=0.0", torrentFile], { stdio: "ignore" });
-  });
+    // Wait for what the test needs: opentracker answering for this torrent with aria2 in its list. (Asked
+    // too early, opentracker may refuse the torrent before it has read its whitelist, and a download
+    // with no peer gives up at a tracker's refusal.) The probe leaves the swarm once it has seen aria2.
+    const probe = { infoHash: parseTorrent(readFileSync(torrentFile)).infoHashBytes, peerId: Buffer.from("-PROBE-0000000000000"), port: 1, left: 1, timeoutMs: 2_000 };
+    const url = `http://127.0.0.1:${port}/announce`;
+    for (let seen = false; !seen; ) {
+      seen = await announce(url, probe).then((r) => r.peers.some((p) => p.port === ariaPort), () => false);
+      if (!seen) await new Promise((r) => setTimeout(r, 200));
+    }
+    await announce(url, { ...probe, event: "stopped" }).catch(() => undefined); // opentracker may hang up on a "stopped" instead of answering
+  }, 60_000);
   afterAll(() => {
     aria2?.kill("SIGTERM");
     opentracker?.kill("SIGTERM");
