@@ -53,6 +53,9 @@ beforeAll(async () => {
   submissions = book.submissions();
   checks = new Map(submissions.map((s) => [`${s.student}/${s.notebook}`, book.checks(s.student, s.notebook)]));
   book.close();
+  // How long each lesson takes to grade (for the README and the closing note): its reference solution, its release, its partial submission.
+  const seconds = (student: string, notebook: string) => submissions.find((x) => x.student === student && x.notebook === notebook)?.seconds.toFixed(1) ?? "-";
+  console.log(["grading seconds (reference, untouched, partial):", ...names.map((n) => `  ${n}: ${seconds("reference", n)}  ${seconds("untouched", n)}  ${seconds("partial", n)}`)].join("\n"));
 }, 1_200_000);
 
 describe.each(names)("%s as an assignment", (name) => {
