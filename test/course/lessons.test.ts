@@ -23,7 +23,7 @@ const notebooks = lessonsUnderTest(listNotebooks());
 const names = notebooks.map((p) => basename(p, ".ipynb"));
 const root = mkdtempSync(join(tmpdir(), "applayer-course-"));
 let rows: GradeRow[] = [];
-let submissions: Array<{ student: string; notebook: string; status: string; reason: string }> = [];
+let submissions: Array<{ student: string; notebook: string; status: string; reason: string; seconds: number }> = [];
 let checks = new Map<string, Array<{ passed: number; reason: string }>>();
 const partials = new Map<string, PartialSubmission>();
 
