@@ -97,6 +97,7 @@ if (process.getuid!() === 0) leaks.push("runs as root");
 fs.writeFileSync("mine.txt", "my own home is mine"); // the control: alice's own home is hers
 fs.readdirSync(${JSON.stringify(hub.release)}); // and the release is hers to read, and the lessons' captures
 fs.readFileSync(root + "/test/fixtures/dns/dig-query-cs-umass-edu-mx.bin");
+fs.readFileSync(root + "/test/fixtures/captures/34-dns-messages-dns.pcapng"); // the recorded run its Wireshark questions are about
 refused("list bob's home", () => fs.readdirSync(bobHome));
 refused("read bob's notebook", () => fs.readFileSync(bobHome + "/01-sockets.ipynb"));
 refused("write into bob's home", () => fs.writeFileSync(bobHome + "/from-alice.txt", "hi"));

@@ -13,10 +13,11 @@ import { join, relative, sep } from "node:path";
 /**
  * What of the project every student's server and kernel needs to read: the
  * install, the lib, the kernelspec, and the recorded captures and messages the
- * lessons start from (lib/src/lab/fixtures.ts reads them there). Not the rest
- * of test/fixtures: course/ holds a source notebook with its solutions.
+ * lessons start from and ask their Wireshark questions of (lib/src/lab/fixtures.ts
+ * reads them there). Not the rest of test/fixtures: course/ holds a source
+ * notebook with its solutions.
  */
-export const SHARED_PATHS = ["node_modules", "lib", ".jupyter", "test/fixtures/dns", "test/fixtures/mail"] as const;
+export const SHARED_PATHS = ["node_modules", "lib", ".jupyter", "test/fixtures/dns", "test/fixtures/mail", "test/fixtures/captures"] as const;
 
 /** cgroup v1 controllers the hub caps each student with, mounted under /sys/fs/cgroup (no systemd here). */
 export const CGROUP_CONTROLLERS = ["cpu", "memory", "pids"] as const;
