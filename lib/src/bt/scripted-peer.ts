@@ -1,7 +1,7 @@
 import { Address } from "../net/address";
 import { TcpService, serveTcp } from "../net/lifecycle";
 import { settleWithin } from "./judges";
-import { HANDSHAKE_LENGTH, encodeHandshake, encodeWireMessage } from "./wire";
+import { HANDSHAKE_LENGTH, MESSAGE_IDS, encodeHandshake, encodeWireMessage } from "./wire";
 
 /**
  * A seed that misbehaves on purpose, for the cases a well-behaved peer like
@@ -70,15 +70,15 @@ export async function serveScriptedPeer(options: ScriptedPeerOptions): Promise<S
           if (at + size < reply.length) await new Promise((r) => setTimeout(r, 30));
         }
       }
-      // BEP 3 messages: a 4-byte length, then an id; only interested (2) and request (6) get an answer.
+      // BEP 3 messages: a 4-byte length, then an id; only interested and request get an answer.
       while (buffered.length >= 4 && buffered.length >= 4 + buffered.readUInt32BE(0)) {
         const length = buffered.readUInt32BE(0);
         const message = buffered.subarray(4, 4 + length);
         buffered = buffered.subarray(4 + length);
-        if (message[0] === 2 && !options.unchokeAfterMs) unchoke();
-        else if (message[0] === 2) setTimeout(unchoke, options.unchokeAfterMs);
+        if (message[0] === MESSAGE_IDS.interested && !options.unchokeAfterMs) unchoke();
+        else if (message[0] === MESSAGE_IDS.interested) setTimeout(unchoke, options.unchokeAfterMs);
         // BEP 3: requests from a choked peer are dropped; so is one for a piece it lacks, as a real peer's would be.
-        if (message[0] === 6 && length === 13 && unchoked && (options.has?.(message.readUInt32BE(1)) ?? true)) {
+        if (message[0] === MESSAGE_IDS.request && length === 13 && unchoked && (options.has?.(message.readUInt32BE(1)) ?? true)) {
           const piece = message.readUInt32BE(1);
           const begin = message.readUInt32BE(5);
           const start = piece * options.pieceLength + begin;
@@ -91,7 +91,6 @@ export async function serveScriptedPeer(options: ScriptedPeerOptions): Promise<S
   });
   return Object.assign(service, { received }) as ScriptedPeer;
 }
-
 
 /**
  * Serves a scripted peer, runs `fn` with its address, and closes it when `fn`
