@@ -55,4 +55,14 @@ describe("lifecycle", () => {
     expect(released).toBe(2);
     expect(await codeOf(withDeadline("already aborted", { signal: AbortSignal.abort() }, never))).toBe("ABORTED");
   });
+
+  it("withDeadline rejects with the caller's own error at the deadline, and with the work's own rejection before it", async () => {
+    let released = 0;
+    const never = (signal: AbortSignal) => new Promise<never>(() => signal.addEventListener("abort", () => released++));
+    const own = new Error("the caller's words");
+    expect(await withDeadline("waiting", { timeoutMs: 20, timeoutError: () => own }, never).catch((e) => e)).toBe(own);
+    expect(released).toBe(1);
+    const refused = new Error("refused");
+    expect(await withDeadline("waiting", { timeoutMs: 20, timeoutError: () => own }, async () => { throw refused; }).catch((e) => e)).toBe(refused);
+  });
 });

@@ -1,7 +1,7 @@
 import { ChildProcess, execFileSync, spawn } from "node:child_process";
 import { AppLayerError } from "../errors";
 import { Address, DEFAULT_HOST } from "../net/address";
-import { Closable, track, untrack } from "../net/lifecycle";
+import { Closable, track, untrack, withDeadline } from "../net/lifecycle";
 import { NOT_IMPLEMENTED } from "../lab/check";
 
 /**
@@ -111,11 +111,7 @@ export type Outcome = "accepted" | "refused" | "no answer" | "not written";
  * if it does not (`fn` goes on in the background: close what it talks to).
  */
 export function settleWithin<T>(withinMs: number, what: string, fn: () => Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, fail) => {
-    timer = setTimeout(() => fail(new AppLayerError("TIMEOUT", `${what}: no answer within ${withinMs / 1000} s`)), withinMs);
-  });
-  return Promise.race([Promise.resolve().then(fn), late]).finally(() => clearTimeout(timer));
+  return withDeadline(what, { timeoutMs: withinMs, timeoutError: () => new AppLayerError("TIMEOUT", `${what}: no answer within ${withinMs / 1000} s`) }, async () => fn());
 }
 
 /**

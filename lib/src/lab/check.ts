@@ -2,6 +2,7 @@ import { isDeepStrictEqual, inspect } from "node:util";
 import { serialize } from "node:v8";
 import { AsyncLocalStorage } from "node:async_hooks";
 import { displayBundle } from "./kernel";
+import { withDeadline } from "../net/lifecycle";
 
 /**
  * The display type of a graded check's report, the only thing a graded run
@@ -97,17 +98,8 @@ export class CheckDeadline extends CheckFailure {
 }
 
 /** Runs `fn`, failing with a {@link CheckDeadline} if it has not settled by then. */
-async function inTime(fn: () => unknown | Promise<unknown>, within = CHECK_DEADLINE_MS): Promise<unknown> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, fail) => {
-    timer = setTimeout(() => fail(new CheckDeadline(within)), within);
-    timer.unref?.();
-  });
-  try {
-    return await Promise.race([Promise.resolve().then(fn), late]);
-  } finally {
-    clearTimeout(timer);
-  }
+function inTime(fn: () => unknown, within = CHECK_DEADLINE_MS): Promise<unknown> {
+  return withDeadline("the check", { timeoutMs: within, timeoutError: () => new CheckDeadline(within) }, async () => fn());
 }
 
 /**

@@ -156,32 +156,42 @@ export function bindUdp(socket: dgram.Socket, where: Address): Promise<Address> 
   });
 }
 
+/** What {@link withDeadline} takes besides a client call's options. */
+export interface DeadlineOptions extends CallOptions {
+  /**
+   * The error a timeout rejects with, for a caller whose words differ from a
+   * client's (a check's deadline, a judge's wait). Default: `TIMEOUT`, "no answer
+   * within … ms", with advice.
+   */
+  timeoutError?: () => Error;
+}
+
 /**
  * Runs `work` under a deadline: it gets a signal that fires on timeout or when the
  * caller aborts, and must release its sockets when that signal fires. The promise
- * rejects with `TIMEOUT` or `ABORTED`, saying what was being waited for.
+ * rejects with `TIMEOUT` (or `options.timeoutError()`) or `ABORTED`, saying what
+ * was being waited for, or with what `work` rejects with.
+ *
+ * @example const line = await withDeadline("IMAP greeting", { timeoutMs: 5000 }, () => greeting);
  */
 export function withDeadline<T>(
   what: string,
-  options: CallOptions,
+  options: DeadlineOptions,
   work: (signal: AbortSignal) => Promise<T>,
   clock: Clock = realClock,
 ): Promise<T> {
   const inner = new AbortController();
   return new Promise<T>((resolve, reject) => {
-    const fail = (e: AppLayerError) => {
+    const fail = (e: Error) => {
       cleanup();
       inner.abort(e);
       reject(e);
     };
     const onAbort = () => fail(new AppLayerError("ABORTED", `${what}: aborted by the caller`));
-    const timer =
-      options.timeoutMs === undefined
-        ? undefined
-        : clock.setTimer(
-            () => fail(new AppLayerError("TIMEOUT", `${what}: no answer within ${options.timeoutMs} ms (is the server running? try a longer timeoutMs)`, { timeoutMs: options.timeoutMs })),
-            options.timeoutMs,
-          );
+    const late = () =>
+      options.timeoutError?.() ??
+      new AppLayerError("TIMEOUT", `${what}: no answer within ${options.timeoutMs} ms (is the server running? try a longer timeoutMs)`, { timeoutMs: options.timeoutMs });
+    const timer = options.timeoutMs === undefined ? undefined : clock.setTimer(() => fail(late()), options.timeoutMs);
     const cleanup = () => {
       if (timer) clock.clearTimer(timer);
       options.signal?.removeEventListener("abort", onAbort);
