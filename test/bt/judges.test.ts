@@ -37,6 +37,19 @@ function exchange(address: { host: string; port: number }, bytes: Buffer, ms: nu
   });
 }
 
+/** Like {@link exchange}, but sends `bytes` in parts of `size` bytes, 5 ms apart, and collects for `ms` after the last. */
+async function exchangeInParts(address: { host: string; port: number }, bytes: Buffer, size: number, ms: number): Promise<Buffer> {
+  const got: Buffer[] = [];
+  const s = net.connect({ port: address.port, host: address.host, noDelay: true }).on("data", (d) => got.push(d)).on("error", () => undefined);
+  for (let at = 0; at < bytes.length; at += size) {
+    s.write(bytes.subarray(at, at + size));
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  await new Promise((r) => setTimeout(r, ms));
+  s.destroy();
+  return Buffer.concat(got);
+}
+
 describe("transmission-show, mktorrent and transmission-create", () => {
   it("transmission-show's Hash: line is the lib's info-hash", async () => {
     const bytes = await createTorrent(join(dir, "file.bin"), { announce: "http://127.0.0.1:6969/announce" });
@@ -99,5 +112,19 @@ describe("the scripted seed", () => {
     expect(block[0]).toBe(data[32768] ^ 0xff);
     expect(block.subarray(1)).toEqual(data.subarray(32769, 32772));
     expect(reply.length).toBe(68 + (4 + 1 + 2) + (4 + 1) + (4 + 9 + 4)); // handshake, bitfield (10 pieces), unchoke, one piece
+  });
+  it("answers messages that arrive a few bytes at a time", async () => {
+    const ask = Buffer.concat([encodeHandshake(torrent.infoHash, myId), encodeWireMessage({ type: "interested" }), encodeWireMessage({ type: "request", piece: 3, begin: 8, length: 4 })]);
+    const reply = await withScriptedPeer(torrent, (peer) => exchangeInParts(peer, ask, 7, 200));
+    expect(reply.subarray(68 + 7 + 5).toString("hex")).toBe(encodeWireMessage({ type: "piece", piece: 3, begin: 8, block: data.subarray(3 * 32768 + 8, 3 * 32768 + 12) }).toString("hex"));
+  });
+  it("goes silent after a request of the wrong length: it answers neither that one nor the next", async () => {
+    const bad = encodeWireMessage({ type: "request", piece: 1, begin: 0, length: 4 });
+    bad.writeUInt32BE(14, 0); // BEP 3: a request is 13 bytes; this one claims 14 and carries a stray byte
+    const ask = Buffer.concat([encodeHandshake(torrent.infoHash, myId), encodeWireMessage({ type: "interested" }), Buffer.concat([bad, Buffer.alloc(1)]),
+      encodeWireMessage({ type: "request", piece: 1, begin: 0, length: 4 })]);
+    // The handshake and interested first, then the bad request and a good one.
+    const reply = await withScriptedPeer(torrent, (peer) => exchangeInParts(peer, ask, 68 + 5, 300));
+    expect(reply.length).toBe(68 + (4 + 1 + 2) + (4 + 1)); // handshake, bitfield, unchoke: no piece
   });
 });

@@ -1,7 +1,7 @@
 import { Address } from "../net/address";
 import { TcpService, serveTcp } from "../net/lifecycle";
 import { settleWithin } from "./judges";
-import { HANDSHAKE_LENGTH, MESSAGE_IDS, encodeHandshake, encodeWireMessage } from "./wire";
+import { HANDSHAKE_LENGTH, WireDecoder, WireMessage, encodeHandshake, encodeWireMessage } from "./wire";
 
 /**
  * A seed that misbehaves on purpose, for the cases a well-behaved peer like
@@ -47,44 +47,57 @@ export async function serveScriptedPeer(options: ScriptedPeerOptions): Promise<S
   for (let p = 0; p < pieces; p++) if (options.has?.(p) ?? true) bits[p >> 3] |= 0x80 >> (p & 7);
   const service = await serveTcp("scripted-peer", { port: 0 }, (socket) => {
     const index = received.push(Buffer.alloc(0)) - 1;
-    let buffered = Buffer.alloc(0);
-    let shook = false;
+    let greeting = Buffer.alloc(0);
+    // Sent once the handshake has come whole; messages are answered after it.
+    let replied: Promise<void> | undefined;
+    let decoder: WireDecoder | undefined = new WireDecoder();
     let unchoked = false;
     const send = (b: Buffer) => (socket.destroyed ? undefined : socket.write(b));
     const unchoke = () => {
       unchoked = true;
       send(encodeWireMessage({ type: "unchoke" }));
     };
+    const reply = async () => {
+      const bytes = Buffer.concat([encodeHandshake(options.answerInfoHash ?? options.infoHash, PEER_ID), encodeWireMessage({ type: "bitfield", bits })]);
+      const parts = options.handshakeParts ?? 1;
+      const size = Math.ceil(bytes.length / parts);
+      for (let at = 0; at < bytes.length; at += size) {
+        send(bytes.subarray(at, at + size));
+        if (at + size < bytes.length) await new Promise((r) => setTimeout(r, 30));
+      }
+    };
+    // A message BEP 3 forbids (a request of the wrong length, a length over the
+    // limit) silences the seed, so a downloader's bad request is never answered,
+    // and never looks like a refusal.
+    const messagesIn = (bytes: Buffer): WireMessage[] => {
+      try {
+        return decoder?.push(bytes) ?? [];
+      } catch {
+        decoder = undefined;
+        return [];
+      }
+    };
     socket.on("data", async (chunk: Buffer) => {
       received[index] = Buffer.concat([received[index], chunk]);
-      buffered = Buffer.concat([buffered, chunk]);
-      if (!shook) {
-        if (buffered.length < HANDSHAKE_LENGTH) return;
-        shook = true;
-        buffered = buffered.subarray(HANDSHAKE_LENGTH);
-        const reply = Buffer.concat([encodeHandshake(options.answerInfoHash ?? options.infoHash, PEER_ID), encodeWireMessage({ type: "bitfield", bits })]);
-        const parts = options.handshakeParts ?? 1;
-        const size = Math.ceil(reply.length / parts);
-        for (let at = 0; at < reply.length; at += size) {
-          send(reply.subarray(at, at + size));
-          if (at + size < reply.length) await new Promise((r) => setTimeout(r, 30));
-        }
+      let rest = chunk;
+      if (!replied) {
+        greeting = Buffer.concat([greeting, chunk]);
+        if (greeting.length < HANDSHAKE_LENGTH) return;
+        rest = greeting.subarray(HANDSHAKE_LENGTH);
+        replied = reply();
       }
-      // BEP 3 messages: a 4-byte length, then an id; only interested and request get an answer.
-      while (buffered.length >= 4 && buffered.length >= 4 + buffered.readUInt32BE(0)) {
-        const length = buffered.readUInt32BE(0);
-        const message = buffered.subarray(4, 4 + length);
-        buffered = buffered.subarray(4 + length);
-        if (message[0] === MESSAGE_IDS.interested && !options.unchokeAfterMs) unchoke();
-        else if (message[0] === MESSAGE_IDS.interested) setTimeout(unchoke, options.unchokeAfterMs);
+      const messages = messagesIn(rest);
+      await replied;
+      // Only interested and request get an answer.
+      for (const m of messages) {
+        if (m.type === "interested" && !options.unchokeAfterMs) unchoke();
+        else if (m.type === "interested") setTimeout(unchoke, options.unchokeAfterMs);
         // BEP 3: requests from a choked peer are dropped; so is one for a piece it lacks, as a real peer's would be.
-        if (message[0] === MESSAGE_IDS.request && length === 13 && unchoked && (options.has?.(message.readUInt32BE(1)) ?? true)) {
-          const piece = message.readUInt32BE(1);
-          const begin = message.readUInt32BE(5);
-          const start = piece * options.pieceLength + begin;
-          const block = Buffer.from(options.data.subarray(start, start + message.readUInt32BE(9)));
+        if (m.type === "request" && unchoked && (options.has?.(m.piece) ?? true)) {
+          const start = m.piece * options.pieceLength + m.begin;
+          const block = Buffer.from(options.data.subarray(start, start + m.length));
           if (options.corrupt && block.length) block[0] ^= 0xff;
-          send(encodeWireMessage({ type: "piece", piece, begin, block }));
+          send(encodeWireMessage({ type: "piece", piece: m.piece, begin: m.begin, block }));
         }
       }
     });
