@@ -6,10 +6,13 @@
  * behind (no process, no file) once the grader shuts it down.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import * as net from "node:net";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { Kernel } from "../../lib/src/course/kernel";
 import { ROOT, isAlive } from "../helpers";
 
@@ -108,5 +111,32 @@ describe("inside a grading sandbox", () => {
     expect(sleepers).toEqual([]);
     expect(existsSync(folder)).toBe(false);
     kernel = await Kernel.start({ memoryMb: 512 });
+  });
+});
+
+describe("the sandbox's /etc/passwd and /etc/group", () => {
+  it("name uid 1000, reach bwrap through pipes, and leave no file behind the grader", { timeout: 60_000 }, async () => {
+    const temp = mkdtempSync(join(tmpdir(), "applayer-identity-test-"));
+    const work = mkdtempSync(join(tmpdir(), "applayer-identity-work-"));
+    // What the sandbox says of them, on stderr (its stdout goes nowhere); then the fds its shell holds.
+    const inside = "exec 1>&2; grep -H ^student: /etc/passwd /etc/group; stat -c %a /etc/passwd /etc/group; ls /proc/$$/fd | tr '\\n' ' '";
+    // A grader of its own, in a child process whose temporary folder is `temp`: it starts one sandbox and exits.
+    const grader = `
+      const { spawnSandboxed } = require(${JSON.stringify(join(ROOT, "lib", "dist", "course", "sandbox.js"))});
+      const box = spawnSandboxed({ project: ${JSON.stringify(ROOT)}, work: ${JSON.stringify(work)}, env: {}, command: ["/bin/sh", "-c", ${JSON.stringify(inside)}] });
+      let said = "";
+      box.proc.stderr.on("data", (d) => (said += d));
+      box.proc.on("exit", async () => { await box.dispose(); process.stdout.write(said); });`;
+    try {
+      const { stdout } = await promisify(execFile)(process.execPath, ["-e", grader], { env: { ...process.env, TMPDIR: temp }, timeout: 30_000 });
+      const [passwd, group, ...rest] = stdout.trim().split("\n");
+      expect([passwd, group]).toEqual(["/etc/passwd:student:x:1000:1000:a graded submission:/applayer/work:/usr/sbin/nologin", "/etc/group:student:x:1000:"]);
+      expect(rest.slice(0, 2)).toEqual(["644", "644"]);
+      expect(rest[2].trim().split(" ").filter((fd) => fd === "3" || fd === "4")).toEqual([]); // the pipes stop at bwrap
+      expect(readdirSync(temp)).toEqual([]);
+    } finally {
+      rmSync(temp, { recursive: true, force: true });
+      rmSync(work, { recursive: true, force: true });
+    }
   });
 });

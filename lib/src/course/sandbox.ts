@@ -1,8 +1,8 @@
 import { ChildProcess, spawn, spawnSync } from "node:child_process";
 import { randomInt } from "node:crypto";
-import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { Writable } from "node:stream";
 import { AppLayerError } from "../errors";
 
 /**
@@ -62,21 +62,21 @@ const PROJECT_BINDS = ["node_modules", "lib"];
 /** Who the sandbox's uid and gid 1000 are, by name: a peer that looks its user up (Dovecot does) finds one on any machine. */
 export const SANDBOX_USER = "student";
 
-let identityFiles: { passwd: string; group: string } | undefined;
 /**
  * The sandbox's /etc/passwd and /etc/group: the machine's, with uid and gid
- * 1000 named {@link SANDBOX_USER} whoever holds them outside. Written once per
- * grader process, readable by the sandbox, bound read-only over /etc's.
+ * 1000 named {@link SANDBOX_USER} whoever holds them outside. bwrap copies them
+ * from pipes into the sandbox (`--ro-bind-data`), so they are never a file on
+ * the grader's disk: nothing to remove, nothing another user could write first.
  */
 function sandboxIdentity(): { passwd: string; group: string } {
-  if (identityFiles && existsSync(identityFiles.passwd)) return identityFiles;
-  const dir = mkdtempSync(join(tmpdir(), "applayer-sandbox-etc-"));
   const others = (file: string, id: string) => readFileSync(file, "utf8").split("\n").filter((l) => l && l.split(":")[2] !== id && l.split(":")[0] !== SANDBOX_USER);
-  const files = { passwd: join(dir, "passwd"), group: join(dir, "group") };
-  writeFileSync(files.passwd, [...others("/etc/passwd", "1000"), `${SANDBOX_USER}:x:1000:1000:a graded submission:${SANDBOX_WORK}:/usr/sbin/nologin`, ""].join("\n"), { mode: 0o644 });
-  writeFileSync(files.group, [...others("/etc/group", "1000"), `${SANDBOX_USER}:x:1000:`, ""].join("\n"), { mode: 0o644 });
-  return (identityFiles = files);
+  return {
+    passwd: [...others("/etc/passwd", "1000"), `${SANDBOX_USER}:x:1000:1000:a graded submission:${SANDBOX_WORK}:/usr/sbin/nologin`, ""].join("\n"),
+    group: [...others("/etc/group", "1000"), `${SANDBOX_USER}:x:1000:`, ""].join("\n"),
+  };
 }
+/** The file descriptors of the sandbox's starter that carry its /etc/passwd and /etc/group to bwrap. */
+const IDENTITY_FDS = { passwd: 3, group: 4 } as const;
 /** The lessons' fixtures are under test/fixtures; these subfolders are the grader's own and stay out. */
 const PRIVATE_FIXTURES = new Set(["course", "fuzz"]);
 /** cgroup v1 controllers a root grader caps each sandbox with. */
@@ -192,8 +192,6 @@ export function spawnSandboxed(options: SandboxOptions): Sandbox {
   }
   // Node itself, wherever it is installed (nvm puts it under /root), as `node` on the sandbox's PATH.
   binds.push([process.execPath, SANDBOX_NODE, false], [options.work, SANDBOX_WORK, true]);
-  const identity = sandboxIdentity();
-  binds.push([identity.passwd, "/etc/passwd", false], [identity.group, "/etc/group", false]);
 
   const args: string[] = ["--unshare-all", "--die-with-parent", "--new-session", "--uid", "1000", "--gid", "1000", "--clearenv"];
   args.push("--ro-bind", "/usr", "/usr", "--ro-bind", "/etc", "/etc");
@@ -202,6 +200,7 @@ export function spawnSandboxed(options: SandboxOptions): Sandbox {
   // A root grader first binds each path at STAGE/N in a private mount namespace, so that the unprivileged
   // bwrap can reach it even under a folder its uid may not walk (a project under /root, a 0750 test/).
   binds.forEach(([outside, inside, writable], n) => args.push(writable ? "--bind" : "--ro-bind", root ? `${STAGE}/${n}` : outside, inside));
+  for (const [file, fd] of Object.entries(IDENTITY_FDS)) args.push("--perms", "0644", "--ro-bind-data", String(fd), `/etc/${file}`);
   args.push("--chdir", SANDBOX_WORK);
   // A lesson's captures go to /tmp too: the work folder is small.
   const env = { PATH: `${SANDBOX_PROJECT}/bin:/usr/bin:/bin`, HOME: SANDBOX_WORK, TMPDIR: "/tmp", LANG: "C.UTF-8", APPLAYER_CAPTURE_DIR: "/tmp/captures", ...options.env };
@@ -223,7 +222,13 @@ export function spawnSandboxed(options: SandboxOptions): Sandbox {
   } else {
     argv = ["/bin/sh", "-c", `${cpu}exec bwrap "$@"`, "sandbox", ...args];
   }
-  const proc = spawn(argv[0], argv.slice(1), { stdio: ["ignore", "ignore", "pipe"] });
+  const proc = spawn(argv[0], argv.slice(1), { stdio: ["ignore", "ignore", "pipe", "pipe", "pipe"] });
+  const identity = sandboxIdentity();
+  for (const [file, fd] of Object.entries(IDENTITY_FDS)) {
+    const pipe = proc.stdio[fd] as Writable;
+    pipe.on("error", () => undefined); // a sandbox that failed before reading it: its stderr says why
+    pipe.end(identity[file as keyof typeof IDENTITY_FDS]);
+  }
   const exited = new Promise<void>((done) => (proc.exitCode !== null || proc.signalCode !== null ? done() : proc.once("exit", () => done())));
   return {
     proc,
