@@ -13,10 +13,14 @@ import { join } from "node:path";
 import { Hub, startHub } from "../../lib/src/class/hub";
 import { login, runNotebook, startServer, userToken } from "../../scripts/hub-client";
 import { ROOT } from "../helpers";
+import { takeHeavySuiteTurn } from "../heavy";
 
 const STUDENT = `applayer-s${process.pid}`;
 const PASSWORD = "pam-class-pass-1";
 let hub: Hub;
+
+// A hub and a student's kernel: this suite takes its turn among the heavy ones (see test/heavy.ts).
+takeHeavySuiteTurn();
 
 beforeAll(async () => {
   execFileSync("useradd", ["--create-home", "--shell", "/usr/sbin/nologin", STUDENT]);
