@@ -1,7 +1,9 @@
 /**
  * The socket assignments attacked as a hostile or careless student would (issue
  * 22, "Bad input"): lesson 01's UDP pinger and TCP welcoming server judged by
- * nc, lesson 34's authoritative DNS server judged by dig. Each submission is the
+ * nc, 21's SMTP client on a bare socket, 23's IMAP client, 31's DNS client and
+ * 32's iterative resolver on node:dgram, 34's authoritative DNS server judged by
+ * dig, 42's BitTorrent peer judged by aria2c. Each submission is the
  * lesson's source with ONE solution cell replaced by code that hangs, floods,
  * answers garbage, binds a port it should not or never closes its sockets. All
  * are graded in one autograde run. The attacked step loses points with a reason
@@ -48,7 +50,7 @@ const FLOOD = `    const junk = Buffer.alloc(64 * 1024, 0x41);
     pump();`;
 
 interface Attack {
-  lesson: "01-sockets" | "34-dns-messages";
+  lesson: "01-sockets" | "21-email-smtp" | "23-email-mail-access" | "31-dns-services" | "32-dns-resolution" | "34-dns-messages" | "42-p2p-bittorrent";
   /** The solution cell replaced, by grade_id, and its new source. */
   cell: string;
   code: string;
@@ -138,11 +140,69 @@ ${FLOOD}
     // close() does nothing: every server of every check stays bound, and answers.
     code: edited("34-dns-messages", "answer-solution", "  return new Promise((bound) =>", `  (socket as any).close = () => socket;\n  ${LEFT_BEHIND}\n  return new Promise((bound) =>`),
   },
+  "a mail client that never says QUIT nor closes its socket": {
+    lesson: "21-email-smtp",
+    cell: "send-raw",
+    code: `type Outcome = { delivered: true } | { delivered: false; code: number; step: SmtpStep };
+async function sendRaw(server: Address, from: string, to: string[], message: string): Promise<Outcome> {
+  const socket = net.connect(server.port, server.host);
+  const next = replyReader(socket);
+  const steps: Array<[SmtpStep, string]> = [["greeting", ""], ["EHLO", "EHLO alice.example\\r\\n"], ["MAIL", \`MAIL FROM:<\${from}>\\r\\n\`],
+    ...to.map((rcpt): [SmtpStep, string] => ["RCPT", \`RCPT TO:<\${rcpt}>\\r\\n\`]), ["DATA", "DATA\\r\\n"], ["message", stuff(message)]];
+  for (const [step, text] of steps) {
+    if (text) socket.write(text);
+    const { code } = await next();
+    if (Math.floor(code / 100) !== (step === "DATA" ? 3 : 2)) return { delivered: false, code, step }; // no QUIT, and the socket stays open
+  }
+  return { delivered: true };
+}`,
+    // Bob's Maildir still gets every letter; a server that refuses does not get its QUIT. The reason shows only the
+    // expected value, partly scrubbed (it shares runs with the hidden tests): it does not say QUIT was missing.
+    loses: { step: "refusals-check", reason: /'EHLO', 'MAIL', 'RCPT', 'QUIT' \] \}, \(your code's answer/ },
+  },
+  "an IMAP client that sends a garbage FETCH": {
+    lesson: "23-email-mail-access",
+    cell: "unread-solution",
+    code: edited("23-email-mail-access", "unread-solution", "`FETCH ${unseen.join(\",\")} (BODY.PEEK[HEADER.FIELDS (SUBJECT)])`", "\"\\u00de\\u00ad\\u00be\\u00ef FETCH, all of it!\""),
+    // Both servers answer BAD, and it returns empty subjects; what it got is withheld (hidden tests ran before), the subjects expected are shown.
+    loses: { step: "unread-check", reason: /^value: expected \[ 'Lunch\?', / },
+  },
+  "a DNS client that binds port 53": {
+    lesson: "31-dns-services",
+    cell: "ask-solution",
+    code: edited("31-dns-services", "ask-solution", "  const socket = dgram.createSocket(\"udp4\");\n", "  const socket = dgram.createSocket(\"udp4\");\n  socket.bind(53, \"127.0.0.1\"); // the DNS port, for the replies too\n"),
+    // The bind's EACCES is an 'error' event with no listener: tslab logs it and goes on, the check never sees it,
+    // and the student's own 2 s timeout (its words withheld) is all that shows. Vague: see the report of issue 22.
+    loses: { step: "ask-check", reason: /^the check stopped with an error \(your code's answer/ },
+  },
+  "an iterative resolver that asks the root again and again": {
+    lesson: "32-dns-resolution",
+    cell: "resolve-solution",
+    code: `async function resolve(name: string, roots: string[], port: number): Promise<string[]> {
+  for (;;) { // no limit on the questions, and a referral sends it back to the same server
+    const reply = await ask(roots[0], port, name, "A");
+    if ((reply.answers ?? []).length > 0) return addressesOf(name, reply.answers!);
+  }
+}`,
+    // It goes on asking in the background after each deadline, and the next step (resolveFully) must not mind.
+    loses: { step: "resolve-check", reason: /^did not finish within 10 s/ },
+  },
+  "a BitTorrent peer that floods the seed with junk": {
+    lesson: "42-p2p-bittorrent",
+    cell: "piece-solution",
+    code: edited("42-p2p-bittorrent", "piece-solution", "        if (m[0] === 5) send(2);\n", `        if (m[0] === 5) { // in place of interested, junk as fast as the socket takes it
+${FLOOD}
+        }\n`),
+    // aria2c hangs up on the junk; the student's "the peer hung up" is withheld (hidden tests ran before). Vague: see the report of issue 22.
+    loses: { step: "piece-check", reason: /^the check stopped with an error \(your code's answer/ },
+  },
 };
 
 function sourceOfCell(lesson: string, gradeId: string): string {
   return sourceOf(readNotebook(join(ROOT, "notebooks", `${lesson}.ipynb`)).cells.find((c) => c.metadata.nbgrader?.grade_id === gradeId)!);
 }
+/** The grade_ids of the lesson's graded cells, as its notebook's nbgrader metadata names them. */
+const gradedSteps = (lesson: string) => readNotebook(join(ROOT, "notebooks", `${lesson}.ipynb`)).cells.flatMap((c) => (c.metadata.nbgrader?.grade ? [c.metadata.nbgrader.grade_id] : []));
 
 const root = mkdtempSync(join(tmpdir(), "applayer-socket-attacks-"));
 const out = join(root, "out");
@@ -215,7 +275,7 @@ describe.each(Object.keys(attacks))("%s", (student) => {
 
   it("leaves every other step its full points", () => {
     const others = grades.filter((g) => g.student === student && g.grade_id !== ownStep);
-    expect(others.length).toBeGreaterThanOrEqual(4);
+    expect(others.map((g) => g.grade_id).sort()).toEqual(gradedSteps(attack.lesson).filter((id) => id !== ownStep).sort());
     expect(others.filter((g) => g.points !== g.max_points).map((g) => [g.grade_id, g.points, g.reason])).toEqual([]);
   });
 });
