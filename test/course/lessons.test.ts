@@ -2,7 +2,10 @@
  * Every lesson notebook as a graded assignment: its release holds no solution
  * line and no hidden test; through `autograde`, the source earns full marks
  * (hidden tests included) and the untouched release runs to its end with every
- * exercise failing on its stub, and nothing else going wrong.
+ * exercise failing on its stub, and nothing else going wrong; a partly correct
+ * submission earns exactly the points meant for it. The socket assignments'
+ * attacks (./socket-attacks.ts) are graded in the same run, so that each
+ * lesson's reference run serves them all.
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
@@ -10,7 +13,7 @@ import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { autograde } from "../../lib/src/course/autograde";
 import { BEGIN_HIDDEN, BEGIN_SOLUTION, END_HIDDEN, END_SOLUTION, regions } from "../../lib/src/course/format";
-import { Gradebook, GradeRow } from "../../lib/src/course/gradebook";
+import { CheckRow, Gradebook, GradeRow } from "../../lib/src/course/gradebook";
 import { formatNotebook, readNotebook, sourceOf } from "../../lib/src/course/notebook";
 import { releaseNotebook } from "../../lib/src/course/release";
 import { lintNotebook } from "../../lib/src/course/lint";
@@ -18,14 +21,18 @@ import { NOTEBOOK_DIR, listNotebooks } from "../../scripts/notebooks";
 import { takeHeavySuiteTurn } from "../heavy";
 import { lessonsUnderTest } from "../helpers";
 import { PartialSubmission, applyPartial, hasPartial, partialOf } from "./partials";
+import { attackSubmission, attacks, describeSocketAttacks, markedProcesses } from "./socket-attacks";
 
 const notebooks = lessonsUnderTest(listNotebooks());
 const names = notebooks.map((p) => basename(p, ".ipynb"));
 const root = mkdtempSync(join(tmpdir(), "applayer-course-"));
 let rows: GradeRow[] = [];
 let submissions: Array<{ student: string; notebook: string; status: string; reason: string; seconds: number }> = [];
-let checks = new Map<string, Array<{ passed: number; reason: string }>>();
+let checks = new Map<string, CheckRow[]>();
 const partials = new Map<string, PartialSubmission>();
+/** The attacks on the lessons under test, each a student of the run named by the attack. */
+const attacked = Object.keys(attacks).filter((a) => names.includes(attacks[a].lesson));
+const leftBehind = new Set<string>();
 
 /** The lines a region hides, trimmed, that would give the answer away (not braces or blank lines). */
 function secretLines(text: string, begin: string, end: string): string[] {
@@ -47,7 +54,17 @@ beforeAll(async () => {
     mkdirSync(join(root, "submitted", "partial"), { recursive: true });
     writeFileSync(join(root, "submitted", "partial", basename(path)), formatNotebook(applyPartial(readNotebook(path), partial)));
   }
-  await autograde({ source: NOTEBOOK_DIR, submissions: join(root, "submitted"), out: join(root, "out"), jobs: 2 });
+  for (const student of attacked) {
+    mkdirSync(join(root, "submitted", student), { recursive: true });
+    writeFileSync(join(root, "submitted", student, `${attacks[student].lesson}.ipynb`), formatNotebook(attackSubmission(attacks[student])));
+  }
+  // The processes the attacks leave, seen while their submissions are graded: so that none afterwards means something.
+  const watch = setInterval(() => markedProcesses().forEach((p) => leftBehind.add(p)), 500);
+  try {
+    await autograde({ source: NOTEBOOK_DIR, submissions: join(root, "submitted"), out: join(root, "out"), jobs: 2 });
+  } finally {
+    clearInterval(watch);
+  }
   const book = Gradebook.open(join(root, "out", "gradebook.sqlite"));
   rows = book.grades();
   submissions = book.submissions();
@@ -105,3 +122,5 @@ describe.each(names.filter(hasPartial))("%s, partly solved (test/course/partial/
     expect(submissions.find((s) => s.student === "partial" && s.notebook === name)).toMatchObject({ status: "graded", reason: "" });
   });
 });
+
+describeSocketAttacks(attacked, () => ({ grades: rows, submissions, checks, leftBehind, pid: process.pid }));

@@ -5,24 +5,23 @@
  * 32's iterative resolver on node:dgram, 34's authoritative DNS server judged by
  * dig, 42's BitTorrent peer judged by aria2c. Each submission is the
  * lesson's source with ONE solution cell replaced by code that hangs, floods,
- * answers garbage, binds a port it should not or never closes its sockets. All
- * are graded in one autograde run. The attacked step loses points with a reason
+ * answers garbage, binds a port it should not or never closes its sockets. They
+ * are graded in the lessons' own autograde run (test/course/lessons.test.ts),
+ * beside the reference, untouched and partial submissions, so that each lesson's
+ * reference run serves them all. The attacked step loses points with a reason
  * that says what happened; every other step keeps its full points; each
  * submission is graded once; no process of a submission outlives its grade.
  */
-import { beforeAll, describe, expect, it } from "vitest";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { describe, expect, it } from "vitest";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { autograde } from "../../lib/src/course/autograde";
-import { CheckRow, Gradebook, GradeRow } from "../../lib/src/course/gradebook";
-import { formatNotebook, readNotebook, sourceOf } from "../../lib/src/course/notebook";
+import type { CheckRow, GradeRow } from "../../lib/src/course/gradebook";
+import { Notebook, readNotebook, sourceOf } from "../../lib/src/course/notebook";
 import { ROOT } from "../helpers";
-import { takeHeavySuiteTurn } from "../heavy";
 import { applyPartial } from "./partials";
 
 /** A marker in every process an attack leaves running, to look for afterwards. */
-const MARK = "applayer-socket-attack-marker";
+export const MARK = "applayer-socket-attack-marker";
 /** A process a careless student leaves behind: a shell waiting on nc, listening. */
 const LEFT_BEHIND = `require("node:child_process").spawn("/bin/sh", ["-c", "nc -lk 127.0.0.1 12001; : ${MARK}"], { detached: true, stdio: "ignore" }).unref();`;
 
@@ -49,7 +48,7 @@ const FLOOD = `    const junk = Buffer.alloc(64 * 1024, 0x41);
     const pump = () => { while (!socket.destroyed && socket.write(junk)); if (!socket.destroyed) socket.once("drain", pump); };
     pump();`;
 
-interface Attack {
+export interface Attack {
   lesson: "01-sockets" | "21-email-smtp" | "23-email-mail-access" | "31-dns-services" | "32-dns-resolution" | "34-dns-messages" | "42-p2p-bittorrent";
   /** The solution cell replaced, by grade_id, and its new source. */
   cell: string;
@@ -58,7 +57,7 @@ interface Attack {
   loses?: { step: string; reason: RegExp };
 }
 
-const attacks: Record<string, Attack> = {
+export const attacks: Record<string, Attack> = {
   "a pinger that never returns, its socket open": {
     lesson: "01-sockets",
     cell: "pinger",
@@ -204,14 +203,8 @@ function sourceOfCell(lesson: string, gradeId: string): string {
 /** The grade_ids of the lesson's graded cells, as its notebook's nbgrader metadata names them. */
 const gradedSteps = (lesson: string) => readNotebook(join(ROOT, "notebooks", `${lesson}.ipynb`)).cells.flatMap((c) => (c.metadata.nbgrader?.grade ? [c.metadata.nbgrader.grade_id] : []));
 
-const root = mkdtempSync(join(tmpdir(), "applayer-socket-attacks-"));
-const out = join(root, "out");
-let grades: GradeRow[] = [];
-let submissions: Array<{ student: string; notebook: string; status: string; reason: string }> = [];
-const checks = new Map<string, CheckRow[]>();
-const leftBehind = new Set<string>();
-
-const markedProcesses = () => readdirSync("/proc").filter((p) => /^\d+$/.test(p)).filter((p) => {
+/** The processes alive now that carry the attacks' marker. */
+export const markedProcesses = () => readdirSync("/proc").filter((p) => /^\d+$/.test(p)).filter((p) => {
   try {
     return readFileSync(`/proc/${p}/cmdline`, "utf8").includes(MARK);
   } catch {
@@ -219,74 +212,65 @@ const markedProcesses = () => readdirSync("/proc").filter((p) => /^\d+$/.test(p)
   }
 });
 
-// Many kernels at once: this suite takes its turn among the heavy ones (see test/heavy.ts).
-takeHeavySuiteTurn();
+/** The attack's submission: its lesson's source with the one cell replaced. */
+export const attackSubmission = (attack: Attack): Notebook => applyPartial(readNotebook(join(ROOT, "notebooks", `${attack.lesson}.ipynb`)), { answers: { [attack.cell]: attack.code }, points: {} });
 
-beforeAll(async () => {
-  mkdirSync(join(root, "source"));
-  for (const lesson of new Set(Object.values(attacks).map((a) => a.lesson))) cpSync(join(ROOT, "notebooks", `${lesson}.ipynb`), join(root, "source", `${lesson}.ipynb`));
-  for (const [student, attack] of Object.entries(attacks)) {
-    mkdirSync(join(root, "submitted", student), { recursive: true });
-    const nb = applyPartial(readNotebook(join(ROOT, "notebooks", `${attack.lesson}.ipynb`)), { answers: { [attack.cell]: attack.code }, points: {} });
-    writeFileSync(join(root, "submitted", student, `${attack.lesson}.ipynb`), formatNotebook(nb));
-  }
-  // The processes the attacks leave, seen while their submissions are graded: so that none afterwards means something.
-  const watch = setInterval(() => markedProcesses().forEach((p) => leftBehind.add(p)), 500);
-  try {
-    await autograde({ source: join(root, "source"), submissions: join(root, "submitted"), out, jobs: 2, limits: { cellTimeoutMs: 60_000, notebookTimeoutMs: 600_000, memoryMb: 1536 } });
-  } finally {
-    clearInterval(watch);
-  }
-  const book = Gradebook.open(join(out, "gradebook.sqlite"));
-  try {
-    grades = book.grades();
-    submissions = book.submissions();
-    for (const s of submissions) checks.set(s.student, book.checks(s.student, s.notebook));
-  } finally {
-    book.close();
-  }
-}, 1_200_000);
+/** What the grading run left for the attacks' tests to read. */
+export interface AttackResults {
+  grades: GradeRow[];
+  submissions: Array<{ student: string; notebook: string; status: string; reason: string }>;
+  /** Each student's checks, by "student/notebook". */
+  checks: Map<string, CheckRow[]>;
+  /** The marked processes seen while the run graded. */
+  leftBehind: Set<string>;
+  /** The grading process's pid: the suffix of its sandboxes' cgroups. */
+  pid: number;
+}
 
-describe.each(Object.keys(attacks))("%s", (student) => {
-  const attack = attacks[student];
-  /** The check cell of the step attacked. */
-  const ownStep = attack.loses?.step ?? `${attack.cell.replace(/-solution$/, "")}-check`;
+/** The tests of the attacks named (students of the run, by the attack's name), once `results()` holds the run's gradebook. */
+export function describeSocketAttacks(names: string[], results: () => AttackResults): void {
+  describe.each(names)("%s", (student) => {
+    const attack = attacks[student];
+    /** The check cell of the step attacked. */
+    const ownStep = attack.loses?.step ?? `${attack.cell.replace(/-solution$/, "")}-check`;
 
-  it("is graded once, to its end, in one kernel", () => {
-    // A reason here would tell of a cell that hung or a kernel that died (out of memory, say) and a replay.
-    expect(submissions.filter((s) => s.student === student).map((s) => [s.notebook, s.status, s.reason])).toEqual([[attack.lesson, "graded", ""]]);
-  });
-
-  if (!attack.loses) {
-    it("keeps its own step's points too: its answers are right, and what it leaves open is its own", () => {
-      const mine = grades.find((g) => g.student === student && g.grade_id === ownStep)!;
-      expect([mine.points, mine.reason]).toEqual([mine.max_points, ""]);
+    it("is graded once, to its end, in one kernel", () => {
+      // A reason here would tell of a cell that hung or a kernel that died (out of memory, say) and a replay.
+      expect(results().submissions.filter((s) => s.student === student).map((s) => [s.notebook, s.status, s.reason])).toEqual([[attack.lesson, "graded", ""]]);
     });
-  } else {
-    it("loses points on its own step, with a reason that says what happened", () => {
-      const row = grades.find((g) => g.student === student && g.grade_id === ownStep)!;
-      expect(row.points).toBeLessThan(row.max_points);
-      expect(row.reason).toMatch(/^\d+ of \d+ checks failed: /); // its checks failed: the cell was not stopped, nor its kernel killed
-      const failed = checks.get(student)!.filter((c) => c.grade_id === ownStep && !c.passed && !c.hidden);
-      expect(failed.length).toBeGreaterThan(0);
-      expect(failed[0].reason).toMatch(attack.loses!.reason);
-    });
-  }
 
-  it("leaves every other step its full points", () => {
-    const others = grades.filter((g) => g.student === student && g.grade_id !== ownStep);
-    expect(others.map((g) => g.grade_id).sort()).toEqual(gradedSteps(attack.lesson).filter((id) => id !== ownStep).sort());
-    expect(others.filter((g) => g.points !== g.max_points).map((g) => [g.grade_id, g.points, g.reason])).toEqual([]);
-  });
-});
-
-describe("after the run", () => {
-  it("no process an attack started is alive, and no sandbox of this run is left", () => {
-    expect(leftBehind.size).toBeGreaterThan(0); // they ran, during the grading
-    expect(markedProcesses()).toEqual([]);
-    for (const controller of ["memory", "pids", "cpu"]) {
-      const dir = `/sys/fs/cgroup/${controller}/applayer-grading`;
-      if (existsSync(dir)) expect(readdirSync(dir).filter((d) => d.endsWith(`-${process.pid}`))).toEqual([]);
+    if (!attack.loses) {
+      it("keeps its own step's points too: its answers are right, and what it leaves open is its own", () => {
+        const mine = results().grades.find((g) => g.student === student && g.grade_id === ownStep)!;
+        expect([mine.points, mine.reason]).toEqual([mine.max_points, ""]);
+      });
+    } else {
+      it("loses points on its own step, with a reason that says what happened", () => {
+        const row = results().grades.find((g) => g.student === student && g.grade_id === ownStep)!;
+        expect(row.points).toBeLessThan(row.max_points);
+        expect(row.reason).toMatch(/^\d+ of \d+ checks failed: /); // its checks failed: the cell was not stopped, nor its kernel killed
+        const failed = results().checks.get(`${student}/${attack.lesson}`)!.filter((c) => c.grade_id === ownStep && !c.passed && !c.hidden);
+        expect(failed.length).toBeGreaterThan(0);
+        expect(failed[0].reason).toMatch(attack.loses!.reason);
+      });
     }
+
+    it("leaves every other step its full points", () => {
+      const others = results().grades.filter((g) => g.student === student && g.grade_id !== ownStep);
+      expect(others.map((g) => g.grade_id).sort()).toEqual(gradedSteps(attack.lesson).filter((id) => id !== ownStep).sort());
+      expect(others.filter((g) => g.points !== g.max_points).map((g) => [g.grade_id, g.points, g.reason])).toEqual([]);
+    });
   });
-});
+
+  describe("after the attacks' grading", () => {
+    it("no process an attack started is alive, and no sandbox of this run is left", () => {
+      // They ran, during the grading (where the attacks that leave a process are among those graded).
+      if (names.some((n) => attacks[n].code.includes(MARK))) expect(results().leftBehind.size).toBeGreaterThan(0);
+      expect(markedProcesses()).toEqual([]);
+      for (const controller of ["memory", "pids", "cpu"]) {
+        const dir = `/sys/fs/cgroup/${controller}/applayer-grading`;
+        if (existsSync(dir)) expect(readdirSync(dir).filter((d) => d.endsWith(`-${results().pid}`))).toEqual([]);
+      }
+    });
+  });
+}
