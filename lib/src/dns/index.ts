@@ -56,7 +56,7 @@ export { ANYCAST_CITIES, AnycastCity, AnycastOptions, AnycastResult, anycastRoot
 export { amplificationOf } from "./attacks/amplification";
 export { reflectionFlood } from "./attacks/flood";
 export { raceOdds, kaminskyRace } from "./attacks/poisoning";
-export { forgeryLab, ForgeryLabOptions, ForgeryLabResult, KAMINSKY_LAB } from "./attacks/forgery";
+export { forgeryLab, ForgeryLabOptions, ForgeryLabResult, KAMINSKY_LAB, kaminskyLab, KaminskyLab, KaminskyLabOptions, KaminskyLabRun } from "./attacks/forgery";
 
 // charts
 export { loadByLevelChart, hourlyLoadChart, ttlSweepChart, stalenessChart } from "./charts/load";

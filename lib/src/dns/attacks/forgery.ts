@@ -4,6 +4,7 @@ import { Resolver } from "../resolver/resolver";
 import { AuthoritySection } from "../resolver/resolution";
 import { serveDns } from "../authoritative/server";
 import { parseZone } from "../wire/zone";
+import { fqdn } from "../wire/records";
 import { SIM_ROOT_ADDRESS, oneDelegationRoot, simRootHints } from "../world/synthetic";
 
 /**
@@ -15,7 +16,8 @@ import { SIM_ROOT_ADDRESS, oneDelegationRoot, simRootHints } from "../world/synt
  * it something earlier. The real reply needs 40 ms there and back; the
  * forgeries, 1 ms. Afterwards the lab asks the resolver for www.bank.test: the
  * real server says 10.0.0.80, the attacker's server (10.6.6.6, unknown to the
- * hierarchy) says 10.6.6.6.
+ * hierarchy) says 10.6.6.6. `kaminskyLab` runs an attack's own loop of races;
+ * `forgeryLab` runs the lab's loop with the student's bytes.
  */
 
 export const KAMINSKY_LAB = {
@@ -30,39 +32,51 @@ export const KAMINSKY_LAB = {
   port: 33_000,
 } as const;
 
-export interface ForgeryLabOptions {
-  /** The forged reply to the query for `name`, with id `id`: DNS message bytes. */
-  forge: (name: string, id: number) => Uint8Array;
+/** The lab's resolver and its defences. */
+export interface KaminskyLabOptions {
   /** Source ports the resolver draws from: 1 is a fixed port, as before 2008; Linux offers about 28,000. */
   ports?: number;
   /** What the resolver takes from beside an answer (default "any": no bailiwick check). */
   authoritySection?: AuthoritySection;
-  /** Races the attacker runs at most (it stops at the first forgery the resolver believes). */
-  races?: number;
-  /** Forgeries per race, with consecutive ids from a random start. */
-  forgeriesPerRace?: number;
   seed?: number;
 }
 
-/** What came of the attack, judged by the resolver. */
-export interface ForgeryLabResult {
-  /** Races run: up to the first one a forgery won. */
-  races: number;
-  /** The resolver believed a forged answer for the fresh name. */
-  forgeryBelieved: boolean;
+/** What an attack may do to the lab's resolver: race it, one fresh name at a time. */
+export interface KaminskyLab {
+  /**
+   * One race: makes the resolver look `name` up (type A), sends it each of
+   * `forgeries` as from bank.test's server, to the port the attacker saw, and
+   * gives what the resolver answered for `name`: an address (10.6.6.6 when a
+   * forgery won), or the rcode (NXDOMAIN when the real reply won, or when
+   * `name` was cached and nothing was asked upstream).
+   */
+  race(name: string, forgeries: Iterable<Uint8Array>): Promise<string>;
+}
+
+/** What came of an attack on the lab. */
+export interface KaminskyLabRun<T> {
+  /** What the attack returned. */
+  result: T;
+  /** The names it raced, in order, as the resolver reads them (lower case, with the final dot). */
+  raced: string[];
   /** What the resolver answers for www.bank.test afterwards: an address, or the rcode when it has none. */
   www: string;
 }
 
+/** The address a resolution ended with, or its rcode when it has none. */
+const addressOf = (r: { answers: Array<{ type: string }>; rcode: string }) => (r.answers.find((a) => a.type === "A") as { data: string } | undefined)?.data ?? r.rcode;
+
 /**
- * Runs the attack and asks the resolver for www.bank.test afterwards.
+ * Runs `attack` against the lab's resolver (bank.test's server cached), then
+ * asks the resolver for www.bank.test: the judge of an attack's loop.
  *
  * @example
- * const r = await forgeryLab({ forge: myForgedReply, ports: 1 });
- * r.www; // "10.6.6.6" when the forgery took bank.test over
+ * const run = await kaminskyLab((lab) => myAttack(lab, 40), { ports: 1 });
+ * run.www; // "10.6.6.6" when a forgery took bank.test over
+ * run.raced; // the fresh names it raced, one per attempt
  */
-export async function forgeryLab(options: ForgeryLabOptions): Promise<ForgeryLabResult> {
-  const o = { ports: 1, authoritySection: "any" as AuthoritySection, races: 12, forgeriesPerRace: 16_384, seed: 1, ...options };
+export async function kaminskyLab<T>(attack: (lab: KaminskyLab) => Promise<T>, options: KaminskyLabOptions = {}): Promise<KaminskyLabRun<T>> {
+  const o = { ports: 1, authoritySection: "any" as AuthoritySection, seed: 1, ...options };
   const L = KAMINSKY_LAB;
   const sim = new SimNetwork({ seed: o.seed });
   sim.link(L.resolver, L.server, { latencyMs: 20 });
@@ -80,25 +94,65 @@ export async function forgeryLab(options: ForgeryLabOptions): Promise<ForgeryLab
       sourcePorts: { first: L.port, count: o.ports }, authoritySection: o.authoritySection,
     });
     await sim.runUntil(resolver.resolve(`ns.${L.victim}`, "A")); // bank.test's server is cached: each race is with it
-    const rng = new Random(o.seed + 2);
+    const raced: string[] = [];
+    const lab: KaminskyLab = {
+      async race(name, forgeries) {
+        raced.push(fqdn(name.toLowerCase()));
+        const pending = resolver.resolve(name, "A");
+        for (const forged of forgeries) sim.spoof(forged, { host: L.server, port: 53 }, { host: L.resolver, port: L.port }, L.attacker);
+        const r = await sim.runUntil(pending);
+        await sim.run({ untilMs: sim.clock.now() + 50 }); // the real reply and the rest of the flood land
+        return addressOf(r);
+      },
+    };
+    const result = await attack(lab);
+    return { result, raced, www: addressOf(await sim.runUntil(resolver.resolve(`www.${L.victim}`, "A"))) };
+  } finally {
+    await Promise.all(servers.map((s) => s.close()));
+  }
+}
+
+export interface ForgeryLabOptions extends KaminskyLabOptions {
+  /** The forged reply to the query for `name`, with id `id`: DNS message bytes. */
+  forge: (name: string, id: number) => Uint8Array;
+  /** Races the attacker runs at most (it stops at the first forgery the resolver believes). */
+  races?: number;
+  /** Forgeries per race, with consecutive ids from a random start. */
+  forgeriesPerRace?: number;
+}
+
+/** What came of the attack, judged by the resolver. */
+export interface ForgeryLabResult {
+  /** Races run: up to the first one a forgery won. */
+  races: number;
+  /** The resolver believed a forged answer for the fresh name. */
+  forgeryBelieved: boolean;
+  /** What the resolver answers for www.bank.test afterwards: an address, or the rcode when it has none. */
+  www: string;
+}
+
+/**
+ * Runs the attack, each race with a fresh name, and asks the resolver for
+ * www.bank.test afterwards.
+ *
+ * @example
+ * const r = await forgeryLab({ forge: myForgedReply, ports: 1 });
+ * r.www; // "10.6.6.6" when the forgery took bank.test over
+ */
+export async function forgeryLab(options: ForgeryLabOptions): Promise<ForgeryLabResult> {
+  const o = { races: 12, forgeriesPerRace: 16_384, seed: 1, ...options };
+  const rng = new Random(o.seed + 2);
+  const run = await kaminskyLab(async (lab) => {
     let races = 0;
     let forgeryBelieved = false;
     while (races < o.races && !forgeryBelieved) {
       races++;
-      const name = `${Array.from({ length: 10 }, () => String.fromCharCode(97 + rng.int(26))).join("")}.${L.victim}`;
-      const pending = resolver.resolve(name, "A");
+      const name = `${Array.from({ length: 10 }, () => String.fromCharCode(97 + rng.int(26))).join("")}.${KAMINSKY_LAB.victim}`;
       const start = rng.int(65_536);
-      for (let f = 0; f < o.forgeriesPerRace; f++) {
-        sim.spoof(o.forge(name, (start + f) & 0xffff), { host: L.server, port: 53 }, { host: L.resolver, port: L.port }, L.attacker);
-      }
-      const r = await sim.runUntil(pending);
-      await sim.run({ untilMs: sim.clock.now() + 50 }); // the real reply and the rest of the flood land
-      forgeryBelieved = r.answers.some((a) => (a as { data: unknown }).data === L.attacker);
+      const flood = Array.from({ length: o.forgeriesPerRace }, (_, f) => o.forge(name, (start + f) & 0xffff));
+      forgeryBelieved = (await lab.race(name, flood)) === KAMINSKY_LAB.attacker;
     }
-    const www = await sim.runUntil(resolver.resolve(`www.${L.victim}`, "A"));
-    const address = www.answers.find((a) => a.type === "A") as { data: string } | undefined;
-    return { races, forgeryBelieved, www: address?.data ?? www.rcode };
-  } finally {
-    await Promise.all(servers.map((s) => s.close()));
-  }
+    return { races, forgeryBelieved };
+  }, o);
+  return { ...run.result, www: run.www };
 }
