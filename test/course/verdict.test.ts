@@ -39,7 +39,7 @@ const messages = async (student: Array<[string, () => unknown]>, tainted: boolea
 describe("a stopped check's reason, in a cell that ran after hidden tests", () => {
   it("says that the check ran past its deadline, the reference's, and no word of the code's", async () => {
     const [late] = await messages([["hangs", never]], true);
-    expect(late).toBe("did not finish within 0.04 s (waiting for an answer that never came?)");
+    expect(late).toBe("did not finish within 0.04 s (still running: an endless loop, or waiting for an answer that never came?)");
   });
 
   it("explains an error code it knows, and withholds the error's text", async () => {
@@ -56,6 +56,6 @@ describe("a stopped check's reason, in a cell that ran after hidden tests", () =
 
   it("before any hidden test ran, shows the code's own words as they were", async () => {
     const [late, inUse] = await messages([["hangs", never], ["port taken", failsWith("EADDRINUSE")]], false);
-    expect([late, inUse]).toEqual(["did not finish within 0.04 s (waiting for an answer that never came?)", `Error: listen EADDRINUSE: ${SECRET}`]);
+    expect([late, inUse]).toEqual(["did not finish within 0.04 s (still running: an endless loop, or waiting for an answer that never came?)", `Error: listen EADDRINUSE: ${SECRET}`]);
   });
 });

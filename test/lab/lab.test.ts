@@ -81,7 +81,7 @@ describe("check", () => {
     await check("a server that never answers", () => new Promise(() => undefined), { within: 50 });
     await check("the next one", () => expectEqual(2 * 2, 4));
     expect(checkLog().slice(-2)).toEqual([
-      { name: "a server that never answers", passed: false, reason: "did not finish within 0.05 s (waiting for an answer that never came?)" },
+      { name: "a server that never answers", passed: false, reason: "did not finish within 0.05 s (still running: an endless loop, or waiting for an answer that never came?)" },
       { name: "the next one", passed: true },
     ]);
   });
@@ -110,9 +110,46 @@ describe("checker, as the grader binds it in a check cell", () => {
     });
     await next;
     const [slow, after] = reports();
-    expect([slow.name, slow.error, slow.answers.length]).toEqual(["slow", "did not finish within 0.03 s (waiting for an answer that never came?)", 0]);
+    expect([slow.name, slow.error, slow.answers.length]).toEqual(["slow", "did not finish within 0.03 s (still running: an endless loop, or waiting for an answer that never came?)", 0]);
     expect([after.name, after.error, after.labels]).toEqual(["next", undefined, ["reply"]]);
     expect(deserialize(Buffer.from(after.answers[0], "base64"))).toBe("own answer");
+  });
+
+  it("stops a check at an error its code raised and nobody caught, with the error's code, and leaves the kernel's own handler alone", () => {
+    // A process of its own, with a handler that logs and goes on as tslab's does: vitest's would fail this suite.
+    const script = `
+      const jupyter = require(${JSON.stringify(createRequire(import.meta.url).resolve("tslab/dist/jupyter"))});
+      const shown = [];
+      jupyter.lastWriteDisplayData = (content) => shown.push(content.data[${JSON.stringify(CHECK_MIME)}]);
+      const logged = [];
+      process.on("uncaughtException", (e) => logged.push(e.code)).on("unhandledRejection", (e) => logged.push(e.code));
+      const { checker } = require(${JSON.stringify(require.resolve("../../lib/dist/lab/check.js"))});
+      const dgram = require("node:dgram");
+      const { check } = checker({ gradeId: "ask-check", mode: "observe" });
+      const never = () => new Promise(() => undefined);
+      (async () => {
+        const taken = dgram.createSocket("udp4");
+        await new Promise((bound) => taken.bind(0, "127.0.0.1", bound));
+        const started = Date.now();
+        await check("binds a port in use, no 'error' listener, then waits", () => {
+          dgram.createSocket("udp4").bind(taken.address().port, "127.0.0.1");
+          return never();
+        }, { within: 5000 });
+        await check("a rejection nobody awaits, then waits", () => {
+          Promise.reject(Object.assign(new Error("reset"), { code: "ECONNRESET" }));
+          return never();
+        }, { within: 5000 });
+        await check("passes", () => undefined);
+        const took = Date.now() - started;
+        taken.close();
+        console.log(JSON.stringify({ reports: shown.map((r) => [r.name, r.errorCode ?? null, r.late ?? false]), quick: took < 5000, logged, listeners: process.listenerCount("uncaughtException") + process.listenerCount("unhandledRejection") }));
+      })();`;
+    expect(JSON.parse(execFileSync(process.execPath, ["-e", script], { encoding: "utf8", timeout: 20_000 }))).toEqual({
+      reports: [["binds a port in use, no 'error' listener, then waits", "EADDRINUSE", false], ["a rejection nobody awaits, then waits", "ECONNRESET", false], ["passes", null, false]],
+      quick: true,
+      logged: ["EADDRINUSE", "ECONNRESET"],
+      listeners: 2,
+    });
   });
 });
 

@@ -2,7 +2,7 @@ import ts from "typescript";
 import { isDeepStrictEqual, inspect } from "node:util";
 import { deserialize } from "node:v8";
 import { ERROR_CODES } from "../errors";
-import type { CheckReport } from "../lab/check";
+import { CheckReport, pastDeadline } from "../lab/check";
 import { BEGIN_HIDDEN, BEGIN_SOLUTION, END_HIDDEN, END_SOLUTION, gradeIdOf, isGrade, isSolution, regions } from "./format";
 import { Cell, Notebook, sourceOf } from "./notebook";
 
@@ -161,7 +161,7 @@ const KNOWN_ERRORS: Record<string, string> = {
 
 /** Why a check stopped, told from what the grader can trust once hidden tests have been in the kernel: its deadline (from the reference) and a known error code. */
 function stoppedTainted(expected: CheckReport, answered: CheckReport): string {
-  if (answered.late === true) return `did not finish within ${typeof expected.within === "number" ? `${expected.within / 1000} s` : "its time"} (waiting for an answer that never came?)`;
+  if (answered.late === true) return pastDeadline(typeof expected.within === "number" ? `${expected.within / 1000} s` : "its time");
   const code = answered.errorCode;
   const known = typeof code === "string" && Object.hasOwn(KNOWN_ERRORS, code);
   return known ? `the check stopped with ${code}: ${KNOWN_ERRORS[code]} ${WITHHELD}` : `the check stopped with an error ${WITHHELD}`;

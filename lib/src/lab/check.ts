@@ -89,17 +89,68 @@ export interface CheckOptions {
   within?: number;
 }
 
+/**
+ * What a check that ran past its deadline says, here and in the grader's
+ * feedback: the check cannot tell a loop from a wait, so it names both.
+ */
+export const pastDeadline = (within: string) => `did not finish within ${within} (still running: an endless loop, or waiting for an answer that never came?)`;
+
 /** A check that ran past its deadline. */
 export class CheckDeadline extends CheckFailure {
   constructor(readonly within: number) {
-    super(`did not finish within ${within / 1000} s (waiting for an answer that never came?)`);
+    super(pastDeadline(`${within / 1000} s`));
     this.name = "CheckDeadline";
   }
 }
 
-/** Runs `fn`, failing with a {@link CheckDeadline} if it has not settled by then. */
+/**
+ * The running checks, each as the way to stop it, innermost last; and the one
+ * whose code is running, as its async context carries it.
+ */
+const liveChecks = new Set<(e: unknown) => void>();
+const liveCheckHere = new AsyncLocalStorage<(e: unknown) => void>();
+
+/**
+ * An error nobody caught, raised while checks run (a socket's 'error' event
+ * with no listener, a rejection nobody awaits): it stops the check whose code
+ * raised it, or, when its context names none, the innermost check running.
+ * Without this a kernel's own handler (tslab's) logs it and goes on, and the
+ * check waits for its deadline, blind to why.
+ */
+function stopCheck(e: unknown): void {
+  const stop = liveCheckHere.getStore() ?? [...liveChecks].at(-1);
+  stop?.(e);
+}
+
+/**
+ * Runs `fn` so that an error it raises and nobody catches stops it (see
+ * {@link stopCheck}), until it settles or `signal` (its deadline) aborts. The
+ * listeners are there only while a check runs, so a process with none of its
+ * own still stops at an uncaught error between checks.
+ */
+function guarded(fn: () => unknown, signal: AbortSignal): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const release = () => {
+      liveChecks.delete(stop);
+      if (liveChecks.size === 0) process.off("uncaughtException", stopCheck).off("unhandledRejection", stopCheck);
+    };
+    const stop = (e: unknown) => {
+      release();
+      reject(e);
+    };
+    if (liveChecks.size === 0) process.on("uncaughtException", stopCheck).on("unhandledRejection", stopCheck);
+    liveChecks.add(stop);
+    signal.addEventListener("abort", () => stop(signal.reason), { once: true });
+    liveCheckHere.run(stop, async () => fn()).then((value) => {
+      release();
+      resolve(value);
+    }, stop);
+  });
+}
+
+/** Runs `fn`, failing with a {@link CheckDeadline} if it has not settled by then, and with any error it raises that nobody catches. */
 function inTime(fn: () => unknown, within = CHECK_DEADLINE_MS): Promise<unknown> {
-  return withDeadline("the check", { timeoutMs: within, timeoutError: () => new CheckDeadline(within) }, async () => fn());
+  return withDeadline("the check", { timeoutMs: within, timeoutError: () => new CheckDeadline(within) }, (signal) => guarded(fn, signal));
 }
 
 /**
