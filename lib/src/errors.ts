@@ -36,6 +36,7 @@ export const ERROR_CODES = {
   TRACKER: "a tracker refused an announce (failure reason) or answered with something that is not a tracker response",
   TRACKER_UNREACHABLE: "a tracker could not be reached (connection refused or reset): is it started, and is the torrent's announce URL right?",
   PEER_WIRE: "a peer broke the BitTorrent wire protocol (bad handshake, bad message, wrong data)",
+  JUDGE_HUNG_UP: "aria2c, judging a student's peer, hung up on it: the peer sent something aria2c would not accept",
   CAPTURE_READ: "tshark could not read a capture (no such file, a display filter or field it does not know, or tshark not installed)",
   NOTEBOOK: "a file is not a Jupyter notebook the course tools can read (not JSON, not nbformat 4, not a cell list)",
   GRADING: "a submission could not be graded (no matching source notebook, the wrong kernel, too big, a kernel that would not start)",

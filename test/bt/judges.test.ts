@@ -86,6 +86,25 @@ describe("aria2c seeding", () => {
     await expect(withAria2Seed({ torrentPath: join(dir, "seeded.torrent"), dir }, () => new Promise(() => undefined), 500)).rejects.toMatchObject({ code: "TIMEOUT" });
     expect(Date.now() - started).toBeLessThan(5000);
   }, 20_000);
+  it("withAria2Seed says when aria2c hung up on a peer that failed, and passes a peer's own failure on as it was", async () => {
+    const torrent = parseTorrent(readFileSync(join(dir, "seeded.torrent")));
+    /** Sends `bytes`; resolves with the first bytes aria2c answers, rejects when the connection closes first. */
+    const say = (seed: { host: string; port: number }, bytes: Buffer) => new Promise<Buffer>((answered, failed) => {
+      const s = net.connect(seed.port, seed.host).on("error", () => undefined);
+      s.once("data", (d) => { s.destroy(); answered(d); }).on("close", () => failed(new Error("the peer hung up")));
+      s.write(bytes);
+    });
+    // Not a handshake: aria2c takes it for an encrypted one (MSE), answers its key, and hangs up once the junk has no sync mark.
+    const junk = (seed: { host: string; port: number }) => new Promise<never>((_, failed) =>
+      void net.connect(seed.port, seed.host).on("error", () => undefined).on("close", () => failed(new Error("the peer hung up"))).resume().write(Buffer.alloc(4096, 0x41)));
+    await expect(withAria2Seed({ torrentPath: join(dir, "seeded.torrent"), dir }, junk)).rejects.toMatchObject({ code: "JUDGE_HUNG_UP" });
+    const own = new Error("my own mistake");
+    await expect(withAria2Seed({ torrentPath: join(dir, "seeded.torrent"), dir }, async (seed) => {
+      const reply = await say(seed, encodeHandshake(torrent.infoHashBytes, myId)); // through the door: aria2c's handshake
+      expect(reply.subarray(28, 48).equals(torrent.infoHashBytes)).toBe(true);
+      throw own;
+    })).rejects.toBe(own);
+  }, 30_000);
 });
 
 describe("outcomeOf", () => {

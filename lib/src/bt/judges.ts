@@ -1,4 +1,5 @@
 import { ChildProcess, execFileSync, spawn } from "node:child_process";
+import * as net from "node:net";
 import { AppLayerError } from "../errors";
 import { Address, DEFAULT_HOST } from "../net/address";
 import { Closable, track, untrack, withDeadline } from "../net/lifecycle";
@@ -130,18 +131,67 @@ export function outcomeOf(run: () => Promise<unknown>, withinMs = 3000): Promise
   );
 }
 
+/** A loopback door to a judge (aria2c): it passes every byte both ways, and notes whether the judge hung up on a connection first. */
+interface JudgeDoor extends Closable {
+  address: Address;
+  /** Whether the judge ended or dropped a connection while the student's side still had it open. */
+  hungUp(): boolean;
+}
+
+/** Opens a {@link JudgeDoor} to `judge`, on its host. */
+function openJudgeDoor(judge: Address): Promise<JudgeDoor> {
+  let hungUp = false;
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer({ allowHalfOpen: true }, (peer) => {
+    const toJudge = net.connect({ host: judge.host, port: judge.port, allowHalfOpen: true });
+    let peerDone = false;
+    for (const s of [peer, toJudge]) sockets.add(s.on("close", () => sockets.delete(s)));
+    peer.on("end", () => (peerDone = true)).on("close", () => ((peerDone = true), toJudge.destroy())).on("error", () => undefined);
+    const judgeLeft = () => {
+      if (!peerDone) hungUp = true;
+    };
+    toJudge.on("end", judgeLeft).on("close", () => (judgeLeft(), peer.destroy())).on("error", () => undefined);
+    peer.pipe(toJudge);
+    toJudge.pipe(peer);
+  });
+  const door: JudgeDoor = {
+    address: { host: judge.host, port: 0 },
+    hungUp: () => hungUp,
+    close: async () => {
+      untrack(door);
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((closed) => server.close(() => closed()));
+    },
+  };
+  return new Promise((resolve, reject) => {
+    server.once("error", reject).listen(0, judge.host, () => {
+      door.address = { host: judge.host, port: (server.address() as net.AddressInfo).port };
+      resolve(track(door));
+    });
+  });
+}
+
 /**
  * Starts aria2c seeding, runs `fn` with its address, and stops aria2c when `fn`
  * settles or after `withinMs`, whichever comes first (then TIMEOUT): a student's
- * peer that never finishes loses its check and leaves no aria2c behind.
+ * peer that never finishes loses its check and leaves no aria2c behind. The
+ * address is a door that passes everything to aria2c: if `fn` fails after
+ * aria2c hung up on the peer, it fails with JUDGE_HUNG_UP, which says so where
+ * feedback withholds the student's own words ("the peer hung up").
  *
  * @example await withAria2Seed({ torrentPath, dir }, (seed) => downloadPiece(seed, torrent, 0))
  */
 export async function withAria2Seed<T>(options: { torrentPath: string; dir: string }, fn: (seed: Address) => Promise<T>, withinMs = 6000): Promise<T> {
   const seed = await seedWithAria2(options);
+  let door: JudgeDoor | undefined;
   try {
-    return await settleWithin(withinMs, "your peer, talking to aria2c", () => fn(seed.address));
+    door = await openJudgeDoor(seed.address);
+    return await settleWithin(withinMs, "your peer, talking to aria2c", () => fn(door!.address));
+  } catch (e) {
+    if (door?.hungUp()) throw new AppLayerError("JUDGE_HUNG_UP", "aria2c hung up on your peer: it sent something aria2c would not accept", { cause: String(e) });
+    throw e;
   } finally {
+    await door?.close();
     await seed.close();
   }
 }
