@@ -112,7 +112,7 @@ function handshake(peer: Address, infoHash: Buffer, myId: Buffer): Promise<Shake
     // Three checks: mktorrent's url-list comes after info, and gets hashed with it.
     "infohash-check": 1.33,
     // Five checks: a peer that answers for another torrent is accepted.
-    "handshake-check": 3.2,
+    "handshake-check": 1.6,
     // Seven checks: a peer without the piece is asked anyway and never answers (5 s), with 256 KiB pieces and with
     // 32 KiB ones; a corrupt block is accepted. Piece 13 of the 32 KiB torrent comes whole from aria2c.
     "piece-check": 4.57,
