@@ -6,8 +6,12 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createRequire } from "node:module";
-import { CHECK_MIME, CheckReport, checker } from "../../lib/src/lab/check";
-import { CellRecord, WITHHELD, judgeCell } from "../../lib/src/course/verdict";
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import { CHECK_MIME, CheckReport, checker, pastDeadline } from "../../lib/src/lab/check";
+import { CellRecord, WITHHELD, judgeCell, scrubber } from "../../lib/src/course/verdict";
+import { readNotebook } from "../../lib/src/course/notebook";
+import { ROOT } from "../helpers";
 
 const displayed: Array<Record<string, unknown>> = [];
 const jupyter = createRequire(import.meta.url)("tslab/dist/jupyter") as { lastWriteDisplayData?: unknown };
@@ -39,7 +43,7 @@ const messages = async (student: Array<[string, () => unknown]>, tainted: boolea
 describe("a stopped check's reason, in a cell that ran after hidden tests", () => {
   it("says that the check ran past its deadline, the reference's, and no word of the code's", async () => {
     const [late] = await messages([["hangs", never]], true);
-    expect(late).toBe("did not finish within 0.04 s (still running: an endless loop, or waiting for an answer that never came?)");
+    expect(late).toBe("did not finish within 0.04 s (still running: an endless loop, or still waiting for a reply?)");
   });
 
   it("explains an error code it knows, and withholds the error's text", async () => {
@@ -54,8 +58,15 @@ describe("a stopped check's reason, in a cell that ran after hidden tests", () =
     expect(shown).toEqual([0, 1, 2].map(() => `the check stopped with an error ${WITHHELD}`));
   });
 
+  it("keeps the deadline's words whole in every lesson: no run of them stands in a hidden test or a solution, which would scrub them", () => {
+    const said = `${pastDeadline("10 s")} ${WITHHELD}`;
+    const lessons = readdirSync(join(ROOT, "notebooks")).filter((f) => f.endsWith(".ipynb"));
+    expect(lessons.length).toBeGreaterThan(10);
+    expect(lessons.filter((f) => scrubber(readNotebook(join(ROOT, "notebooks", f)))(said) !== said)).toEqual([]);
+  });
+
   it("before any hidden test ran, shows the code's own words as they were", async () => {
     const [late, inUse] = await messages([["hangs", never], ["port taken", failsWith("EADDRINUSE")]], false);
-    expect([late, inUse]).toEqual(["did not finish within 0.04 s (still running: an endless loop, or waiting for an answer that never came?)", `Error: listen EADDRINUSE: ${SECRET}`]);
+    expect([late, inUse]).toEqual(["did not finish within 0.04 s (still running: an endless loop, or still waiting for a reply?)", `Error: listen EADDRINUSE: ${SECRET}`]);
   });
 });

@@ -81,7 +81,7 @@ describe("check", () => {
     await check("a server that never answers", () => new Promise(() => undefined), { within: 50 });
     await check("the next one", () => expectEqual(2 * 2, 4));
     expect(checkLog().slice(-2)).toEqual([
-      { name: "a server that never answers", passed: false, reason: "did not finish within 0.05 s (still running: an endless loop, or waiting for an answer that never came?)" },
+      { name: "a server that never answers", passed: false, reason: "did not finish within 0.05 s (still running: an endless loop, or still waiting for a reply?)" },
       { name: "the next one", passed: true },
     ]);
   });
@@ -110,7 +110,7 @@ describe("checker, as the grader binds it in a check cell", () => {
     });
     await next;
     const [slow, after] = reports();
-    expect([slow.name, slow.error, slow.answers.length]).toEqual(["slow", "did not finish within 0.03 s (still running: an endless loop, or waiting for an answer that never came?)", 0]);
+    expect([slow.name, slow.error, slow.answers.length]).toEqual(["slow", "did not finish within 0.03 s (still running: an endless loop, or still waiting for a reply?)", 0]);
     expect([after.name, after.error, after.labels]).toEqual(["next", undefined, ["reply"]]);
     expect(deserialize(Buffer.from(after.answers[0], "base64"))).toBe("own answer");
   });

@@ -93,7 +93,7 @@ export interface CheckOptions {
  * What a check that ran past its deadline says, here and in the grader's
  * feedback: the check cannot tell a loop from a wait, so it names both.
  */
-export const pastDeadline = (within: string) => `did not finish within ${within} (still running: an endless loop, or waiting for an answer that never came?)`;
+export const pastDeadline = (within: string) => `did not finish within ${within} (still running: an endless loop, or still waiting for a reply?)`;
 
 /** A check that ran past its deadline. */
 export class CheckDeadline extends CheckFailure {
