@@ -29,6 +29,7 @@ export const ERROR_CODES = {
   MIME_LIMIT: "a message breaks a MIME limit (too many parts): refused rather than parsed",
   IMAP_REPLY: "an IMAP server answered a command with NO or BAD",
   IMAP_PROTOCOL: "an IMAP peer broke the protocol (a malformed response)",
+  IMAP_REFUSED: "the IMAP server judging a student's client answered one of its commands with BAD or NO: the client sent a command the server would not take",
   POP3_REPLY: "a POP3 server answered a command with -ERR",
   WEBMAIL: "the webmail refused what a browser asked (a failed login, a page without its form): the HTTP status says which",
   BENCODE: "bencoded data is malformed (not canonical, unsorted keys, truncated, trailing bytes)",

@@ -65,6 +65,7 @@ export * from "./imap/fetch";
 export * from "./imap/session";
 export * from "./imap/server";
 export * from "./imap/client";
+export * from "./imap/judge";
 export * from "./pop3/limits";
 export * from "./pop3/session";
 export * from "./pop3/server";
