@@ -4,8 +4,9 @@
  * (hidden tests included) and the untouched release runs to its end with every
  * exercise failing on its stub, and nothing else going wrong; a partly correct
  * submission earns exactly the points meant for it. The socket assignments'
- * attacks (./socket-attacks.ts) are graded in the same run, so that each
- * lesson's reference run serves them all.
+ * attacks (./socket-attacks.ts) are graded in the same process, so that each
+ * lesson's reference run serves them all, by a second autograde run beside the
+ * first: the attacks mostly wait on deadlines while the others keep the cores busy.
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
@@ -26,9 +27,9 @@ import { attackSubmission, attacks, describeSocketAttacks, markedProcesses } fro
 const notebooks = lessonsUnderTest(listNotebooks());
 const names = notebooks.map((p) => basename(p, ".ipynb"));
 const root = mkdtempSync(join(tmpdir(), "applayer-course-"));
-let rows: GradeRow[] = [];
-let submissions: Array<{ student: string; notebook: string; status: string; reason: string; seconds: number }> = [];
-let checks = new Map<string, CheckRow[]>();
+const rows: GradeRow[] = [];
+const submissions: Array<{ student: string; notebook: string; status: string; reason: string; seconds: number }> = [];
+const checks = new Map<string, CheckRow[]>();
 const partials = new Map<string, PartialSubmission>();
 /** The attacks on the lessons under test, each a student of the run named by the attack. */
 const attacked = Object.keys(attacks).filter((a) => names.includes(attacks[a].lesson));
@@ -55,21 +56,27 @@ beforeAll(async () => {
     writeFileSync(join(root, "submitted", "partial", basename(path)), formatNotebook(applyPartial(readNotebook(path), partial)));
   }
   for (const student of attacked) {
-    mkdirSync(join(root, "submitted", student), { recursive: true });
-    writeFileSync(join(root, "submitted", student, `${attacks[student].lesson}.ipynb`), formatNotebook(attackSubmission(attacks[student])));
+    mkdirSync(join(root, "attacking", student), { recursive: true });
+    writeFileSync(join(root, "attacking", student, `${attacks[student].lesson}.ipynb`), formatNotebook(attackSubmission(attacks[student])));
   }
   // The processes the attacks leave, seen while their submissions are graded: so that none afterwards means something.
   const watch = setInterval(() => markedProcesses().forEach((p) => leftBehind.add(p)), 500);
+  // Two runs at once, two kernels each, sharing each lesson's reference run (one per process): the attacks' kernels
+  // spend most of their time waiting for deadlines they are meant to miss, the other run's keep the cores busy.
+  const runs = [join(root, "submitted"), ...(attacked.length ? [join(root, "attacking")] : [])];
   try {
-    await autograde({ source: NOTEBOOK_DIR, submissions: join(root, "submitted"), out: join(root, "out"), jobs: 2 });
+    await Promise.all(runs.map((submitted, i) => autograde({ source: NOTEBOOK_DIR, submissions: submitted, out: join(root, `out-${i}`), jobs: 2 })));
   } finally {
     clearInterval(watch);
   }
-  const book = Gradebook.open(join(root, "out", "gradebook.sqlite"));
-  rows = book.grades();
-  submissions = book.submissions();
-  checks = new Map(submissions.map((s) => [`${s.student}/${s.notebook}`, book.checks(s.student, s.notebook)]));
-  book.close();
+  for (const i of runs.keys()) {
+    const book = Gradebook.open(join(root, `out-${i}`, "gradebook.sqlite"));
+    const graded = book.submissions();
+    rows.push(...book.grades());
+    submissions.push(...graded);
+    for (const s of graded) checks.set(`${s.student}/${s.notebook}`, book.checks(s.student, s.notebook));
+    book.close();
+  }
   // How long each lesson takes to grade (for the README and the closing note): its reference solution, its release, its partial submission.
   const seconds = (student: string, notebook: string) => submissions.find((x) => x.student === student && x.notebook === notebook)?.seconds.toFixed(1) ?? "-";
   console.log(["grading seconds (reference, untouched, partial):", ...names.map((n) => `  ${n}: ${seconds("reference", n)}  ${seconds("untouched", n)}  ${seconds("partial", n)}`)].join("\n"));
