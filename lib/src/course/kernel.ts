@@ -19,6 +19,8 @@ import { Output } from "./notebook";
 /** The project this lib belongs to (lib/dist/course → the folder holding lib/). */
 export const PROJECT_ROOT = resolve(__dirname, "..", "..", "..");
 const DELIM = Buffer.from("<IDS|MSG>");
+/** How many times {@link Kernel.start} starts a kernel that does not come up before it gives up. */
+export const START_ATTEMPTS = 2;
 /** After a failed cell, tslab aborts requests for 200 ms (its execQueue.reset(200)); wait a little longer. */
 const ABORT_WINDOW_MS = 250;
 
@@ -129,9 +131,22 @@ export class Kernel {
    * Starts a kernel. By default it runs in a sandbox of its own (see sandbox.ts)
    * and speaks ZeroMQ over `ipc://` sockets in its work folder, the sandbox's only
    * door out; `sandbox: false` runs it as a plain child over loopback TCP, for
-   * the author's own notebook (`course lint`, `validate`).
+   * the author's own notebook (`course lint`, `validate`). A kernel that dies or
+   * goes silent before it answers is started afresh, up to {@link START_ATTEMPTS}
+   * times: on a loaded machine tslab can lose its first exchange, and no code of
+   * the notebook has run yet.
    */
   static async start(options: KernelOptions = {}): Promise<Kernel> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await Kernel.startOnce(options);
+      } catch (e) {
+        if (!(e instanceof KernelDied) || attempt >= START_ATTEMPTS) throw e;
+      }
+    }
+  }
+
+  private static async startOnce(options: KernelOptions): Promise<Kernel> {
     const zmq = (await import("zeromq")) as Zmq;
     const work = join(PROJECT_ROOT, ".grading");
     mkdirSync(work, { recursive: true });
