@@ -97,29 +97,29 @@ function withStudentView<T>(executed: string, kind: "page" | "deck", work: (path
   });
 }
 
-/** Writes a page per executed lesson into build/lessons/, with its assets. */
+/** Writes a page per executed lesson into build/lessons/, with its assets: one nbconvert per core at a time. */
 export async function buildPages(lessons: Built[], out: Layout): Promise<number> {
   copyAssets(out.lessons, "page");
   let failed = 0;
-  for (const l of lessons.filter((x) => x.ok)) {
+  await pool(lessons.filter((x) => x.ok), availableParallelism(), async (l) => {
     const page = await withStudentView(l.executed, "page", (path) => exportPage(path, out.lessons));
     console.log(`${page.ok ? "ok  " : "FAIL"} ${show(page.path)}`);
     if (!page.ok) (failed++, console.log(`${l.name}: ${page.log}`));
-  }
+  });
   return failed;
 }
 
-/** Writes a deck per executed lesson into build/slides/, with its assets. */
+/** Writes a deck per executed lesson into build/slides/, with its assets: one nbconvert per core at a time. */
 export async function buildSlides(lessons: Built[], out: Layout): Promise<number> {
   mkdirSync(out.slides, { recursive: true });
   copyAssets(out.slides, "slides");
   let failed = 0;
-  for (const l of lessons.filter((x) => x.ok)) {
+  await pool(lessons.filter((x) => x.ok), availableParallelism(), async (l) => {
     const deck = await withStudentView(l.executed, "deck", (path) => exportSlides(path, out.slides));
     for (const w of deck.warnings) console.warn(`warning: ${w}`);
     console.log(`${deck.ok ? "ok  " : "FAIL"} ${show(deck.path)}`);
     if (!deck.ok) (failed++, console.log(`${l.name}: ${deck.log}`));
-  }
+  });
   return failed;
 }
 
