@@ -26,7 +26,7 @@ import { lessonsUnderTest } from "./helpers";
 import { pool } from "../lib/src/lab/pool";
 
 // Many kernels at once: this suite takes its turn among the heavy ones (see test/heavy.ts).
-takeHeavySuiteTurn();
+takeHeavySuiteTurn("computes");
 
 const notebooks = lessonsUnderTest(listNotebooks());
 /** The lessons whose exchanges are saved as Wireshark captures (41 runs no protocol: it computes). */

@@ -30,7 +30,7 @@ const CULLING = { ...OPTIONS, idleTimeoutS: 20 };
 let hub: Hub;
 
 // Many kernels at once: this suite takes its turn among the heavy ones (see test/heavy.ts).
-takeHeavySuiteTurn();
+takeHeavySuiteTurn("waits");
 
 beforeAll(async () => {
   hub = await startHub(OPTIONS);

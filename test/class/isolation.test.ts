@@ -29,7 +29,7 @@ const STUDENT_MEMORY_MB = 1024;
 let hub: Hub;
 const students = workshop(() => hub, PASSWORD);
 
-takeHeavySuiteTurn();
+takeHeavySuiteTurn("computes");
 
 beforeAll(async () => {
   hub = await startHub({ root: ROOT, state, workshopPassword: PASSWORD, studentCpus: STUDENT_CPUS, studentMemoryMb: STUDENT_MEMORY_MB });

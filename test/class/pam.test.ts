@@ -20,7 +20,7 @@ const PASSWORD = "pam-class-pass-1";
 let hub: Hub;
 
 // A hub and a student's kernel: this suite takes its turn among the heavy ones (see test/heavy.ts).
-takeHeavySuiteTurn();
+takeHeavySuiteTurn("waits");
 
 beforeAll(async () => {
   execFileSync("useradd", ["--create-home", "--shell", "/usr/sbin/nologin", STUDENT]);

@@ -19,7 +19,7 @@ let url = "";
 let apiToken = "";
 const students = workshop(() => ({ url, apiToken }), PASSWORD);
 
-takeHeavySuiteTurn();
+takeHeavySuiteTurn("waits");
 afterAll(() => students.removeAccounts());
 
 /** Every process below `pid`, found through /proc's parent links. */

@@ -42,7 +42,7 @@ function secretLines(text: string, begin: string, end: string): string[] {
 }
 
 // Many kernels at once: this suite takes its turn among the heavy ones (see test/heavy.ts).
-takeHeavySuiteTurn();
+takeHeavySuiteTurn("computes");
 
 beforeAll(async () => {
   for (const path of notebooks) {

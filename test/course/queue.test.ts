@@ -74,7 +74,7 @@ function contents(out: string) {
 }
 
 // Many kernels at once: this suite takes its turn among the heavy ones (see test/heavy.ts).
-takeHeavySuiteTurn();
+takeHeavySuiteTurn("waits");
 
 beforeAll(async () => {
   redisPort = await freePort();
