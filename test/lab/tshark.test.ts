@@ -4,7 +4,7 @@
  * query and Knot's real reply, sent from ports the test chooses.
  */
 import { describe, expect, it } from "vitest";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Capture } from "../../lib/src/lab/capture";
@@ -24,6 +24,37 @@ writeFileSync(file, capture.toPcapng());
 const refused = async (p: Promise<unknown>) => p.then(() => "resolved", (e) => (isAppLayerError(e) ? e.code : String(e)));
 
 describe("tsharkFields", () => {
+  it("runs tshark once for the same question of an unchanged file, and again once the file is written anew", async () => {
+    // A tshark that counts its runs, ahead of the real one on PATH.
+    const bin = mkdtempSync(join(tmpdir(), "applayer-tshark-bin-"));
+    const runs = join(bin, "runs");
+    writeFileSync(runs, "");
+    writeFileSync(join(bin, "tshark"), `#!/bin/sh\necho run >> ${runs}\nexec /usr/bin/tshark "$@"\n`);
+    chmodSync(join(bin, "tshark"), 0o755);
+    const copy = join(dir, "asked-again.pcapng");
+    writeFileSync(copy, capture.toPcapng());
+    const path = process.env.PATH;
+    process.env.PATH = `${bin}:${path}`;
+    try {
+      const count = () => readFileSync(runs, "utf8").split("\n").filter(Boolean).length;
+      const [first, together] = await Promise.all([tsharkFields(copy, "dns", ["frame.number", "dns.id"]), tsharkFields(copy, "dns", ["frame.number", "dns.id"])]);
+      expect(first).toEqual([["1", "0x189a"], ["2", "0x189a"]]);
+      expect(together).toEqual(first);
+      first[0][0] = "changed by its caller";
+      expect(await tsharkFields(copy, "dns", ["frame.number", "dns.id"])).toEqual([["1", "0x189a"], ["2", "0x189a"]]);
+      expect(count()).toBe(1);
+      expect(await tsharkFields(copy, "dns", ["frame.number"])).toEqual([["1"], ["2"]]); // another question
+      expect(count()).toBe(2);
+      const shorter = new Capture();
+      shorter.udp(client, server, fixture("dns/dig-query-cs-umass-edu-mx.bin"));
+      writeFileSync(copy, shorter.toPcapng());
+      expect(await tsharkFields(copy, "dns", ["frame.number", "dns.id"])).toEqual([["1", "0x189a"]]);
+      expect(count()).toBe(3);
+    } finally {
+      process.env.PATH = path;
+    }
+  });
+
   it("gives each field of each frame the filter keeps, in the file's order", async () => {
     expect(await tsharkFields(file, "dns", ["frame.number", "udp.srcport", "udp.dstport", "dns.id", "dns.flags.response"])).toEqual([
       ["1", "40123", "53", "0x189a", "0"], // dig's query: id 6298, as its bytes 2 and 3 say
