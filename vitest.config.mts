@@ -18,9 +18,10 @@ const heavyKind = (spec: TestSpecification) => /takeHeavySuiteTurn\("(computes|w
 class HeavyBesideLight extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
     const sorted = await super.sort(files);
-    const waits = sorted.filter((s) => heavyKind(s) === "waits");
-    const computes = sorted.filter((s) => heavyKind(s) === "computes");
-    const light = sorted.filter((s) => !heavyKind(s));
+    const kinds = new Map(sorted.map((s) => [s, heavyKind(s)]));
+    const waits = sorted.filter((s) => kinds.get(s) === "waits");
+    const computes = sorted.filter((s) => kinds.get(s) === "computes");
+    const light = sorted.filter((s) => !kinds.get(s));
     if (!waits.length) return [...computes.slice(0, 1), ...light, ...computes.slice(1)];
     const size = (s: TestSpecification) => statSync(s.moduleId).size;
     const shares = waits.map((w) => ({ w, weight: size(w), light: [] as TestSpecification[], filled: 0 }));
