@@ -140,7 +140,7 @@ async function until(what: string, check: () => Promise<boolean>, timeoutMs = 60
  * libtorrent-rasterbar 2.0 as a peer: `seed` prints "seeding" once its copy is checked, `leech` prints "done" and exits
  * once it has every piece on disk. No DHT, LSD, UPnP, NAT-PMP or uTP (the lib speaks TCP only); `peer` is dialled at once.
  * A piece counts as had once its hash passes, which may be before its blocks leave libtorrent's store buffer for the
- * file (a fresh clone's run with a core kept busy read a file short of its last blocks). So the leech first ends its
+ * file (a fresh clone's run with a core kept busy read a file that was not yet the seed's bytes). So the leech first ends its
  * session, whose destructor waits for the disk threads to finish their writes, and only then says "done".
  */
 const LIBTORRENT_PEER = `
@@ -269,8 +269,8 @@ describe("transmission-daemon 3.00, both ways", () => {
       // once), then asks for 4 blocks at a time and widens its pipeline as its measured rate grows.
       await until("Transmission to finish", async () => (await tr.percentDone()) === 100 && existsSync(join(out, "lesson.bin")));
       // 100 % means every piece's hash passed, not that its blocks have left Transmission's cache for the file.
-      // Stopping the torrent flushes that cache and closes the file (in Transmission's event loop, after the RPC
-      // has answered), so the copy is compared until it is the seed's, or the wait fails.
+      // Stopping the torrent flushes that cache and closes the file (in Transmission's event loop, which may be
+      // after the RPC has answered), so the copy is compared until it is the seed's, or the wait fails.
       await tr.remote("-t", "1", "-S");
       await until("Transmission's copy on disk to be the seed's bytes", async () => readFileSync(join(out, "lesson.bin")).equals(data), 20_000);
       expect(seed.stats().uploaded).toBeGreaterThanOrEqual(data.length);
